@@ -1,0 +1,111 @@
+"""SpiffWorkflow's Camunda parser, extended with what Camunda Modeler writes.
+
+User tasks: camunda:assignee, candidateUsers, candidateGroups (the lane is the
+fallback group), dueDate, priority, formKey and formData are collected into the
+task spec's `extensions["human"]`, which SpiffWorkflow serializes with the spec.
+
+Timers: Camunda Modeler writes plain ISO 8601 (`P3D`, `PT2H`,
+`2026-12-01T09:00:00+08:00`, `R3/P1D`) where SpiffWorkflow expects a Python
+expression; plain ISO text is turned into a string literal here, while
+`${...}` and Python expressions are kept and evaluated in the sandbox.
+"""
+import re
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    StartEvent,
+)
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaEventDefinitionParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
+    CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+
+_ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_WORKING_DURATION = r"P(?=\d)(\d+WD)(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_ISO_CYCLE = rf"R\d*/(({_ISO_DATETIME})/)?({_ISO_DURATION})(/({_ISO_DATETIME}))?"
+_ISO_LITERAL = re.compile(rf"^({_ISO_DURATION}|{_WORKING_DURATION}|{_ISO_DATETIME}|{_ISO_CYCLE})$", re.IGNORECASE)
+
+
+def is_iso_literal(text: str) -> bool:
+    return bool(text) and _ISO_LITERAL.match(text.strip()) is not None
+
+
+def timer_expression(text: str | None) -> str | None:
+    """The expression SpiffWorkflow should evaluate for a timer's text."""
+    if text is None:
+        return None
+    text = text.strip()
+    return repr(text) if is_iso_literal(text) else text
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class DubanUserTaskParser(UserTaskParser):
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        groups = _split(self.attribute("candidateGroups", "camunda"))
+        if not groups and self.lane:
+            groups = [self.lane]
+        priority = self.attribute("priority", "camunda")
+        extensions["human"] = {
+            "assignee": self.attribute("assignee", "camunda"),
+            "candidate_users": _split(self.attribute("candidateUsers", "camunda")),
+            "candidate_groups": groups,
+            "due_date": self.attribute("dueDate", "camunda"),
+            "priority": priority,
+            "form_key": self.attribute("formKey", "camunda"),
+        }
+        return extensions
+
+
+class DubanEventDefinitionParser(CamundaEventDefinitionParser):
+    def parse_timer_event(self, event):
+        definition = super().parse_timer_event(event)
+        definition.expression = timer_expression(definition.expression)
+        return definition
+
+
+class DubanStartEventParser(DubanEventDefinitionParser, CamundaStartEventParser):
+    pass
+
+
+class DubanEndEventParser(DubanEventDefinitionParser, CamundaEndEventParser):
+    pass
+
+
+class DubanIntermediateCatchEventParser(DubanEventDefinitionParser, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class DubanIntermediateThrowEventParser(DubanEventDefinitionParser, CamundaIntermediateThrowEventParser):
+    pass
+
+
+class DubanBoundaryEventParser(DubanEventDefinitionParser, CamundaBoundaryEventParser):
+    pass
+
+
+class DubanParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (DubanUserTaskParser, UserTask),
+        full_tag("startEvent"): (DubanStartEventParser, StartEvent),
+        full_tag("endEvent"): (DubanEndEventParser, EndEvent),
+        full_tag("intermediateCatchEvent"): (DubanIntermediateCatchEventParser, IntermediateCatchEvent),
+        full_tag("intermediateThrowEvent"): (DubanIntermediateThrowEventParser, IntermediateThrowEvent),
+        full_tag("boundaryEvent"): (DubanBoundaryEventParser, BoundaryEvent),
+    }

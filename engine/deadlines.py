@@ -1,0 +1,40 @@
+"""Turning `camunda:dueDate` text into a due time.
+
+Accepted: an ISO 8601 date-time (`2026-12-01T09:00:00+08:00`), an ISO duration
+counted from the task's creation (`P3D`, `PT2H`), a working-day duration
+(`P15WD`, see engine.workcal), or an expression (`${deadline}` or Python) whose
+value is any of those or a datetime.
+"""
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.bpmn.parser import is_iso_literal
+
+
+def _add_duration(start: datetime, text: str) -> datetime:
+    if "WD" in text.upper():
+        from engine import workcal  # calendar data loads lazily
+        return workcal.add_duration(start, text)
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def to_datetime(value, start: datetime) -> datetime | None:
+    """Interpret a literal or evaluated due value relative to `start`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value).strip()
+    if text.upper().startswith("P"):
+        return _add_duration(start, text)
+    return TimerEventDefinition.get_datetime(text)
+
+
+def resolve_due_at(text: str | None, start: datetime, evaluate) -> datetime | None:
+    """`evaluate(expression)` evaluates an expression against the task's data."""
+    if not text:
+        return None
+    value = text.strip() if is_iso_literal(text) else evaluate(text)
+    return to_datetime(value, start)

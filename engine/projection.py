@@ -1,0 +1,149 @@
+"""After every save: write the open user tasks and the waiting timers of an
+instance to their tables, so inboxes and the scheduler never read the JSON."""
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.util.task import TaskState
+
+from engine import deadlines
+from engine.store.models import HumanTask, TaskCandidate, Timer
+
+
+@dataclass
+class Change:
+    """Something that happened in a save, for the audit trail and listeners."""
+    action: str
+    task: HumanTask | None = None
+    timer: Timer | None = None
+
+
+def human_spec(task_spec) -> dict | None:
+    return (getattr(task_spec, "extensions", None) or {}).get("human")
+
+
+def _priority(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 50
+
+
+def _new_human_task(session, instance, spiff_task, now, evaluate) -> HumanTask:
+    human = human_spec(spiff_task.task_spec)
+    ev = lambda text: evaluate(spiff_task, text)  # noqa: E731
+    literal_or_eval = lambda text: ev(text) if text and text.strip().startswith(("${", "#{")) else text  # noqa: E731
+    groups = [str(g) for g in (literal_or_eval(g) for g in human["candidate_groups"]) if g]
+    users = [str(u) for u in (literal_or_eval(u) for u in human["candidate_users"]) if u]
+    assignee = literal_or_eval(human.get("assignee"))
+    task = HumanTask(
+        instance_id=instance.id,
+        spiff_task_id=str(spiff_task.id),
+        process_id=instance.process_id,
+        element_id=spiff_task.task_spec.bpmn_id,
+        name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+        form_key=human.get("form_key"),
+        assignee=str(assignee) if assignee else None,
+        candidate_users=",".join(users),
+        candidate_groups=",".join(groups),
+        priority=_priority(literal_or_eval(human.get("priority"))),
+        created_at=now,
+        due_at=deadlines.resolve_due_at(human.get("due_date"), now, ev),
+        status="open",
+    )
+    task.candidates = ([TaskCandidate(kind="group", name=g) for g in groups]
+                       + [TaskCandidate(kind="user", name=u) for u in users])
+    session.add(task)
+    return task
+
+
+def sync_tasks(session, instance, workflow, now: datetime, evaluate) -> list[Change]:
+    """Insert rows for newly ready user tasks; close rows whose task moved on."""
+    ready = {
+        str(t.id): t for t in workflow.get_tasks(state=TaskState.READY)
+        if t.task_spec.manual and human_spec(t.task_spec) is not None
+    }
+    open_rows = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+    ).all()
+    changes = []
+    for row in open_rows:
+        if row.spiff_task_id in ready:
+            del ready[row.spiff_task_id]
+            continue
+        spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        finished = spiff_task is not None and spiff_task.has_state(TaskState.COMPLETED)
+        row.status = "completed" if finished else "cancelled"
+        if finished and row.completed_at is None:
+            row.completed_at = now
+        changes.append(Change("task.completed" if finished else "task.cancelled", task=row))
+    for spiff_task in ready.values():
+        changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate)))
+    return changes
+
+
+def _plain(moment: datetime) -> datetime:
+    # SpiffWorkflow's timer module builds a datetime subclass (see engine.clock).
+    return datetime.combine(moment.date(), moment.time(), moment.tzinfo)
+
+
+def _timer_due(spiff_task) -> datetime | None:
+    definition = spiff_task.task_spec.event_definition
+    value = spiff_task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if value.get("cycles") == 0:
+            return None
+        return TimerEventDefinition.get_datetime(value["next"])
+    return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else deadlines.to_datetime(value, None)
+
+
+def waiting_timers(workflow) -> dict[tuple[str, datetime], object]:
+    """(spiff task id, due) of every waiting timer, subprocesses included."""
+    found = {}
+    for spiff_task in workflow.event_manager.tasks.values():
+        if not isinstance(spiff_task.task_spec.event_definition, TimerEventDefinition):
+            continue
+        if not spiff_task.has_state(TaskState.WAITING):
+            continue
+        due = _timer_due(spiff_task)
+        if due is not None:
+            found[(str(spiff_task.id), _plain(due))] = spiff_task
+    return found
+
+
+def sync_timers(session, instance, workflow, now: datetime) -> list[Change]:
+    waiting = waiting_timers(workflow)
+    rows = session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")
+    ).all()
+    changes = []
+    for row in rows:
+        key = (row.spiff_task_id, row.due_at)
+        if key in waiting:
+            del waiting[key]
+            continue
+        spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        fired = spiff_task is not None and row.due_at < now and (
+            spiff_task.has_state(TaskState.COMPLETED) or spiff_task.has_state(TaskState.WAITING))
+        row.status = "fired" if fired else "cancelled"
+        row.locked_by = row.locked_until = None
+        if fired:
+            row.fired_at = now
+        changes.append(Change("timer.fired" if fired else "timer.cancelled", timer=row))
+    for (spiff_task_id, due), spiff_task in waiting.items():
+        timer = Timer(
+            instance_id=instance.id, spiff_task_id=spiff_task_id,
+            element_id=spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name,
+            kind=type(spiff_task.task_spec.event_definition).__name__,
+            due_at=due, status="waiting", attempts=0,
+        )
+        session.add(timer)
+        changes.append(Change("timer.scheduled", timer=timer))
+    return changes

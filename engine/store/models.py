@@ -1,0 +1,179 @@
+"""Tables of the workflow runtime: definitions, instances, the task projection,
+timers (a job table), incidents and the append-only audit trail."""
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.store.base import Base
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a process: source XML and the parsed spec, stored once."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version", name="uq_process_definition_version"),
+        Index("ix_process_definition_checksum", "process_id", "checksum"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(400))
+    checksum: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(400))
+    source_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    spec_json: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_status", "status", "process_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_id: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    # running | completed | cancelled | suspended | error
+    status: Mapped[str] = mapped_column(String(20))
+    state_json: Mapped[str] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_by: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+
+    # SQLAlchemy adds "AND lock_version = :old" to every UPDATE and raises
+    # StaleDataError when another transaction got there first.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """Flat, indexed projection of user tasks; inboxes read this, never the JSON."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("spiff_task_id", name="uq_human_task_spiff_task_id"),
+        Index("ix_human_task_assignee_status", "assignee", "status", "due_at"),
+        Index("ix_human_task_status_due", "status", "due_at"),
+        Index("ix_human_task_instance", "instance_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    process_id: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(400))
+    form_key: Mapped[str | None] = mapped_column(String(400))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    candidate_users: Mapped[str] = mapped_column(Text, default="")   # comma-separated, for display
+    candidate_groups: Mapped[str] = mapped_column(Text, default="")  # comma-separated, for display
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    # open | completed | cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    completed_at: Mapped[datetime | None]
+
+    candidates: Mapped[list["TaskCandidate"]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", lazy="selectin")
+
+
+class TaskCandidate(Base):
+    """One row per candidate user or group, so "open to my groups" is an index lookup."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_lookup", "kind", "name", "task_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # user | group
+    name: Mapped[str] = mapped_column(String(200))
+
+    task: Mapped[HumanTask] = relationship(back_populates="candidates")
+
+
+class Timer(Base):
+    """A due time of a waiting BPMN timer (Camunda's job table, in short).
+
+    Any process claims due rows with FOR UPDATE SKIP LOCKED and a lease
+    (locked_by/locked_until), so a crashed owner's claim simply expires.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        Index("ix_timer_due", "status", "due_at"),
+        Index("ix_timer_instance", "instance_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime]
+    # waiting | fired | cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    locked_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    fired_at: Mapped[datetime | None]
+
+
+class Incident(Base):
+    """An instance stuck in error: a failed script or an uncaught BPMN error."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open", "resolved_at", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    spiff_task_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(40))  # script_error | bpmn_error | timer_error
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(40))
+
+
+class AuditEvent(Base):
+    """Append-only: who did what to which instance or task, when, with what data."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_instance", "instance_id", "id"),
+        Index("ix_audit_event_actor", "actor", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    instance_id: Mapped[int | None] = mapped_column(BigId)
+    task_id: Mapped[int | None] = mapped_column(BigId)
+    definition_id: Mapped[int | None] = mapped_column(BigId)
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None]
