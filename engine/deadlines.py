@@ -9,18 +9,18 @@ from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine import clock, workcal
 from engine.bpmn.parser import is_iso_literal
 
 
-def _add_duration(start: datetime, text: str) -> datetime:
+def _add_duration(start: datetime, text: str, calendar=None) -> datetime:
     if "WD" in text.upper():
-        from engine import workcal  # calendar data loads lazily
-        return workcal.add_duration(start, text)
+        return workcal.add_duration(start, text, calendar)
     parsed = TimerEventDefinition.parse_iso_duration(text)
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
-def to_datetime(value, start: datetime) -> datetime | None:
+def to_datetime(value, start: datetime, calendar=None) -> datetime | None:
     """Interpret a literal or evaluated due value relative to `start`."""
     if value is None or value == "":
         return None
@@ -28,13 +28,28 @@ def to_datetime(value, start: datetime) -> datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     text = str(value).strip()
     if text.upper().startswith("P"):
-        return _add_duration(start, text)
+        return _add_duration(start, text, calendar)
     return TimerEventDefinition.get_datetime(text)
 
 
-def resolve_due_at(text: str | None, start: datetime, evaluate) -> datetime | None:
+def resolve_due_at(text: str | None, start: datetime, evaluate, calendar=None) -> datetime | None:
     """`evaluate(expression)` evaluates an expression against the task's data."""
     if not text:
         return None
     value = text.strip() if is_iso_literal(text) else evaluate(text)
-    return to_datetime(value, start)
+    return to_datetime(value, start, calendar)
+
+
+def script_functions(calendar) -> dict:
+    """Deadline helpers BPMN scripts and expressions may call."""
+
+    def workdays_after(n, start=None) -> str:
+        """ISO date-time `n` working days after now (or after `start`)."""
+        begin = to_datetime(start, clock.now()) if start else clock.now()
+        return calendar.add_workdays(begin, int(n)).isoformat()
+
+    def duration_due(text) -> str:
+        """ISO date-time of now + an ISO or working-day duration (used for WD timers)."""
+        return _add_duration(clock.now(), str(text), calendar).isoformat()
+
+    return {"workdays_after": workdays_after, "duration_due": duration_due}

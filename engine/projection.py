@@ -34,7 +34,7 @@ def _priority(value) -> int:
         return 50
 
 
-def _new_human_task(session, instance, spiff_task, now, evaluate) -> HumanTask:
+def _new_human_task(session, instance, spiff_task, now, evaluate, calendar) -> HumanTask:
     human = human_spec(spiff_task.task_spec)
     ev = lambda text: evaluate(spiff_task, text)  # noqa: E731
     literal_or_eval = lambda text: ev(text) if text and text.strip().startswith(("${", "#{")) else text  # noqa: E731
@@ -42,7 +42,7 @@ def _new_human_task(session, instance, spiff_task, now, evaluate) -> HumanTask:
     users = [str(u) for u in (literal_or_eval(u) for u in human["candidate_users"]) if u]
     assignee = literal_or_eval(human.get("assignee"))
     task = HumanTask(
-        instance_id=instance.id,
+        instance=instance,
         spiff_task_id=str(spiff_task.id),
         process_id=instance.process_id,
         element_id=spiff_task.task_spec.bpmn_id,
@@ -53,7 +53,7 @@ def _new_human_task(session, instance, spiff_task, now, evaluate) -> HumanTask:
         candidate_groups=",".join(groups),
         priority=_priority(literal_or_eval(human.get("priority"))),
         created_at=now,
-        due_at=deadlines.resolve_due_at(human.get("due_date"), now, ev),
+        due_at=deadlines.resolve_due_at(human.get("due_date"), now, ev, calendar),
         status="open",
     )
     task.candidates = ([TaskCandidate(kind="group", name=g) for g in groups]
@@ -62,17 +62,36 @@ def _new_human_task(session, instance, spiff_task, now, evaluate) -> HumanTask:
     return task
 
 
-def sync_tasks(session, instance, workflow, now: datetime, evaluate) -> list[Change]:
-    """Insert rows for newly ready user tasks; close rows whose task moved on."""
-    ready = {
-        str(t.id): t for t in workflow.get_tasks(state=TaskState.READY)
-        if t.task_spec.manual and human_spec(t.task_spec) is not None
-    }
-    open_rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-    ).all()
+def ready_user_task_ids(workflow) -> set[str]:
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY)
+            if t.task_spec.manual and human_spec(t.task_spec) is not None}
+
+
+def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=None,
+               ready_before: set[str] | None = None, known_rows: dict | None = None) -> list[Change]:
+    """Insert rows for newly ready user tasks; close rows whose task moved on.
+
+    Every ready user task has an open row after each save, so only the
+    difference between the ready tasks before and after this step needs
+    writing; `ready_before=None` compares against the table instead.
+    """
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY)
+             if t.task_spec.manual and human_spec(t.task_spec) is not None}
+    if ready_before is None:
+        rows = [] if instance.id is None else session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
+    else:
+        gone = ready_before - set(ready)
+        known_rows = known_rows or {}
+        rows = [known_rows[i] for i in gone if i in known_rows]
+        missing = [i for i in gone if i not in known_rows]
+        if missing:
+            rows += session.scalars(select(HumanTask).where(
+                HumanTask.spiff_task_id.in_(missing), HumanTask.status == "open")).all()
+        for spiff_task_id in ready_before & set(ready):
+            del ready[spiff_task_id]
     changes = []
-    for row in open_rows:
+    for row in rows:
         if row.spiff_task_id in ready:
             del ready[row.spiff_task_id]
             continue
@@ -83,7 +102,8 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate) -> list[Cha
             row.completed_at = now
         changes.append(Change("task.completed" if finished else "task.cancelled", task=row))
     for spiff_task in ready.values():
-        changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate)))
+        changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate,
+                                                                   calendar)))
     return changes
 
 
@@ -120,7 +140,7 @@ def waiting_timers(workflow) -> dict[tuple[str, datetime], object]:
 
 def sync_timers(session, instance, workflow, now: datetime) -> list[Change]:
     waiting = waiting_timers(workflow)
-    rows = session.scalars(
+    rows = [] if instance.id is None else session.scalars(
         select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")
     ).all()
     changes = []
@@ -139,7 +159,7 @@ def sync_timers(session, instance, workflow, now: datetime) -> list[Change]:
         changes.append(Change("timer.fired" if fired else "timer.cancelled", timer=row))
     for (spiff_task_id, due), spiff_task in waiting.items():
         timer = Timer(
-            instance_id=instance.id, spiff_task_id=spiff_task_id,
+            instance=instance, spiff_task_id=spiff_task_id,
             element_id=spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name,
             kind=type(spiff_task.task_spec.event_definition).__name__,
             due_at=due, status="waiting", attempts=0,

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import socket
+import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,19 +18,23 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
+from engine import deadlines
 from engine.bpmn import serialization
 from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import ConflictError, InvalidOperation, NotFound, PermissionDenied, TaskNotReady
 from engine.identity import SYSTEM, Actor
-from engine.projection import Change, human_spec, sync_tasks, sync_timers
+from engine.projection import Change, human_spec, ready_user_task_ids, sync_tasks, sync_timers
+from engine.workcal import WorkCalendar
 from engine.store.models import (
     AuditEvent,
     HumanTask,
@@ -43,6 +48,7 @@ from engine.store.models import (
 log = logging.getLogger(__name__)
 
 TIMER_LEASE = timedelta(seconds=60)
+CALENDAR_TTL_SECONDS = 60
 
 
 @dataclass
@@ -58,12 +64,13 @@ class CommandContext:
     session: object
     actor: Actor
     now: datetime
+    script_engine: DubanScriptEngine | None = None
     events: list = field(default_factory=list)
 
-    def audit(self, action, instance_id=None, task_id=None, definition_id=None, element_id=None,
-              reason=None, data=None):
-        event = AuditEvent(at=self.now, actor=self.actor.username, action=action, instance_id=instance_id,
-                           task_id=task_id, definition_id=definition_id, element_id=element_id,
+    def audit(self, action, instance=None, task=None, definition=None, element_id=None, reason=None, data=None):
+        """Append an audit event; ids are filled in when the command's one flush runs."""
+        event = AuditEvent(at=self.now, actor=self.actor.username, action=action, instance=instance, task=task,
+                           definition=definition, element_id=element_id or (task.element_id if task else None),
                            reason=reason, data=data)
         self.session.add(event)
         self.events.append(event)
@@ -71,14 +78,18 @@ class CommandContext:
 
 
 class Engine:
-    def __init__(self, session_factory, clock=None, functions: dict | None = None, node_id: str | None = None,
+    def __init__(self, session_factory, clock=None, services=None, node_id: str | None = None,
                  spec_cache_size: int = 64):
+        """`services(session, actor_name, start_process)` returns the functions BPMN
+        scripts may call, bound to the command's transaction (see domain.services)."""
         self.session_factory = session_factory
         if clock is not None:
             clock_module.install(clock)
-        self.script_engine = DubanScriptEngine(functions)
+        self.services = services
+        self._calendar = (0.0, None)
         self.node_id = node_id or f"{socket.gethostname()}:{os.getpid()}"
         self._specs = OrderedDict()
+        self._spec_facts = {}
         self._spec_cache_size = spec_cache_size
         self._listeners = []
 
@@ -95,6 +106,7 @@ class Engine:
     def _command(self, actor: Actor):
         session = self.session_factory()
         ctx = CommandContext(session, actor, self.now())
+        ctx.script_engine = DubanScriptEngine(self._functions(ctx))
         try:
             with session.begin():
                 yield ctx
@@ -108,6 +120,16 @@ class Engine:
             except Exception:  # a listener must never undo a committed command
                 log.exception("engine listener failed")
 
+    def _has_timers(self, definition: ProcessDefinition) -> bool:
+        """Whether any timer event exists in the spec; saves a query per step when none does."""
+        spec, subprocess_specs = self._spec_for(definition)
+        key = ("timers", definition.id)
+        if key not in self._spec_facts:
+            self._spec_facts[key] = any(
+                isinstance(getattr(ts, "event_definition", None), TimerEventDefinition)
+                for s in (spec, *subprocess_specs.values()) for ts in s.task_specs.values())
+        return self._spec_facts[key]
+
     def _spec_for(self, definition: ProcessDefinition):
         cached = self._specs.get(definition.id)
         if cached is None:
@@ -119,16 +141,44 @@ class Engine:
             self._specs.move_to_end(definition.id)
         return cached
 
-    def _load(self, session, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
-        instance = session.get(ProcessInstance, instance_id)
+    def _functions(self, ctx: CommandContext) -> dict:
+        functions = deadlines.script_functions(self.calendar())
+        if self.services is not None:
+            def start_process(process_id, data):
+                return self._start_in(ctx, process_id, data)
+
+            functions.update(self.services(ctx.session, ctx.actor.username, start_process))
+        return functions
+
+    def _load(self, ctx: CommandContext, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
+        instance = ctx.session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFound(f"process instance {instance_id} not found")
         spec, subprocess_specs = self._spec_for(instance.definition)
-        workflow = serialization.load_state(instance.state_json, spec, subprocess_specs, self.script_engine)
+        workflow = serialization.load_state(instance.state_json, spec, subprocess_specs, ctx.script_engine)
+        workflow.duban_ready_before = ready_user_task_ids(workflow)
         return instance, workflow
 
-    def _evaluate(self, spiff_task, expression):
-        return self.script_engine.evaluate(spiff_task, expression)
+    def load_workflow(self, session, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
+        """Read-only view of an instance's workflow (for diagrams and history)."""
+        return self._load(CommandContext(session, SYSTEM, self.now(), DubanScriptEngine()), instance_id)
+
+    @staticmethod
+    def _evaluate(spiff_task, expression):
+        return spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
+
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar with local overrides, re-read at most once a minute."""
+        loaded_at, calendar = self._calendar
+        if calendar is None or (time.monotonic() - loaded_at) > CALENDAR_TTL_SECONDS:
+            with self.session_factory() as session:
+                calendar = WorkCalendar.from_session(session)
+            self._calendar = (time.monotonic(), calendar)
+        return calendar
+
+    def forget_calendar(self) -> None:
+        """Call after editing calendar overrides so the next deadline uses them."""
+        self._calendar = (0.0, None)
 
     def _advance(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         """Run engine steps; turn script failures and uncaught errors into incidents."""
@@ -146,36 +196,38 @@ class Engine:
                 self._open_incident(ctx, instance, "bpmn_error", f"uncaught BPMN error {code!r}")
 
     def _open_incident(self, ctx, instance, kind, message, element_id=None, spiff_task_id=None):
-        incident = Incident(instance_id=instance.id, kind=kind, message=message[:4000], element_id=element_id,
+        incident = Incident(instance=instance, kind=kind, message=message[:4000], element_id=element_id,
                             spiff_task_id=spiff_task_id, created_at=ctx.now)
         ctx.session.add(incident)
         instance.status = "error"
-        ctx.audit("incident.opened", instance.id, element_id=element_id, data={"kind": kind, "message": message[:500]})
+        ctx.audit("incident.opened", instance, element_id=element_id, data={"kind": kind, "message": message[:500]})
 
-    def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow,
+              known_rows: dict | None = None) -> None:
         instance.state_json = serialization.dump_state(workflow)
         instance.updated_at = ctx.now
         if instance.status == "running" and workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = ctx.now
-        ctx.session.flush()  # assigns ids; raises StaleDataError on a lost race
-        changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate)
-        changes += sync_timers(ctx.session, instance, workflow, ctx.now)
-        ctx.session.flush()
+        with ctx.session.no_autoflush:
+            changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
+                                 ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows)
+            if self._has_timers(instance.definition):
+                changes += sync_timers(ctx.session, instance, workflow, ctx.now)
         self._audit_changes(ctx, instance, changes)
         if instance.status == "completed":
-            ctx.audit("instance.completed", instance.id)
+            ctx.audit("instance.completed", instance)
 
     def _audit_changes(self, ctx, instance, changes: list[Change]) -> None:
         for change in changes:
             if change.task is not None:
                 if change.action == "task.completed":
                     continue  # the complete command writes its own event with the data
-                ctx.audit(change.action, instance.id, task_id=change.task.id, element_id=change.task.element_id,
+                ctx.audit(change.action, instance, task=change.task,
                           data={"assignee": change.task.assignee, "candidate_groups": change.task.candidate_groups,
                                 "due_at": change.task.due_at.isoformat() if change.task.due_at else None})
             elif change.timer is not None and change.action != "timer.scheduled":
-                ctx.audit(change.action, instance.id, element_id=change.timer.element_id,
+                ctx.audit(change.action, instance, element_id=change.timer.element_id,
                           data={"due_at": change.timer.due_at.isoformat()})
 
     # -- definitions ------------------------------------------------------
@@ -200,8 +252,7 @@ class Engine:
                 deployed_at=ctx.now, deployed_by=actor.username, comment=comment,
             )
             session.add(definition)
-            session.flush()
-            ctx.audit("definition.deployed", definition_id=definition.id,
+            ctx.audit("definition.deployed", definition=definition,
                       data={"process_id": definition.process_id, "version": definition.version,
                             "checksum": checksum})
         return DeployResult(definition, created=True, warnings=parsed.warnings)
@@ -221,52 +272,58 @@ class Engine:
               business_key: str | None = None, version: int | None = None) -> int:
         """Start the latest (or a given) version and run it to its first wait state."""
         with self._command(actor) as ctx:
-            session = ctx.session
-            if version is None:
-                definition = self.latest_definition(session, process_id)
-            else:
-                definition = session.scalars(select(ProcessDefinition).where(
-                    ProcessDefinition.process_id == process_id, ProcessDefinition.version == version)).first()
-                if definition is None:
-                    raise NotFound(f"process {process_id!r} has no version {version}")
-            spec, subprocess_specs = self._spec_for(definition)
-            workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-            start_data = dict(data or {})
-            start_data.setdefault("initiator", actor.username)
-            workflow.task_tree.data.update(start_data)
-            for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(start_data)
-            instance = ProcessInstance(
-                definition_id=definition.id, definition=definition, process_id=definition.process_id,
-                business_key=business_key, status="running", state_json="{}", started_by=actor.username,
-                started_at=ctx.now, updated_at=ctx.now,
-            )
-            session.add(instance)
-            session.flush()
-            ctx.audit("instance.started", instance.id, definition_id=definition.id,
-                      data={"version": definition.version, "data": start_data})
-            self._advance(ctx, instance, workflow)
-            self._save(ctx, instance, workflow)
-            return instance.id
+            instance = self._start_in(ctx, process_id, data, business_key, version)
+        return instance.id
+
+    def _start_in(self, ctx: CommandContext, process_id: str, data: dict | None = None,
+                  business_key: str | None = None, version: int | None = None) -> ProcessInstance:
+        """Start an instance inside an open command (also used by service functions)."""
+        session = ctx.session
+        actor = ctx.actor
+        if version is None:
+            definition = self.latest_definition(session, process_id)
+        else:
+            definition = session.scalars(select(ProcessDefinition).where(
+                ProcessDefinition.process_id == process_id, ProcessDefinition.version == version)).first()
+            if definition is None:
+                raise NotFound(f"process {process_id!r} has no version {version}")
+        spec, subprocess_specs = self._spec_for(definition)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
+        start_data = dict(data or {})
+        start_data.setdefault("initiator", actor.username)
+        workflow.task_tree.data.update(start_data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(start_data)
+        instance = ProcessInstance(
+            definition_id=definition.id, definition=definition, process_id=definition.process_id,
+            business_key=business_key, status="running", state_json="{}", started_by=actor.username,
+            started_at=ctx.now, updated_at=ctx.now,
+        )
+        session.add(instance)
+        ctx.audit("instance.started", instance, definition=definition,
+                  data={"version": definition.version, "data": start_data})
+        self._advance(ctx, instance, workflow)
+        self._save(ctx, instance, workflow)
+        return instance
 
     def cancel(self, instance_id: int, actor: Actor, reason: str) -> None:
         self._require_reason(reason)
         self._require_supervisor(actor, "cancel a process")
         with self._command(actor) as ctx:
-            instance, workflow = self._load(ctx.session, instance_id)
+            instance, workflow = self._load(ctx, instance_id)
             if instance.status in ("completed", "cancelled"):
                 raise InvalidOperation(f"instance {instance_id} is already {instance.status}")
             workflow.cancel()
             instance.status = "cancelled"
             instance.ended_at = ctx.now
             self._save(ctx, instance, workflow)
-            ctx.audit("instance.cancelled", instance.id, reason=reason)
+            ctx.audit("instance.cancelled", instance, reason=reason)
 
     def retry(self, instance_id: int, actor: Actor, data: dict | None = None, reason: str = "retry") -> None:
         """Re-run the failed step(s) of an instance in error, after its cause is fixed."""
         self._require_supervisor(actor, "retry a failed step")
         with self._command(actor) as ctx:
-            instance, workflow = self._load(ctx.session, instance_id)
+            instance, workflow = self._load(ctx, instance_id)
             if instance.status != "error":
                 raise InvalidOperation(f"instance {instance_id} is not in error")
             failed = workflow.get_tasks(state=TaskState.ERROR)
@@ -279,14 +336,15 @@ class Engine:
                 incident.resolved_at = ctx.now
                 incident.resolution = "retried"
             instance.status = "running"
-            ctx.audit("incident.retried", instance.id, reason=reason, data={"data": data} if data else None)
+            ctx.audit("incident.retried", instance, reason=reason, data={"data": data} if data else None)
             self._advance(ctx, instance, workflow)
             self._save(ctx, instance, workflow)
 
     # -- human tasks ------------------------------------------------------
 
     def _task_for_update(self, session, task_id: int) -> HumanTask:
-        task = session.get(HumanTask, task_id)
+        # The instance (and its definition) come in the same query.
+        task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
         if task is None:
             raise NotFound(f"task {task_id} not found")
         if task.status != "open":
@@ -295,10 +353,9 @@ class Engine:
 
     @staticmethod
     def is_candidate(task: HumanTask, actor: Actor) -> bool:
-        if task.assignee == actor.username:
-            return True
-        return any((c.kind == "user" and c.name == actor.username) or (c.kind == "group" and c.name in actor.groups)
-                   for c in task.candidates)
+        # The comma lists mirror the candidate rows; reading them saves a query.
+        return (task.assignee == actor.username or actor.username in task.candidate_user_list
+                or any(group in actor.groups for group in task.candidate_group_list))
 
     @staticmethod
     def _require_reason(reason: str | None) -> None:
@@ -325,7 +382,7 @@ class Engine:
             ).rowcount
             if not won:
                 raise ConflictError(f"task {task_id} was claimed by someone else")
-            ctx.audit("task.claimed", task.instance_id, task_id=task.id, element_id=task.element_id)
+            ctx.audit("task.claimed", task.instance, task=task)
 
     def unclaim(self, task_id: int, actor: Actor) -> None:
         with self._command(actor) as ctx:
@@ -333,7 +390,7 @@ class Engine:
             if task.assignee != actor.username and not actor.supervises:
                 raise PermissionDenied(f"task {task_id} is not claimed by {actor.username}")
             task.assignee = None
-            ctx.audit("task.unclaimed", task.instance_id, task_id=task.id, element_id=task.element_id)
+            ctx.audit("task.unclaimed", task.instance, task=task)
 
     def complete(self, task_id: int, actor: Actor, data: dict | None = None) -> None:
         """Complete a ready user task with form data, then run to the next wait state."""
@@ -343,7 +400,7 @@ class Engine:
                 raise PermissionDenied(f"task {task_id} is assigned to {task.assignee}")
             if not self.is_candidate(task, actor):
                 raise PermissionDenied(f"{actor.username} may not complete task {task_id}")
-            instance, workflow = self._load(ctx.session, task.instance_id)
+            instance, workflow = self._load(ctx, task.instance_id)
             if instance.status != "running":
                 raise InvalidOperation(f"the process is {instance.status}; the task cannot be completed now")
             spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
@@ -356,10 +413,10 @@ class Engine:
             task.status = "completed"
             task.completed_by = actor.username
             task.completed_at = ctx.now
-            ctx.audit("task.completed", instance.id, task_id=task.id, element_id=task.element_id,
+            ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})
             self._advance(ctx, instance, workflow)
-            self._save(ctx, instance, workflow)
+            self._save(ctx, instance, workflow, known_rows={task.spiff_task_id: task})
 
     def reassign(self, task_id: int, actor: Actor, assignee: str, reason: str) -> None:
         """A supervisor gives the task to another person (it stays with its candidates)."""
@@ -370,7 +427,7 @@ class Engine:
             previous = task.assignee
             task.assignee = assignee
             self._touch_instance(ctx.session, task.instance_id)
-            ctx.audit("task.reassigned", task.instance_id, task_id=task.id, element_id=task.element_id,
+            ctx.audit("task.reassigned", task.instance, task=task,
                       reason=reason, data={"from": previous, "to": assignee})
 
     def transfer(self, task_id: int, actor: Actor, reason: str, to_user: str | None = None,
@@ -390,7 +447,7 @@ class Engine:
             task.candidates = ([TaskCandidate(kind="group", name=g) for g in (to_groups or [])]
                                + ([TaskCandidate(kind="user", name=to_user)] if to_user else []))
             self._touch_instance(ctx.session, task.instance_id)
-            ctx.audit("task.transferred", task.instance_id, task_id=task.id, element_id=task.element_id,
+            ctx.audit("task.transferred", task.instance, task=task,
                       reason=reason, data={"from": before, "to": {"assignee": to_user, "candidate_groups": to_groups}})
 
     def _touch_instance(self, session, instance_id):
@@ -442,7 +499,7 @@ class Engine:
                 timer = ctx.session.get(Timer, timer_id)
                 if timer is None or timer.status != "waiting" or timer.locked_by != self.node_id:
                     return 0
-                instance, workflow = self._load(ctx.session, timer.instance_id)
+                instance, workflow = self._load(ctx, timer.instance_id)
                 if instance.status != "running":
                     timer.locked_by = timer.locked_until = None
                     return 0

@@ -1,5 +1,6 @@
 """Small helpers shared by engine tests."""
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from engine.identity import Actor
 from engine.store.models import HumanTask
@@ -11,7 +12,8 @@ SUPERVISOR = Actor("zhao.lead", groups=frozenset({"office"}), roles=frozenset({"
 
 def open_tasks(session_factory, instance_id=None):
     with session_factory() as s:
-        query = select(HumanTask).where(HumanTask.status == "open").order_by(HumanTask.id)
+        query = (select(HumanTask).where(HumanTask.status == "open").order_by(HumanTask.id)
+                 .options(selectinload(HumanTask.candidates)))
         if instance_id is not None:
             query = query.where(HumanTask.instance_id == instance_id)
         return s.scalars(query).all()

@@ -24,7 +24,7 @@ def test_script_failure_records_an_incident_and_a_retry_after_the_fix_continues(
     assert "ZeroDivisionError" in incident.message
     with session_factory() as s:
         assert s.get(ProcessInstance, instance_id).status == "error"
-        _, workflow = engine._load(s, instance_id)  # still loadable
+        _, workflow = engine.load_workflow(s, instance_id)  # still loadable
     assert open_tasks(session_factory, instance_id) == []
     with pytest.raises(Exception, match="supervisor"):
         engine.retry(instance_id, OFFICER)

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     IntermediateThrowEvent,
     StartEvent,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -75,6 +76,11 @@ class DubanUserTaskParser(UserTaskParser):
 class DubanEventDefinitionParser(CamundaEventDefinitionParser):
     def parse_timer_event(self, event):
         definition = super().parse_timer_event(event)
+        text = (definition.expression or "").strip()
+        if isinstance(definition, DurationTimerEventDefinition) and re.match(rf"^{_WORKING_DURATION}$", text, re.I):
+            # SpiffWorkflow knows no working days: fire at a date computed when the timer starts.
+            return TimeDateEventDefinition(definition.name, f"duration_due({text!r})",
+                                           description=definition.description)
         definition.expression = timer_expression(definition.expression)
         return definition
 

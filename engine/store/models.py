@@ -35,8 +35,9 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(400))
     checksum: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(400))
-    source_xml: Mapped[bytes] = mapped_column(LargeBinary)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # Large; loaded only when asked for (spec_json once per process, then cached).
+    source_xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str | None] = mapped_column(String(200))
     comment: Mapped[str | None] = mapped_column(Text)
@@ -59,7 +60,7 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined", innerjoin=True)
 
     # SQLAlchemy adds "AND lock_version = :old" to every UPDATE and raises
     # StaleDataError when another transaction got there first.
@@ -96,7 +97,16 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
 
     candidates: Mapped[list["TaskCandidate"]] = relationship(
-        back_populates="task", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="task", cascade="all, delete-orphan")
+    instance: Mapped[ProcessInstance] = relationship()
+
+    @property
+    def candidate_group_list(self) -> list[str]:
+        return [g for g in self.candidate_groups.split(",") if g]
+
+    @property
+    def candidate_user_list(self) -> list[str]:
+        return [u for u in self.candidate_users.split(",") if u]
 
 
 class TaskCandidate(Base):
@@ -140,6 +150,8 @@ class Timer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     fired_at: Mapped[datetime | None]
 
+    instance: Mapped[ProcessInstance] = relationship()
+
 
 class Incident(Base):
     """An instance stuck in error: a failed script or an uncaught BPMN error."""
@@ -156,6 +168,8 @@ class Incident(Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(40))
+
+    instance: Mapped[ProcessInstance] = relationship()
 
 
 class AuditEvent(Base):
@@ -177,3 +191,11 @@ class AuditEvent(Base):
     element_id: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None]
+
+    # No foreign keys (the trail outlives what it describes); the relationships
+    # only let one flush fill in ids of rows created in the same command.
+    instance: Mapped[ProcessInstance | None] = relationship(
+        primaryjoin="foreign(AuditEvent.instance_id) == ProcessInstance.id")
+    task: Mapped[HumanTask | None] = relationship(primaryjoin="foreign(AuditEvent.task_id) == HumanTask.id")
+    definition: Mapped[ProcessDefinition | None] = relationship(
+        primaryjoin="foreign(AuditEvent.definition_id) == ProcessDefinition.id")

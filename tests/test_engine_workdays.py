@@ -1,0 +1,56 @@
+"""Deadlines and timers counted in working days (工作日) through the engine."""
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+
+from engine.store.calendar_models import CalendarOverride
+from engine.store.models import Timer
+from tests import bpmn_builder as b
+from tests.helpers import open_tasks
+
+# Friday 26 September 2025, 09:00 Beijing: National Day (1–8 Oct) and the
+# 调休 working Sunday 28 Sep and Saturday 11 Oct lie ahead.
+BEFORE_NATIONAL_DAY = datetime(2025, 9, 26, 1, 0, tzinfo=timezone.utc)
+
+
+def test_user_task_due_in_working_days_skips_national_day(engine, session_factory, clock):
+    clock.set(BEFORE_NATIONAL_DAY)
+    engine.deploy(b.sequential("lead", n=1, due="P15WD"))
+    instance_id = engine.start("lead")
+    [task] = open_tasks(session_factory, instance_id)
+    assert task.due_at == datetime(2025, 10, 23, 1, 0, tzinfo=timezone.utc)
+
+
+def test_working_day_timer_fires_after_the_holiday(engine, session_factory, clock):
+    clock.set(BEFORE_NATIONAL_DAY)
+    engine.deploy(b.process("wd_wait", b.start(), b.timer_event("wait", value="P4WD"), b.user_task("after"), b.end(),
+                            *b.chain("start", "wait", "after", "end")))
+    instance_id = engine.start("wd_wait")
+    with session_factory() as s:
+        due = s.scalars(select(Timer.due_at).where(Timer.instance_id == instance_id)).one()
+    # Sun 28 Sep (调休), Mon 29, Tue 30 Sep, then Thu 9 Oct.
+    assert due == datetime(2025, 10, 9, 1, 0, tzinfo=timezone.utc)
+    clock.set(datetime(2025, 10, 8, 12, 0, tzinfo=timezone.utc))
+    assert engine.fire_due_timers() == 0
+    clock.set(datetime(2025, 10, 9, 1, 1, tzinfo=timezone.utc))
+    assert engine.fire_due_timers() == 1
+    assert open_tasks(session_factory, instance_id)[0].element_id == "after"
+
+
+def test_local_override_day_off_moves_the_deadline(engine, session_factory, clock):
+    clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))  # Monday
+    with session_factory() as s, s.begin():
+        s.add(CalendarOverride(day=date(2026, 3, 3), is_workday=False, note="local flood day"))
+    engine.forget_calendar()
+    engine.deploy(b.sequential("lead", n=1, due="P1WD"))
+    [task] = open_tasks(session_factory, engine.start("lead"))
+    assert task.due_at == datetime(2026, 3, 4, 1, 0, tzinfo=timezone.utc)
+
+
+def test_scripts_can_compute_working_day_deadlines(engine, session_factory, clock):
+    clock.set(BEFORE_NATIONAL_DAY)
+    engine.deploy(b.process("dl", b.start(), b.script_task("set_deadline", "feedback_deadline = workdays_after(15)"),
+                            b.user_task("verify", due="${feedback_deadline}"), b.end(),
+                            *b.chain("start", "set_deadline", "verify", "end")))
+    [task] = open_tasks(session_factory, engine.start("dl"))
+    assert task.due_at == datetime(2025, 10, 23, 1, 0, tzinfo=timezone.utc)
