@@ -26,6 +26,8 @@ class ManualClock:
     def now(self) -> datetime:
         return self._now
 
+    __call__ = now  # usable wherever a `now()` callable is expected
+
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(timezone.utc)
 

@@ -7,8 +7,14 @@ or the DATABASE_URL environment variable.
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from engine.store.all_models import metadata
+# Every module that declares tables, so Base.metadata is complete.
+import engine.store.calendar_models  # noqa: F401,E402
+import engine.store.models  # noqa: F401,E402
+import notifications.models  # noqa: F401,E402
+from engine.store.base import Base
 from engine.store.database import database_url
+
+metadata = Base.metadata
 
 config = context.config
 

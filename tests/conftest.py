@@ -8,7 +8,9 @@ from sqlalchemy import text
 
 from engine import clock as clock_module
 from engine.runtime import Engine
-from engine.store.all_models import metadata
+import engine.store.calendar_models  # noqa: F401  (tables the cleanup must know)
+import notifications.models  # noqa: F401
+from engine.store.base import Base
 from engine.store.database import make_engine, make_session_factory, upgrade
 
 # Monday 2 March 2026, 09:00 in Beijing.
@@ -45,7 +47,7 @@ def db_engine(database_url):
 def session_factory(db_engine):
     yield make_session_factory(db_engine)
     with db_engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
+        for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
 
 

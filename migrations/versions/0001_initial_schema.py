@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:02:53.929736
+Create Date: 2026-11-24 20:10:32.487224
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +42,33 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_override')),
     sa.UniqueConstraint('day', name=op.f('uq_calendar_override_day'))
     )
+    op.create_table('delivery_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_key', sa.String(length=200), nullable=False),
+    sa.Column('recipient', sa.String(length=150), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.String(length=500), nullable=True),
+    sa.Column('recipient_name', sa.String(length=150), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_log')),
+    sa.UniqueConstraint('event_key', 'recipient', 'channel', name='uq_delivery_log_event_recipient_channel')
+    )
+    with op.batch_alter_table('delivery_log', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_log_recipient', ['recipient'], unique=False)
+        batch_op.create_index('ix_delivery_log_status_next_attempt', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('process_definition',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('process_id', sa.String(length=200), nullable=False),
@@ -59,6 +86,25 @@ def upgrade():
     )
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.create_index('ix_process_definition_checksum', ['process_id', 'checksum'], unique=False)
+
+    op.create_table('notification_inbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=150), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('event_key', sa.String(length=200), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivery_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['delivery_id'], ['delivery_log.id'], name=op.f('fk_notification_inbox_delivery_id_delivery_log'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_inbox')),
+    sa.UniqueConstraint('delivery_id', name=op.f('uq_notification_inbox_delivery_id'))
+    )
+    with op.batch_alter_table('notification_inbox', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_inbox_recipient_created', ['recipient', 'created_at'], unique=False)
+        batch_op.create_index('ix_notification_inbox_unread', ['recipient', 'created_at'], unique=False, postgresql_where=sa.text('read_at IS NULL'), sqlite_where=sa.text('read_at IS NULL'))
 
     op.create_table('process_instance',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -181,10 +227,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_process_instance_business_key'))
 
     op.drop_table('process_instance')
+    with op.batch_alter_table('notification_inbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_inbox_unread', postgresql_where=sa.text('read_at IS NULL'), sqlite_where=sa.text('read_at IS NULL'))
+        batch_op.drop_index('ix_notification_inbox_recipient_created')
+
+    op.drop_table('notification_inbox')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index('ix_process_definition_checksum')
 
     op.drop_table('process_definition')
+    with op.batch_alter_table('delivery_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_log_status_next_attempt')
+        batch_op.drop_index('ix_delivery_log_recipient')
+
+    op.drop_table('delivery_log')
     op.drop_table('calendar_override')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_instance')
