@@ -1,0 +1,30 @@
+"""Landing page and health check."""
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import func, select, text
+
+from engine.store.models import HumanTask, ProcessDefinition
+from web.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/healthz")
+def health():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as err:  # reported, not raised: this is the health check
+        database = f"error: {err.__class__.__name__}"
+    status = 200 if database == "ok" else 503
+    return jsonify({"database": database}), status
+
+
+@bp.get("/")
+def index():
+    definitions = db.session.execute(
+        select(ProcessDefinition.process_id, ProcessDefinition.name, func.max(ProcessDefinition.version))
+        .group_by(ProcessDefinition.process_id, ProcessDefinition.name)
+    ).all()
+    open_tasks = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
+    return render_template("index.html", definitions=definitions, open_tasks=open_tasks,
+                           app_name=current_app.config.get("DUBAN_NAME", "督办"))
