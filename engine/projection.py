@@ -55,6 +55,8 @@ def _new_human_task(session, instance, spiff_task, now, evaluate, calendar) -> H
         created_at=now,
         due_at=deadlines.resolve_due_at(human.get("due_date"), now, ev, calendar),
         status="open",
+        # The task's own ladder, if its BPMN sets one; the engine fills in the rest.
+        ladder=(spiff_task.task_spec.extensions or {}).get("escalation"),
     )
     task.candidates = ([TaskCandidate(kind="group", name=g) for g in groups]
                        + [TaskCandidate(kind="user", name=u) for u in users])

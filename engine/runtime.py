@@ -27,13 +27,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
-from engine import deadlines
+from engine import deadlines, escalation
+from engine.ladder import DEFAULT_LADDER
 from engine.bpmn import serialization
 from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import ConflictError, InvalidOperation, NotFound, PermissionDenied, TaskNotReady
 from engine.identity import SYSTEM, Actor
 from engine.projection import Change, human_spec, ready_user_task_ids, sync_tasks, sync_timers
+from engine.store.supervision_models import LadderSetting
 from engine.workcal import WorkCalendar
 from engine.store.models import (
     AuditEvent,
@@ -79,7 +81,7 @@ class CommandContext:
 
 class Engine:
     def __init__(self, session_factory, clock=None, services=None, node_id: str | None = None,
-                 spec_cache_size: int = 64):
+                 spec_cache_size: int = 64, default_ladder: str = DEFAULT_LADDER):
         """`services(session, actor_name, start_process)` returns the functions BPMN
         scripts may call, bound to the command's transaction (see domain.services)."""
         self.session_factory = session_factory
@@ -87,6 +89,8 @@ class Engine:
             clock_module.install(clock)
         self.services = services
         self._calendar = (0.0, None)
+        self._settings = (0.0, None)
+        self.default_ladder = default_ladder
         self.node_id = node_id or f"{socket.gethostname()}:{os.getpid()}"
         self._specs = OrderedDict()
         self._spec_facts = {}
@@ -177,8 +181,9 @@ class Engine:
         return calendar
 
     def forget_calendar(self) -> None:
-        """Call after editing calendar overrides so the next deadline uses them."""
+        """Call after editing calendar overrides or ladder settings so the next task uses them."""
         self._calendar = (0.0, None)
+        self._settings = (0.0, None)
 
     def _advance(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         """Run engine steps; turn script failures and uncaught errors into incidents."""
@@ -214,9 +219,33 @@ class Engine:
                                  ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows)
             if self._has_timers(instance.definition):
                 changes += sync_timers(ctx.session, instance, workflow, ctx.now)
+        self._update_ladders(ctx, changes)
         self._audit_changes(ctx, instance, changes)
         if instance.status == "completed":
             ctx.audit("instance.completed", instance)
+
+    def _update_ladders(self, ctx: CommandContext, changes: list[Change]) -> None:
+        """New tasks get their escalation steps; finished ones drop theirs."""
+        for change in changes:
+            task = change.task
+            if task is None:
+                continue
+            if change.action == "task.created":
+                task.ladder = (task.ladder or self.settings().get((task.process_id, task.element_id))
+                               or self.settings().get((task.process_id, "")) or self.default_ladder)
+                escalation.schedule_steps(ctx.session, task, self.calendar())
+            elif task.due_at is not None or "created" in (task.ladder or ""):
+                escalation.cancel_steps(ctx.session, task)
+
+    def settings(self) -> dict:
+        """Administrators' ladder settings {(process_id, element_id or ""): ladder}, cached like the calendar."""
+        loaded_at, settings = self._settings
+        if settings is None or (time.monotonic() - loaded_at) > CALENDAR_TTL_SECONDS:
+            with self.session_factory() as session:
+                settings = {(row.process_id, row.element_id): row.ladder
+                            for row in session.scalars(select(LadderSetting))}
+            self._settings = (time.monotonic(), settings)
+        return settings
 
     def _audit_changes(self, ctx, instance, changes: list[Change]) -> None:
         for change in changes:

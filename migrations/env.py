@@ -10,6 +10,7 @@ from sqlalchemy import engine_from_config, pool
 # Every module that declares tables, so Base.metadata is complete.
 import engine.store.calendar_models  # noqa: F401,E402
 import engine.store.models  # noqa: F401,E402
+import engine.store.supervision_models  # noqa: F401,E402
 import notifications.models  # noqa: F401,E402
 from engine.store.base import Base
 from engine.store.database import database_url

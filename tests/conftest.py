@@ -9,6 +9,7 @@ from sqlalchemy import text
 from engine import clock as clock_module
 from engine.runtime import Engine
 import engine.store.calendar_models  # noqa: F401  (tables the cleanup must know)
+import engine.store.supervision_models  # noqa: F401
 import notifications.models  # noqa: F401
 from engine.store.base import Base
 from engine.store.database import make_engine, make_session_factory, upgrade

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
 
+from engine import ladder
 from engine.bpmn import juel, sandbox
 from engine.bpmn.parser import DubanParser
 from engine.bpmn.script_engine import to_python_expression
@@ -88,10 +89,22 @@ def _expressions_of(task_spec):
             yield "expression", value
 
 
+def _ladder_problems(task_spec, filename) -> list[Problem]:
+    text = (getattr(task_spec, "extensions", None) or {}).get("escalation")
+    if not text:
+        return []
+    try:
+        ladder.parse(text)
+    except ValueError as err:
+        return [Problem(f"escalation property: {err}", element_id=task_spec.bpmn_id, file=filename)]
+    return []
+
+
 def _sandbox_problems(specs: list, filename: str) -> list[Problem]:
     problems = []
     for spec in specs:
         for task_spec in spec.task_specs.values():
+            problems += _ladder_problems(task_spec, filename)
             for kind, text in _expressions_of(task_spec):
                 try:
                     if kind == "script":

@@ -95,6 +95,11 @@ class HumanTask(Base):
     status: Mapped[str] = mapped_column(String(20))
     completed_by: Mapped[str | None] = mapped_column(String(200))
     completed_at: Mapped[datetime | None]
+    # Set by the escalation ladder; shown as badges in inboxes.
+    overdue_since: Mapped[datetime | None]
+    escalation_rung: Mapped[str | None] = mapped_column(String(40))
+    supervision_level: Mapped[str | None] = mapped_column(String(20))  # ordinary | yellow | red
+    ladder: Mapped[str | None] = mapped_column(Text)  # the escalation ladder this task climbs
 
     candidates: Mapped[list["TaskCandidate"]] = relationship(
         back_populates="task", cascade="all, delete-orphan")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:10:32.487224
+Create Date: 2026-11-24 20:13:23.830912
 """
 from alembic import op
 import sqlalchemy as sa
@@ -69,6 +69,16 @@ def upgrade():
         batch_op.create_index('ix_delivery_log_recipient', ['recipient'], unique=False)
         batch_op.create_index('ix_delivery_log_status_next_attempt', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('ladder_setting',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('process_id', sa.String(length=200), nullable=False),
+    sa.Column('element_id', sa.String(length=200), nullable=False),
+    sa.Column('ladder', sa.Text(), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=True),
+    sa.Column('updated_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ladder_setting')),
+    sa.UniqueConstraint('process_id', 'element_id', name='uq_ladder_setting_target')
+    )
     op.create_table('process_definition',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('process_id', sa.String(length=200), nullable=False),
@@ -142,6 +152,10 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('completed_by', sa.String(length=200), nullable=True),
     sa.Column('completed_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('overdue_since', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalation_rung', sa.String(length=40), nullable=True),
+    sa.Column('supervision_level', sa.String(length=20), nullable=True),
+    sa.Column('ladder', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_human_task_instance_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_task')),
     sa.UniqueConstraint('spiff_task_id', name='uq_human_task_spiff_task_id')
@@ -187,6 +201,65 @@ def upgrade():
         batch_op.create_index('ix_timer_due', ['status', 'due_at'], unique=False)
         batch_op.create_index('ix_timer_instance', ['instance_id', 'status'], unique=False)
 
+    op.create_table('escalation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rung', sa.String(length=40), nullable=False),
+    sa.Column('unit', sa.String(length=200), nullable=True),
+    sa.Column('audience', sa.String(length=40), nullable=False),
+    sa.Column('raised_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('acknowledged_by', sa.String(length=200), nullable=True),
+    sa.Column('acknowledged_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_escalation_instance_id_process_instance')),
+    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_escalation_task_id_human_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation'))
+    )
+    with op.batch_alter_table('escalation', schema=None) as batch_op:
+        batch_op.create_index('ix_escalation_open', ['status', 'unit'], unique=False)
+
+    op.create_table('escalation_step',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rung', sa.String(length=40), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('due_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('locked_by', sa.String(length=200), nullable=True),
+    sa.Column('locked_until', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_escalation_step_instance_id_process_instance')),
+    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_escalation_step_task_id_human_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_step')),
+    sa.UniqueConstraint('task_id', 'rung', name='uq_escalation_step_task_rung')
+    )
+    with op.batch_alter_table('escalation_step', schema=None) as batch_op:
+        batch_op.create_index('ix_escalation_step_due', ['status', 'due_at'], unique=False)
+
+    op.create_table('supervision_mark',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit', sa.String(length=200), nullable=True),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('raised_by', sa.String(length=200), nullable=False),
+    sa.Column('raised_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=200), nullable=True),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_supervision_mark_instance_id_process_instance')),
+    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_supervision_mark_task_id_human_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_mark'))
+    )
+    with op.batch_alter_table('supervision_mark', schema=None) as batch_op:
+        batch_op.create_index('ix_supervision_mark_task', ['task_id', 'cancelled_at'], unique=False)
+        batch_op.create_index('ix_supervision_mark_unit', ['unit', 'cancelled_at'], unique=False)
+
     op.create_table('task_candidate',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -207,6 +280,19 @@ def downgrade():
         batch_op.drop_index('ix_task_candidate_lookup')
 
     op.drop_table('task_candidate')
+    with op.batch_alter_table('supervision_mark', schema=None) as batch_op:
+        batch_op.drop_index('ix_supervision_mark_unit')
+        batch_op.drop_index('ix_supervision_mark_task')
+
+    op.drop_table('supervision_mark')
+    with op.batch_alter_table('escalation_step', schema=None) as batch_op:
+        batch_op.drop_index('ix_escalation_step_due')
+
+    op.drop_table('escalation_step')
+    with op.batch_alter_table('escalation', schema=None) as batch_op:
+        batch_op.drop_index('ix_escalation_open')
+
+    op.drop_table('escalation')
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.drop_index('ix_timer_instance')
         batch_op.drop_index('ix_timer_due')
@@ -236,6 +322,7 @@ def downgrade():
         batch_op.drop_index('ix_process_definition_checksum')
 
     op.drop_table('process_definition')
+    op.drop_table('ladder_setting')
     with op.batch_alter_table('delivery_log', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_log_status_next_attempt')
         batch_op.drop_index('ix_delivery_log_recipient')
