@@ -11,7 +11,7 @@ both are injected so the engine stays free of either.
 """
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
@@ -23,7 +23,6 @@ from engine.store.supervision_models import Escalation, EscalationStep, LadderSe
 
 log = logging.getLogger(__name__)
 
-STEP_LEASE = timedelta(seconds=60)
 LEVELS = ("ordinary", "yellow", "red")
 DEFAULT_DEDUCTIONS = {"ordinary": 0, "yellow": 5, "red": 10}
 
@@ -60,13 +59,16 @@ def ladder_for(session, process_id: str, element_id: str, task_property: str | N
     return settings.get(element_id) or settings.get("") or default
 
 
-def schedule_steps(session, task: HumanTask, calendar) -> None:
-    """Write the ladder's steps for a new (or re-dated) task."""
+def schedule_steps(session, task: HumanTask, calendar) -> list[datetime]:
+    """Write the ladder's steps for a new task; returns their due times."""
+    due_times = []
     for position, rung in enumerate(ladder_module.parse(task.ladder or "")):
         due = rung.due_at(task.created_at, task.due_at, calendar)
         if due is not None:
             session.add(EscalationStep(task=task, instance=task.instance, rung=rung.name, position=position,
                                        due_at=due, status="waiting"))
+            due_times.append(due)
+    return due_times
 
 
 def cancel_steps(session, task: HumanTask) -> None:
@@ -98,7 +100,7 @@ class Escalator:
                 .with_for_update(skip_locked=True)).all()
             for row in rows:
                 row.locked_by = self.engine.node_id
-                row.locked_until = now + STEP_LEASE
+                row.locked_until = now + self.engine.timer_lease
             return [row.id for row in rows]
 
     def run_due(self, now: datetime | None = None, limit: int = 200) -> int:
@@ -306,6 +308,7 @@ class Escalator:
                 else:
                     existing.due_at, existing.status = due, "waiting"
                     existing.locked_by = existing.locked_until = None
+                ctx.due(due)
             ctx.audit("task.deadline_extended", task.instance, task=task, reason=reason,
                       data={"from": previous.isoformat() if previous else None, "to": new_due.isoformat()})
 

@@ -68,6 +68,11 @@ class CommandContext:
     now: datetime
     script_engine: DubanScriptEngine | None = None
     events: list = field(default_factory=list)
+    wake_at: datetime | None = None  # the earliest timer or escalation due time this command wrote
+
+    def due(self, moment: datetime | None) -> None:
+        if moment is not None and (self.wake_at is None or moment < self.wake_at):
+            self.wake_at = moment
 
     def audit(self, action, instance=None, task=None, definition=None, element_id=None, reason=None, data=None):
         """Append an audit event; ids are filled in when the command's one flush runs."""
@@ -81,7 +86,8 @@ class CommandContext:
 
 class Engine:
     def __init__(self, session_factory, clock=None, services=None, node_id: str | None = None,
-                 spec_cache_size: int = 64, default_ladder: str = DEFAULT_LADDER):
+                 spec_cache_size: int = 64, default_ladder: str = DEFAULT_LADDER,
+                 timer_lease: timedelta = TIMER_LEASE):
         """`services(session, actor_name, start_process)` returns the functions BPMN
         scripts may call, bound to the command's transaction (see domain.services)."""
         self.session_factory = session_factory
@@ -96,6 +102,8 @@ class Engine:
         self._spec_facts = {}
         self._spec_cache_size = spec_cache_size
         self._listeners = []
+        self._wake_listeners = []
+        self.timer_lease = timer_lease
 
     # -- plumbing ---------------------------------------------------------
 
@@ -105,6 +113,11 @@ class Engine:
     def subscribe(self, listener) -> None:
         """`listener(events)` is called after each commit with its AuditEvent rows."""
         self._listeners.append(listener)
+
+    def on_wake(self, listener) -> None:
+        """`listener(moment)` is called after a commit that wrote a timer or escalation due at `moment`,
+        so a sleeping scheduler can re-arm for a nearer time."""
+        self._wake_listeners.append(listener)
 
     @contextmanager
     def _command(self, actor: Actor):
@@ -118,9 +131,12 @@ class Engine:
             raise ConflictError("someone else changed this case at the same time; reload and try again") from None
         finally:
             session.close()
-        for listener in self._listeners:
+        listeners = [(listener, ctx.events) for listener in self._listeners]
+        if ctx.wake_at is not None:
+            listeners += [(listener, ctx.wake_at) for listener in self._wake_listeners]
+        for listener, argument in listeners:
             try:
-                listener(ctx.events)
+                listener(argument)
             except Exception:  # a listener must never undo a committed command
                 log.exception("engine listener failed")
 
@@ -220,6 +236,9 @@ class Engine:
             if self._has_timers(instance.definition):
                 changes += sync_timers(ctx.session, instance, workflow, ctx.now)
         self._update_ladders(ctx, changes)
+        for change in changes:
+            if change.action == "timer.scheduled":
+                ctx.due(change.timer.due_at)
         self._audit_changes(ctx, instance, changes)
         if instance.status == "completed":
             ctx.audit("instance.completed", instance)
@@ -233,7 +252,8 @@ class Engine:
             if change.action == "task.created":
                 task.ladder = (task.ladder or self.settings().get((task.process_id, task.element_id))
                                or self.settings().get((task.process_id, "")) or self.default_ladder)
-                escalation.schedule_steps(ctx.session, task, self.calendar())
+                for moment in escalation.schedule_steps(ctx.session, task, self.calendar()):
+                    ctx.due(moment)
             elif task.due_at is not None or "created" in (task.ladder or ""):
                 escalation.cancel_steps(ctx.session, task)
 
@@ -257,7 +277,7 @@ class Engine:
                                 "due_at": change.task.due_at.isoformat() if change.task.due_at else None})
             elif change.timer is not None and change.action != "timer.scheduled":
                 ctx.audit(change.action, instance, element_id=change.timer.element_id,
-                          data={"due_at": change.timer.due_at.isoformat()})
+                          data={"due_at": change.timer.due_at.isoformat(), "node": self.node_id})
 
     # -- definitions ------------------------------------------------------
 
@@ -501,7 +521,7 @@ class Engine:
                 ).all()
                 for row in rows:
                     row.locked_by = self.node_id
-                    row.locked_until = now + TIMER_LEASE
+                    row.locked_until = now + self.timer_lease
                     row.attempts += 1
                 return [row.id for row in rows]
         finally:
