@@ -6,6 +6,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+import domain.crypto
 import engine.store.base
 ${imports if imports else ""}
 

@@ -8,9 +8,11 @@ from sqlalchemy import text
 
 from engine import clock as clock_module
 from engine.runtime import Engine
-import engine.store.calendar_models  # noqa: F401  (tables the cleanup must know)
+import domain.models  # noqa: F401  (tables the cleanup must know)
+import engine.store.calendar_models  # noqa: F401
 import engine.store.supervision_models  # noqa: F401
 import notifications.models  # noqa: F401
+from domain.crypto import configure_field_keys, generate_field_key
 from engine.store.base import Base
 from engine.store.database import make_engine, make_session_factory, upgrade
 
@@ -63,3 +65,30 @@ def clock():
 @pytest.fixture
 def engine(session_factory, clock):
     return Engine(session_factory, clock=clock, node_id="test-node")
+
+
+@pytest.fixture
+def domain_db(session_factory):
+    """The shared migrated database, under the name the domain tests use."""
+    return session_factory
+
+
+@pytest.fixture
+def field_key():
+    """A fresh key for encrypting reporter identities."""
+    key = generate_field_key()
+    configure_field_keys(key)
+    yield key
+    configure_field_keys()
+
+
+@pytest.fixture
+def session(session_factory, field_key, clock):
+    """A session on the migrated database with the demo units (no other demo data)."""
+    from domain.demo import create_units
+
+    with session_factory() as db_session:
+        create_units(db_session)
+        db_session.commit()
+        yield db_session
+        db_session.rollback()

@@ -2,10 +2,11 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:13:23.830912
+Create Date: 2026-11-24 20:25:25.564240
 """
 from alembic import op
 import sqlalchemy as sa
+import domain.crypto
 import engine.store.base
 
 
@@ -79,6 +80,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ladder_setting')),
     sa.UniqueConstraint('process_id', 'element_id', name='uq_ladder_setting_target')
     )
+    op.create_table('number_counter',
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_number_counter'))
+    )
     op.create_table('process_definition',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('process_id', sa.String(length=200), nullable=False),
@@ -96,6 +102,104 @@ def upgrade():
     )
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.create_index('ix_process_definition_checksum', ['process_id', 'checksum'], unique=False)
+
+    op.create_table('subject',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('credit_code', sa.String(length=18), nullable=True),
+    sa.Column('address', sa.String(length=400), nullable=True),
+    sa.Column('legal_representative', sa.String(length=100), nullable=True),
+    sa.Column('sector', sa.String(length=40), nullable=True),
+    sa.Column('grade', sa.String(length=10), nullable=True),
+    sa.Column('graded_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subject')),
+    sa.UniqueConstraint('credit_code', name=op.f('uq_subject_credit_code'))
+    )
+    with op.batch_alter_table('subject', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subject_name'), ['name'], unique=False)
+
+    op.create_table('unit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name_zh', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['parent_id'], ['unit.id'], name=op.f('fk_unit_parent_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit')),
+    sa.UniqueConstraint('code', name=op.f('uq_unit_code'))
+    )
+    op.create_table('accountability_record',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('target_kind', sa.String(length=20), nullable=True),
+    sa.Column('target_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('unit', sa.String(length=40), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('opened_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_by', sa.String(length=200), nullable=True),
+    sa.Column('closed_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['unit'], ['unit.code'], name=op.f('fk_accountability_record_unit_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accountability_record'))
+    )
+    with op.batch_alter_table('accountability_record', schema=None) as batch_op:
+        batch_op.create_index('ix_accountability_record_unit', ['unit', 'status'], unique=False)
+
+    op.create_table('app_user',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('username', sa.String(length=200), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('password_hash', sa.String(length=400), nullable=True),
+    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('locale', sa.String(length=10), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_app_user_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
+    sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
+    )
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_app_user_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('lead',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('channel', sa.String(length=40), nullable=False),
+    sa.Column('external_ref', sa.String(length=100), nullable=True),
+    sa.Column('received_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('subject_name', sa.String(length=300), nullable=True),
+    sa.Column('sector', sa.String(length=40), nullable=False),
+    sa.Column('responsible_unit', sa.String(length=40), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('feedback_deadline', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('result', sa.String(length=20), nullable=True),
+    sa.Column('major', sa.Boolean(), nullable=False),
+    sa.Column('duplicate_of_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=True),
+    sa.Column('updated_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['lead.id'], name=op.f('fk_lead_duplicate_of_id_lead')),
+    sa.ForeignKeyConstraint(['responsible_unit'], ['unit.code'], name=op.f('fk_lead_responsible_unit_unit')),
+    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_lead_subject_id_subject')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead')),
+    sa.UniqueConstraint('channel', 'external_ref', name='uq_lead_channel_external_ref'),
+    sa.UniqueConstraint('number', name=op.f('uq_lead_number'))
+    )
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_lead_status', ['status', 'responsible_unit'], unique=False)
+        batch_op.create_index('ix_lead_subject_sector', ['subject_id', 'sector'], unique=False)
 
     op.create_table('notification_inbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -134,6 +238,48 @@ def upgrade():
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_instance_business_key'), ['business_key'], unique=False)
         batch_op.create_index('ix_process_instance_status', ['status', 'process_id'], unique=False)
+
+    op.create_table('supervision_case',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('target_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('unit', sa.String(length=40), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('opened_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_by', sa.String(length=200), nullable=True),
+    sa.Column('closed_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['unit'], ['unit.code'], name=op.f('fk_supervision_case_unit_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_case')),
+    sa.UniqueConstraint('number', name=op.f('uq_supervision_case_number'))
+    )
+    with op.batch_alter_table('supervision_case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supervision_case_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_supervision_case_target', ['kind', 'target_id', 'status'], unique=False)
+
+    op.create_table('disposal',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('measure', sa.String(length=40), nullable=False),
+    sa.Column('disposed_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('unit', sa.String(length=40), nullable=False),
+    sa.Column('officer', sa.String(length=200), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('documents', sa.JSON(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_disposal_lead_id_lead')),
+    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_disposal_subject_id_subject')),
+    sa.ForeignKeyConstraint(['unit'], ['unit.code'], name=op.f('fk_disposal_unit_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disposal'))
+    )
+    with op.batch_alter_table('disposal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disposal_lead_id'), ['lead_id'], unique=False)
+        batch_op.create_index('ix_disposal_subject', ['subject_id', 'id'], unique=False)
 
     op.create_table('human_task',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -181,6 +327,73 @@ def upgrade():
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index('ix_incident_open', ['resolved_at', 'instance_id'], unique=False)
 
+    op.create_table('rectification_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('problem', sa.Text(), nullable=False),
+    sa.Column('responsible_unit', sa.String(length=40), nullable=False),
+    sa.Column('responsible_person', sa.String(length=200), nullable=False),
+    sa.Column('measures', sa.Text(), nullable=False),
+    sa.Column('deadline', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('lookback_result', sa.Text(), nullable=True),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=True),
+    sa.Column('updated_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_rectification_item_lead_id_lead')),
+    sa.ForeignKeyConstraint(['responsible_unit'], ['unit.code'], name=op.f('fk_rectification_item_responsible_unit_unit')),
+    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_rectification_item_subject_id_subject')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rectification_item')),
+    sa.UniqueConstraint('number', name=op.f('uq_rectification_item_number'))
+    )
+    with op.batch_alter_table('rectification_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rectification_item_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_item_lead_id'), ['lead_id'], unique=False)
+        batch_op.create_index('ix_rectification_item_status', ['status', 'responsible_unit', 'deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_item_subject_id'), ['subject_id'], unique=False)
+
+    op.create_table('reporter',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('name', domain.crypto.EncryptedString(), nullable=True),
+    sa.Column('phone', domain.crypto.EncryptedString(), nullable=True),
+    sa.Column('contact', domain.crypto.EncryptedString(), nullable=True),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_reporter_lead_id_lead'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reporter')),
+    sa.UniqueConstraint('lead_id', name=op.f('uq_reporter_lead_id'))
+    )
+    op.create_table('risk_assessment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('lead_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('grade', sa.String(length=10), nullable=False),
+    sa.Column('people_involved', sa.BigInteger(), nullable=False),
+    sa.Column('money_at_risk', sa.BigInteger(), nullable=False),
+    sa.Column('opinion_heat', sa.String(length=10), nullable=False),
+    sa.Column('stability_risk', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('assessed_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assessed_by', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_risk_assessment_lead_id_lead')),
+    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_risk_assessment_subject_id_subject'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_assessment'))
+    )
+    with op.batch_alter_table('risk_assessment', schema=None) as batch_op:
+        batch_op.create_index('ix_risk_assessment_subject', ['subject_id', 'id'], unique=False)
+
+    op.create_table('supervisor_unit',
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_supervisor_unit_unit_id_unit'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_supervisor_unit_user_id_app_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'unit_id', name=op.f('pk_supervisor_unit'))
+    )
     op.create_table('timer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -200,6 +413,17 @@ def upgrade():
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.create_index('ix_timer_due', ['status', 'due_at'], unique=False)
         batch_op.create_index('ix_timer_instance', ['instance_id', 'status'], unique=False)
+
+    op.create_table('user_role',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('role', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_user_role_user_id_app_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_role')),
+    sa.UniqueConstraint('user_id', 'role', name='uq_user_role_user_role')
+    )
+    with op.batch_alter_table('user_role', schema=None) as batch_op:
+        batch_op.create_index('ix_user_role_role', ['role', 'user_id'], unique=False)
 
     op.create_table('escalation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -293,11 +517,28 @@ def downgrade():
         batch_op.drop_index('ix_escalation_open')
 
     op.drop_table('escalation')
+    with op.batch_alter_table('user_role', schema=None) as batch_op:
+        batch_op.drop_index('ix_user_role_role')
+
+    op.drop_table('user_role')
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.drop_index('ix_timer_instance')
         batch_op.drop_index('ix_timer_due')
 
     op.drop_table('timer')
+    op.drop_table('supervisor_unit')
+    with op.batch_alter_table('risk_assessment', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_assessment_subject')
+
+    op.drop_table('risk_assessment')
+    op.drop_table('reporter')
+    with op.batch_alter_table('rectification_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rectification_item_subject_id'))
+        batch_op.drop_index('ix_rectification_item_status')
+        batch_op.drop_index(batch_op.f('ix_rectification_item_lead_id'))
+        batch_op.drop_index(batch_op.f('ix_rectification_item_instance_id'))
+
+    op.drop_table('rectification_item')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_open')
 
@@ -308,6 +549,16 @@ def downgrade():
         batch_op.drop_index('ix_human_task_assignee_status')
 
     op.drop_table('human_task')
+    with op.batch_alter_table('disposal', schema=None) as batch_op:
+        batch_op.drop_index('ix_disposal_subject')
+        batch_op.drop_index(batch_op.f('ix_disposal_lead_id'))
+
+    op.drop_table('disposal')
+    with op.batch_alter_table('supervision_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_supervision_case_target')
+        batch_op.drop_index(batch_op.f('ix_supervision_case_instance_id'))
+
+    op.drop_table('supervision_case')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instance_status')
         batch_op.drop_index(batch_op.f('ix_process_instance_business_key'))
@@ -318,10 +569,30 @@ def downgrade():
         batch_op.drop_index('ix_notification_inbox_recipient_created')
 
     op.drop_table('notification_inbox')
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_subject_sector')
+        batch_op.drop_index('ix_lead_status')
+        batch_op.drop_index(batch_op.f('ix_lead_instance_id'))
+
+    op.drop_table('lead')
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_app_user_unit_id'))
+
+    op.drop_table('app_user')
+    with op.batch_alter_table('accountability_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_accountability_record_unit')
+
+    op.drop_table('accountability_record')
+    op.drop_table('unit')
+    with op.batch_alter_table('subject', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subject_name'))
+
+    op.drop_table('subject')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index('ix_process_definition_checksum')
 
     op.drop_table('process_definition')
+    op.drop_table('number_counter')
     op.drop_table('ladder_setting')
     with op.batch_alter_table('delivery_log', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_log_status_next_attempt')

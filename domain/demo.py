@@ -1,0 +1,281 @@
+"""Demo data: 新塘街道's special office, member units and two communities, their
+users, and a plausible set of subjects, leads, gradings, disposals and
+rectification items (names and facts are invented).
+
+`load_demo` starts no process: the caller starts `lead_handling` for the ids
+in `leads_to_start` and `rectification` for `rectification_items`.
+"""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from domain import records
+from domain.creditcode import check_character
+from domain.errors import DubanError
+from domain.leads import register_lead
+from domain.models import Disposal, RiskAssessment, Unit, User
+from engine import clock
+from engine.workcal import WorkCalendar
+
+DEMO_ACTOR = "demo"
+DEFAULT_PASSWORD = "duban-demo-2026"
+EMAIL_DOMAIN = "xintang.example.com"
+
+# code, Chinese name, English name, kind
+UNITS = [
+    ("office", "新塘街道专项办", "Xintang Sub-district Special Office", "office"),
+    ("civil_affairs", "新塘街道社会事务办", "Xintang Civil Affairs Office", "member_unit"),
+    ("market", "新塘市场监督管理所", "Xintang Market Regulation Station", "member_unit"),
+    ("health", "新塘街道卫健办", "Xintang Health Office", "member_unit"),
+    ("land", "新塘国土所", "Xintang Land Resources Station", "member_unit"),
+    ("urban_enforcement", "新塘街道综合执法中队", "Xintang Urban Enforcement Squad", "member_unit"),
+    ("police", "新塘派出所", "Xintang Police Station", "member_unit"),
+    ("court", "青阳法庭", "Qingyang People's Tribunal", "member_unit"),
+    ("justice", "新塘司法所", "Xintang Justice Office", "member_unit"),
+    ("enterprise_service", "新塘街道企业服务中心", "Xintang Enterprise Service Centre", "member_unit"),
+    ("bank", "农商银行新塘支行", "Rural Commercial Bank, Xintang Branch", "member_unit"),
+    ("community_tangshi", "塘市社区", "Tangshi Community", "community"),
+    ("community_shatang", "沙塘社区", "Shatang Community", "community"),
+]
+
+_NAMES = ["陈志明", "林晓燕", "黄建华", "吴丽珍", "王国栋", "许雅婷", "蔡明辉", "洪丽华", "施家豪", "庄淑芬",
+          "李文斌", "张美玲", "郑国强", "苏静怡", "杨振宇", "曾雪梅", "刘德胜", "谢婉清", "周子恒", "柯秀兰",
+          "丁海涛", "邱佳慧", "卢志远", "高晓琳", "潘俊杰", "何玉珠", "方永福", "董思颖", "彭国华", "余美娟"]
+
+# name, 17 first characters of the credit code, address, sector, legal representative
+SUBJECTS = [
+    ("晋江市福寿康养老服务有限公司", "91350582MA31RK6T1", "晋江市新塘街道塘市路88号", "illegal_fundraising", "蔡某"),
+    ("晋江市夕阳红旅游有限公司", "91350582MA2Y8QH4X", "晋江市新塘街道世纪大道126号", "tourism_art", "吴某"),
+    ("泉州长青健康科技有限公司", "91350500MA34B7LN2", "晋江市新塘街道沙塘村工业区3号", "food_health_products", "黄某"),
+    ("晋江市颐和养老公寓", "52350582MJ0C9K3D7", "晋江市新塘街道新塘路205号", "unlicensed_medical", "许某"),
+    ("福建康乐颐养投资管理有限公司", "91350000MA2XN7P65", "晋江市新塘街道晋新路9号", "elderly_projects", "林某"),
+    ("晋江市松鹤园置业有限公司", "91350582MA32FTU08", "晋江市新塘街道梅岭路18号", "elderly_housing", "施某"),
+    ("晋江福泰养生文化传播有限公司", "91350582MA8R3WJ11", "晋江市新塘街道塘市社区商业街12号", "tourism_art", "洪某"),
+    ("泉州银龄网络科技有限公司", "91350503MA35D9E2K", "泉州市丰泽区东海大街56号", "internet_traps", "郑某"),
+    ("晋江市金色年华养老服务中心", "52350582MJ0D41A7Y", "晋江市新塘街道沙塘社区文化路7号", "illegal_fundraising", "庄某"),
+    ("晋江市乐龄生态农业开发有限公司", "91350582MA33GH0L4", "晋江市新塘街道沙塘村后山片区", "care_land", "苏某"),
+]
+
+# channel, days ago, subject index or name, sector, summary, reporter (name, phone) or None, major
+LEADS = [
+    ("platform_12337", 20, 0, "illegal_fundraising",
+     "群众反映晋江市福寿康养老服务有限公司以“预订床位”名义向老人收取会员费，每人1万元至5万元不等，"
+     "承诺年返利8%，近期已有老人反映无法退费。", ("王秀英", "13905951234"), True),
+    ("hotline_12345", 18, 0, "illegal_fundraising",
+     "来电人称其母亲在福寿康养老服务公司办理“养老会员卡”交了3万元，对方称可优先入住并每月返还利息，"
+     "近两个月利息停发，公司负责人联系不上。", ("李建平", "13859961122"), False),
+    ("police_110", 16, 2, "food_health_products",
+     "报警人称其父亲参加长青健康科技公司组织的“免费体检、健康讲座”，被诱导以2.6万元购买“降糖降压”保健品，"
+     "产品无批准文号。", ("陈建国", "13605953456"), False),
+    ("market_regulation", 15, 6, "tourism_art",
+     "举报福泰养生文化传播有限公司以“收藏品升值”为名向老年人高价销售纪念币、字画，宣称“三年翻倍、公司回购”。",
+     ("林美华", "0595-85661234"), False),
+    ("grid_patrol", 14, "塘市社区“健康驿站”体验店", "food_health_products",
+     "网格员巡查发现塘市社区某店面每日上午组织老年人听课并发放鸡蛋、挂面等礼品，现场推销“量子养生床垫”，"
+     "售价1.98万元。", ("洪丽华", "13799880011"), False),
+    ("financial_regulation", 13, 4, "elderly_projects",
+     "金融监管部门转来线索：福建康乐颐养投资管理有限公司以投资“康养小镇”项目为名向社会公众吸收资金，"
+     "承诺年化收益12%，涉及老年人约200人。", None, True),
+    ("superior_transfer", 12, 5, "elderly_housing",
+     "区专项办转办：松鹤园置业有限公司销售“松鹤颐养苑”商品住房时宣称“买房送养老服务、以房养老保收益”，"
+     "涉嫌以“养老”名义虚假宣传。", None, False),
+    ("leader_assignment", 11, 3, "unlicensed_medical",
+     "街道领导批办：颐和养老公寓内设医务室无《医疗机构执业许可证》，聘用无执业资格人员为入住老人输液、开药。",
+     None, True),
+    ("mass_report", 10, 7, "internet_traps",
+     "群众来信反映：银龄网络科技有限公司开发“银龄宝”手机APP，通过直播陪聊诱导老年人充值打赏、购买“理财课程”，"
+     "其父累计充值4万余元。", "anonymous", False),
+    ("department_transfer", 9, 9, "care_land",
+     "国土所移交：乐龄生态农业开发有限公司在养老服务设施用地上建设独栋别墅并对外销售，涉嫌违规改变用地性质"
+     "变相开发房地产。", None, False),
+    ("hotline_12345", 8, 1, "tourism_art",
+     "市民反映夕阳红旅游公司组织“99元三日游”，行程中安排老人进入玉器、茶叶店购物，多名老人被诱导消费数千元。",
+     ("张阿婆", "13960901234"), False),
+    ("platform_12337", 7, 8, "illegal_fundraising",
+     "举报人称金色年华养老服务中心向老人推销“终身会员卡”，一次性缴纳10万元可终身免费入住，资金去向不明。",
+     ("许文龙", "15880012345"), True),
+    ("grid_patrol", 25, "沙塘社区流动摊点", "food_health_products",
+     "网格员在沙塘社区巡查发现流动人员以“免费领鸡蛋”为由聚集老人，推销所谓“特效药酒”，已劝离并登记车辆信息。",
+     ("施雅琴", "13905957788"), False),
+    ("police_110", 30, None, "internet_traps",
+     "报警人称接到自称“社保局工作人员”电话，称可代办“高龄养老补贴”，需先缴纳手续费2000元，已转账。",
+     ("蔡老伯", "13905950001"), False),
+    ("market_regulation", 6, 2, "food_health_products",
+     "市场监管部门接举报：长青健康科技公司在沙塘村租用场地开展“健康讲座”，宣称保健品可“替代药物、根治糖尿病”。",
+     None, False),
+    ("mass_report", 5, "新塘“康源中医养生馆”", "unlicensed_medical",
+     "群众电话反映新塘某“中医养生馆”无医师资格人员为老人针灸、推拿并销售自制药丸，有老人服用后身体不适。",
+     ("郑女士", "13328881234"), False),
+    ("superior_transfer", 4, 4, "elderly_projects",
+     "市专项办转办：康乐颐养公司通过微信群发布“养老项目众筹”，以“认购床位、到期回购”名义继续吸收资金。",
+     None, True),
+    ("financial_regulation", 3, None, "illegal_fundraising",
+     "农商银行新塘支行报告：多名老年客户近期集中大额取现并转账至同一账户，柜面询问称用于“养老项目分红”，"
+     "疑似非法集资。", None, False),
+    ("department_transfer", 2, ("晋江市福瑞祥文化艺术有限公司", "91350582MA8TK2E5R"), "tourism_art",
+     "文旅部门移交：福瑞祥文化艺术有限公司举办“书画鉴赏会”，以“名家真迹、包赚不赔”诱导老年人购买字画。",
+     None, False),
+    ("leader_assignment", 1, "沙塘社区“幸福食堂”", "food_health_products",
+     "街道领导批办：沙塘社区“幸福食堂”承包人借助餐之机向老人推销“富硒营养粉”，每盒售价1280元。",
+     ("沙塘社区居委会", "0595-85998800"), False),
+]
+
+# Closed history (lead index -> result); the others stay `registered`.
+CLOSED_LEADS = {12: "partly", 13: "substantiated"}
+
+# subject index, grade, people, money (yuan), opinion heat, stability risk, days ago
+ASSESSMENTS = [
+    (0, "yellow", 40, 800_000, "low", "low", 19),
+    (0, "red", 156, 4_800_000, "high", "high", 10),
+    (4, "red", 210, 12_500_000, "medium", "high", 9),
+    (2, "yellow", 35, 380_000, "medium", "low", 12),
+    (8, "orange", 60, 2_600_000, "medium", "medium", 6),
+    (1, "yellow", 120, 150_000, "medium", "low", 5),
+]
+
+# subject index, lead index or None, measure, unit, days ago, note
+DISPOSALS = [
+    (2, 2, "warning_interview", "market", 10, "约谈公司负责人，责令停止会销活动，告知虚假宣传法律责任。"),
+    (1, 10, "order_rectify", "market", 6, "下达责令整改通知书，要求停止“低价游”产品并退还购物款。"),
+    (3, 7, "order_rectify", "health", 8, "责令医务室停止诊疗活动，限期取得执业许可或与医疗机构签约。"),
+    (0, 0, "transfer_police", "police", 9, "已固定收费凭证和合同，移送新塘派出所立案侦查。"),
+    (8, 11, "urge_refunds", "civil_affairs", 4, "督促清退“终身会员卡”预收费用，建立退费台账。"),
+    (6, 3, "risk_warning", "market", 12, "发出风险提示函，加强日常巡查和抽查。"),
+]
+
+# subject index, lead index, unit, person, problem, measures, working days to the deadline
+RECTIFICATIONS = [
+    (3, 7, "health", "颐和养老公寓负责人 许某", "内设医务室未取得《医疗机构执业许可证》，由无执业资格人员开展诊疗活动。",
+     "立即停止医务室诊疗活动；与有资质的医疗机构签订医养结合服务协议；7日内提交整改报告。", 15),
+    (1, 10, "market", "夕阳红旅游公司总经理 吴某", "组织“低价游”并安排老年人进店购物。",
+     "停止“低价游”产品销售；退还老人购物款；对导游开展法规培训。", 10),
+    (9, 9, "land", "乐龄生态农业公司法定代表人 苏某", "在养老服务设施用地上违规建设独栋别墅并对外销售。",
+     "立即停止销售；依法处置违法建筑；恢复养老服务设施用地用途。", 30),
+    (2, 2, "market", "长青健康科技公司负责人 黄某", "保健品宣传夸大功效，部分产品无批准文号。",
+     "下架无批准文号产品；更正虚假宣传；配合办理退货退款。", 10),
+]
+
+
+def credit_code(first17: str) -> str:
+    return first17 + check_character(first17)
+
+
+def create_units(session) -> dict[str, int]:
+    """The demo units; member units and communities report to the special office."""
+    office = None
+    ids = {}
+    for code, name_zh, name_en, kind in UNITS:
+        unit = Unit(code=code, name_zh=name_zh, name_en=name_en, kind=kind, parent=office, active=True)
+        session.add(unit)
+        office = office or unit
+    session.flush()
+    for unit in session.scalars(select(Unit)):
+        ids[unit.code] = unit.id
+    return ids
+
+
+def _user(session, username, display_name, unit, roles, password_hash, index) -> User:
+    user = User(username=username, display_name=display_name, password_hash=password_hash, unit=unit,
+                email=f"{username.replace('.', '_')}@{EMAIL_DOMAIN}", phone=f"1380595{index:04d}",
+                locale="zh", active=True, created_at=clock.now())
+    user.set_roles(roles)
+    session.add(user)
+    return user
+
+
+def create_users(session, hash_password=None, password: str = DEFAULT_PASSWORD) -> dict[str, int]:
+    """An officer and a supervisor per unit; the office also has a leader and an administrator."""
+    password_hash = hash_password(password) if hash_password else None
+    units = {unit.code: unit for unit in session.scalars(select(Unit))}
+    names = iter(_NAMES)
+    index = 0
+    users = []
+    for code, unit in units.items():
+        for suffix, roles in (("officer", ["officer"]), ("supervisor", ["supervisor"])):
+            index += 1
+            users.append(_user(session, f"{code}.{suffix}", next(names), unit, roles, password_hash, index))
+    leader = _user(session, "office.leader", next(names), units["office"], ["office_leader", "supervisor"],
+                   password_hash, index + 1)
+    users.append(leader)
+    users.append(_user(session, "admin", "系统管理员", units["office"], ["administrator"], password_hash, index + 2))
+    member_units = [unit for unit in units.values() if unit.kind != "office"]
+    for user in users:
+        if user.username in ("office.supervisor", "office.leader"):
+            user.supervised_units = list(member_units)
+        elif user.username.endswith(".supervisor"):
+            user.supervised_units = [user.unit]
+    session.flush()
+    return {user.username: user.id for user in users}
+
+
+def _register_leads(session, subjects) -> list:
+    now = clock.now()
+    leads = []
+    for channel, days_ago, about, sector, summary, reporter, major in LEADS:
+        data = {"channel": channel, "received_at": now - timedelta(days=days_ago, hours=3), "summary": summary,
+                "sector": sector, "major": major}
+        if isinstance(about, int):
+            data["subject_id"] = subjects[about].id
+        elif isinstance(about, tuple):
+            data["subject_name"], data["subject_credit_code"] = about[0], credit_code(about[1])
+        elif about:
+            data["subject_name"] = about
+        if reporter == "anonymous":
+            data["reporter"] = {"anonymous": True}
+        elif reporter:
+            data["reporter"] = {"name": reporter[0], "phone": reporter[1]}
+        leads.append(register_lead(session, data, DEMO_ACTOR))
+    for index, result in CLOSED_LEADS.items():
+        lead = leads[index]
+        lead.status, lead.result, lead.closed_at = "closed", result, now - timedelta(days=1)
+    return leads
+
+
+def load_demo(session, hash_password=None, password: str = DEFAULT_PASSWORD) -> dict:
+    """Create the demo data in the caller's transaction (flush, no commit).
+
+    `hash_password(text) -> str` is the web layer's hasher (None leaves users
+    without a password). Needs a field key (domain.crypto) for reporters.
+    """
+    if session.scalar(select(Unit.id).where(Unit.code == "office")) is not None:
+        raise DubanError("the demo data (or a unit 'office') is already loaded")
+    now = clock.now()
+    unit_ids = create_units(session)
+    user_ids = create_users(session, hash_password, password)
+    subjects = [records.create_subject(session, {"name": name, "credit_code": credit_code(code), "address": address,
+                                                 "sector": sector, "legal_representative": person}, DEMO_ACTOR)
+                for name, code, address, sector, person in SUBJECTS]
+    leads = _register_leads(session, subjects)
+
+    assessments = []
+    for subject_index, grade, people, money, heat, stability, days_ago in ASSESSMENTS:
+        subject = subjects[subject_index]
+        assessment = RiskAssessment(subject=subject, grade=grade, people_involved=people, money_at_risk=money,
+                                    opinion_heat=heat, stability_risk=stability,
+                                    assessed_at=now - timedelta(days=days_ago), assessed_by="office.officer")
+        subject.grade, subject.graded_at = grade, assessment.assessed_at
+        assessments.append(assessment)
+    disposals = [Disposal(subject=subjects[s], lead=leads[lead], measure=measure, unit=unit,
+                          disposed_at=now - timedelta(days=days_ago), officer=f"{unit}.officer", note=note,
+                          documents=[], recorded_by=DEMO_ACTOR)
+                 for s, lead, measure, unit, days_ago, note in DISPOSALS]
+    session.add_all(assessments + disposals)
+    session.flush()
+
+    calendar = WorkCalendar.from_session(session)
+    items = [records.create_rectification_item(session, {
+        "subject_id": subjects[s].id, "lead_id": leads[lead].id, "responsible_unit": unit,
+        "responsible_person": person, "problem": problem, "measures": measures,
+        "deadline": calendar.add_workdays(now, workdays)}, DEMO_ACTOR)
+        for s, lead, unit, person, problem, measures, workdays in RECTIFICATIONS]
+
+    return {
+        "units": unit_ids,
+        "users": user_ids,
+        "subjects": [subject.id for subject in subjects],
+        "leads": [lead.id for lead in leads],
+        "leads_to_start": [lead.id for lead in leads if lead.status == "registered"],
+        "risk_assessments": [assessment.id for assessment in assessments],
+        "disposals": [disposal.id for disposal in disposals],
+        "rectification_items": [item.id for item in items],
+    }

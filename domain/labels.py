@@ -1,0 +1,306 @@
+"""Codes used in records, processes and forms, with their Chinese and English labels.
+
+Code stores and BPMN files use the English codes; the UI shows `label(...)`.
+Option lists in form JSON use the same shape as `options(...)` returns.
+"""
+
+SUPPORTED_LOCALES = ("zh", "en")
+
+
+def _l(zh: str, en: str) -> dict:
+    return {"zh": zh, "en": en}
+
+
+UNIT_KIND = {
+    "office": _l("专项办", "Special office"),
+    "member_unit": _l("成员单位", "Member unit"),
+    "community": _l("社区/村", "Community/village"),
+}
+
+# The unit codes of docs/process-conventions.md (BPMN candidate groups).
+# Communities get their own codes (community_<name>) and are also in the
+# `community` group.
+UNIT = {
+    "office": _l("专项办", "Special office"),
+    "civil_affairs": _l("社会事务办", "Civil affairs office"),
+    "market": _l("市场监督管理所", "Market regulation station"),
+    "health": _l("卫健办", "Health office"),
+    "land": _l("国土所", "Land resources station"),
+    "urban_enforcement": _l("综合执法中队", "Urban enforcement squad"),
+    "police": _l("派出所", "Police station"),
+    "court": _l("法庭", "People's tribunal"),
+    "justice": _l("司法所", "Justice office"),
+    "enterprise_service": _l("企业服务中心", "Enterprise service centre"),
+    "bank": _l("农商银行", "Rural commercial bank"),
+    "community": _l("社区/村", "Community/village"),
+}
+
+ROLE = {
+    "officer": _l("经办人员", "Officer"),
+    "supervisor": _l("督导人员", "Supervisor"),
+    "administrator": _l("系统管理员", "Administrator"),
+    "office_leader": _l("专项办领导", "Special office leader"),
+}
+
+CHANNEL = {
+    "platform_12337": _l("12337举报平台", "12337 reporting platform"),
+    "hotline_12345": _l("12345政务服务热线", "12345 government hotline"),
+    "police_110": _l("110报警", "110 police report"),
+    "financial_regulation": _l("金融监管部门举报", "Financial regulation report"),
+    "market_regulation": _l("市场监管部门举报", "Market regulation report"),
+    "grid_patrol": _l("网格员巡查", "Grid worker patrol"),
+    "superior_transfer": _l("上级转办", "Transferred by superior"),
+    "leader_assignment": _l("领导批办", "Assigned by a leader"),
+    "department_transfer": _l("部门移交", "Transferred by a department"),
+    "mass_report": _l("群众举报", "Report by the public"),
+}
+
+# The eight rectification areas (整治重点).
+SECTOR = {
+    "internet_traps": _l("互联网、手机APP设置“套路”诱导老年人消费投资",
+                         "Internet and app traps luring elders to spend or invest"),
+    "elderly_projects": _l("投资“养老项目”等养老服务领域", "Investment in 'elderly projects'"),
+    "care_land": _l("违规使用养老服务设施用地变相开发房地产",
+                    "Misuse of elderly-care land for property development"),
+    "elderly_housing": _l("商品住房销售中以“养老”名义虚假宣传",
+                          "Housing sold with false 'elderly' claims"),
+    "tourism_art": _l("老年旅游、艺术品经营", "Elderly tourism and art trade"),
+    "unlicensed_medical": _l("养老机构内设无资质医疗机构、无证行医",
+                             "Unlicensed medical care in care homes"),
+    "food_health_products": _l("涉老“食品”“保健品”涉诈和虚假宣传",
+                               "Food and health products fraud and false advertising"),
+    "illegal_fundraising": _l("养老领域非法集资（会员卡、预订床位、“养老地产”）",
+                              "Illegal fund-raising (membership cards, pre-booked beds, 'elderly real estate')"),
+}
+
+# The member unit that usually owns a sector (a triage suggestion, not a rule).
+SECTOR_UNIT = {
+    "internet_traps": "police",
+    "elderly_projects": "civil_affairs",
+    "care_land": "land",
+    "elderly_housing": "market",
+    "tourism_art": "market",
+    "unlicensed_medical": "health",
+    "food_health_products": "market",
+    "illegal_fundraising": "enterprise_service",
+}
+
+LEAD_STATUS = {
+    "registered": _l("已登记", "Registered"),
+    "dispatched": _l("已分流", "Dispatched"),
+    "verifying": _l("核查中", "Verifying"),
+    "feedback": _l("已反馈", "Fed back"),
+    "reviewing": _l("审核中", "Under review"),
+    "closed": _l("已办结", "Closed"),
+    "withdrawn": _l("已撤销", "Withdrawn"),
+}
+OPEN_LEAD_STATUSES = ("registered", "dispatched", "verifying", "feedback", "reviewing")
+
+RESULT = {
+    "substantiated": _l("属实", "Substantiated"),
+    "partly": _l("部分属实", "Partly substantiated"),
+    "not_substantiated": _l("不属实", "Not substantiated"),
+}
+
+GRADE = {
+    "red": _l("红色", "Red"),
+    "orange": _l("橙色", "Orange"),
+    "yellow": _l("黄色", "Yellow"),
+    "green": _l("绿色", "Green"),
+}
+
+# Public-opinion heat (舆论热度) and stability risk (涉稳隐患).
+INTENSITY = {
+    "none": _l("无", "None"),
+    "low": _l("低", "Low"),
+    "medium": _l("中", "Medium"),
+    "high": _l("高", "High"),
+}
+
+MEASURE = {
+    "risk_warning": _l("风险提示", "Risk warning"),
+    "warning_interview": _l("警示约谈", "Warning interview"),
+    "suspension": _l("停止经营活动", "Suspension of business"),
+    "order_rectify": _l("责令整改", "Order to rectify"),
+    "urge_refunds": _l("督促清退资金", "Urge refunds"),
+    "transfer_department": _l("移交主管部门", "Transfer to the competent department"),
+    "transfer_police": _l("移送公安/司法机关", "Transfer to police or judicial organs"),
+}
+
+RECTIFICATION_STATUS = {
+    "open": _l("整改中", "Open"),
+    "submitted": _l("待验收", "Submitted"),
+    "accepted": _l("已验收", "Accepted"),
+    "sent_back": _l("退回整改", "Sent back"),
+    "overdue": _l("已逾期", "Overdue"),
+    "closed": _l("已销号", "Closed"),
+    "reopened": _l("重新整改", "Reopened"),
+}
+
+SUPERVISION_KIND = {
+    "lead": _l("线索督办", "Lead"),
+    "unit": _l("单位督办", "Unit"),
+    "rectification": _l("整改督办", "Rectification"),
+}
+
+SUPERVISION_LEVEL = {
+    "ordinary": _l("一般督办", "Ordinary"),
+    "yellow": _l("黄牌督办", "Yellow card"),
+    "red": _l("红牌督办", "Red card"),
+}
+
+# Escalation ladder: 催办 → 通报 → 约谈 → 限期整改 → 问责.
+SUPERVISION_STAGE = {
+    "reminder": _l("催办", "Reminder"),
+    "notice": _l("通报", "Notice"),
+    "interview": _l("约谈", "Interview"),
+    "deadline_rectify": _l("限期整改", "Deadline to rectify"),
+    "accountability": _l("问责", "Accountability"),
+}
+
+SUPERVISION_STATUS = {
+    "open": _l("督办中", "Open"),
+    "closed": _l("已结束", "Closed"),
+}
+
+ACCOUNTABILITY_STATUS = {
+    "open": _l("待处理", "Open"),
+    "decided": _l("已作出决定", "Decided"),
+    "closed": _l("已办结", "Closed"),
+}
+
+RECORD = {
+    "unit": _l("单位", "Unit"),
+    "user": _l("用户", "User"),
+    "lead": _l("线索", "Lead"),
+    "reporter": _l("举报人", "Reporter"),
+    "subject": _l("机构/企业", "Institution/enterprise"),
+    "risk_assessment": _l("风险评估", "Risk assessment"),
+    "disposal": _l("处置", "Disposal"),
+    "rectification_item": _l("整改事项", "Rectification item"),
+    "supervision_case": _l("督办事项", "Supervision case"),
+    "accountability_record": _l("问责记录", "Accountability record"),
+}
+
+# Labels of record fields, shared by the UI and by validation messages.
+FIELD = {
+    "channel": _l("线索来源", "Channel"),
+    "received_at": _l("接收时间", "Received at"),
+    "summary": _l("线索内容", "Summary"),
+    "subject_id": _l("涉及机构/企业", "Institution/enterprise"),
+    "subject_name": _l("涉及机构/企业名称", "Institution/enterprise name"),
+    "subject_credit_code": _l("涉及机构/企业统一社会信用代码", "Institution/enterprise credit code"),
+    "sector": _l("整治领域", "Sector"),
+    "responsible_unit": _l("责任单位", "Responsible unit"),
+    "responsible_person": _l("责任人", "Responsible person"),
+    "status": _l("状态", "Status"),
+    "feedback_deadline": _l("反馈期限", "Feedback deadline"),
+    "result": _l("核实结果", "Result"),
+    "major": _l("重大线索", "Major lead"),
+    "external_ref": _l("来源编号", "External reference"),
+    "reporter": _l("举报人", "Reporter"),
+    "anonymous": _l("匿名举报", "Anonymous"),
+    "name": _l("名称", "Name"),
+    "reporter_name": _l("举报人姓名", "Reporter's name"),
+    "phone": _l("联系电话", "Phone"),
+    "contact": _l("其他联系方式", "Other contact"),
+    "credit_code": _l("统一社会信用代码", "Unified social credit code"),
+    "address": _l("地址", "Address"),
+    "legal_representative": _l("法定代表人", "Legal representative"),
+    "grade": _l("风险等级", "Risk grade"),
+    "people_involved": _l("涉众人数", "People involved"),
+    "money_at_risk": _l("风险敞口（元）", "Money at risk (yuan)"),
+    "opinion_heat": _l("舆论热度", "Public-opinion heat"),
+    "stability_risk": _l("涉稳隐患", "Stability risk"),
+    "measure": _l("处置措施", "Measure"),
+    "unit": _l("单位", "Unit"),
+    "officer": _l("经办人", "Officer"),
+    "note": _l("备注", "Note"),
+    "lead_id": _l("关联线索", "Lead"),
+    "problem": _l("问题", "Problem"),
+    "measures": _l("整改措施", "Measures"),
+    "deadline": _l("整改期限", "Deadline"),
+    "evidence": _l("整改材料", "Evidence"),
+    "lookback_result": _l("回头看情况", "Look-back result"),
+    "kind": _l("类型", "Kind"),
+    "target_id": _l("督办对象", "Target"),
+    "reason": _l("事由", "Reason"),
+    "level": _l("督办等级", "Level"),
+    "stage": _l("督办阶段", "Stage"),
+    "documents": _l("文书材料", "Documents"),
+    "item_id": _l("整改事项", "Rectification item"),
+    "case_id": _l("督办事项", "Supervision case"),
+    "workdays": _l("工作日数", "Working days"),
+    "start": _l("起算时间", "Start"),
+}
+
+VOCABULARIES = {
+    "unit_kind": UNIT_KIND,
+    "unit": UNIT,
+    "role": ROLE,
+    "channel": CHANNEL,
+    "sector": SECTOR,
+    "lead_status": LEAD_STATUS,
+    "result": RESULT,
+    "grade": GRADE,
+    "intensity": INTENSITY,
+    "measure": MEASURE,
+    "rectification_status": RECTIFICATION_STATUS,
+    "supervision_kind": SUPERVISION_KIND,
+    "supervision_level": SUPERVISION_LEVEL,
+    "supervision_stage": SUPERVISION_STAGE,
+    "supervision_status": SUPERVISION_STATUS,
+    "accountability_status": ACCOUNTABILITY_STATUS,
+    "record": RECORD,
+    "field": FIELD,
+}
+
+UNIT_KINDS = tuple(UNIT_KIND)
+ROLES = tuple(ROLE)
+CHANNELS = tuple(CHANNEL)
+SECTORS = tuple(SECTOR)
+LEAD_STATUSES = tuple(LEAD_STATUS)
+RESULTS = tuple(RESULT)
+GRADES = tuple(GRADE)
+INTENSITIES = tuple(INTENSITY)
+MEASURES = tuple(MEASURE)
+RECTIFICATION_STATUSES = tuple(RECTIFICATION_STATUS)
+SUPERVISION_KINDS = tuple(SUPERVISION_KIND)
+SUPERVISION_LEVELS = tuple(SUPERVISION_LEVEL)
+SUPERVISION_STAGES = tuple(SUPERVISION_STAGE)
+SUPERVISION_STATUSES = tuple(SUPERVISION_STATUS)
+ACCOUNTABILITY_STATUSES = tuple(ACCOUNTABILITY_STATUS)
+
+
+def normalize_locale(locale: str | None) -> str:
+    """'zh', 'zh_CN', 'zh-Hans' -> 'zh'; 'en', 'en_US' -> 'en'; anything else -> 'zh'."""
+    base = (locale or "zh").replace("-", "_").split("_")[0].lower()
+    return base if base in SUPPORTED_LOCALES else "zh"
+
+
+def pick(text: dict | str | None, locale: str | None = "zh") -> str:
+    """The text of a {zh, en} mapping in `locale`, falling back to the other language."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    locale = normalize_locale(locale)
+    return text.get(locale) or text.get("zh") or text.get("en") or ""
+
+
+def label(vocabulary: str, code: str | None, locale: str | None = "zh") -> str:
+    """The label of `code`; the code itself when it is unknown (never raises)."""
+    if code is None:
+        return ""
+    entry = VOCABULARIES[vocabulary].get(code)
+    return pick(entry, locale) if entry else str(code)
+
+
+def choices(vocabulary: str, locale: str | None = "zh") -> list[tuple[str, str]]:
+    """[(code, label)] in declaration order, for select boxes."""
+    return [(code, pick(text, locale)) for code, text in VOCABULARIES[vocabulary].items()]
+
+
+def options(vocabulary: str) -> list[dict]:
+    """Options in the form-JSON shape: [{"value": code, "label": {"zh", "en"}}]."""
+    return [{"value": code, "label": dict(text)} for code, text in VOCABULARIES[vocabulary].items()]

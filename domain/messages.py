@@ -1,0 +1,35 @@
+"""Validation messages in Chinese and English. Every message names the field."""
+from domain.labels import normalize_locale
+
+MESSAGES = {
+    "required": ("{label}为必填项", "{label} is required"),
+    "invalid_text": ("{label}必须是文本", "{label} must be text"),
+    "invalid_integer": ("{label}必须是整数", "{label} must be a whole number"),
+    "invalid_number": ("{label}必须是数字", "{label} must be a number"),
+    "invalid_boolean": ("{label}必须为“是”或“否”", "{label} must be yes or no"),
+    "invalid_date": ("{label}不是有效的日期（格式：2026-03-01）", "{label} is not a valid date (e.g. 2026-03-01)"),
+    "invalid_datetime": ("{label}不是有效的日期时间（格式：2026-03-01T09:00）",
+                         "{label} is not a valid date and time (e.g. 2026-03-01T09:00)"),
+    "invalid_list": ("{label}必须是列表", "{label} must be a list"),
+    "invalid_choice": ("{label}的取值无效", "{label}: invalid choice"),
+    "invalid_unit": ("{label}不是有效的单位", "{label} is not a known unit"),
+    "invalid_credit_code": ("{label}不是有效的统一社会信用代码", "{label} is not a valid unified social credit code"),
+    "invalid_phone": ("{label}不是有效的电话号码", "{label} is not a valid phone number"),
+    "invalid_attachment": ("{label}包含无效的附件", "{label} contains an invalid attachment"),
+    "too_long": ("{label}不能超过{max}个字符", "{label} must be at most {max} characters"),
+    "too_small": ("{label}不能小于{min}", "{label} must be at least {min}"),
+    "too_large": ("{label}不能大于{max}", "{label} must be at most {max}"),
+    "in_past": ("{label}不能早于当前时间", "{label} cannot be in the past"),
+    "not_past": ("{label}不能晚于当前时间", "{label} cannot be in the future"),
+    "not_found": ("{label}不存在", "{label} does not exist"),
+    "subject_missing": ("请填写{label}或选择已登记的机构/企业", "Give {label} or choose a registered institution"),
+    "credit_code_taken": ("{label}已被其他机构/企业使用", "{label} is already used by another institution"),
+    "reporter_identity": ("非匿名举报须填写{label}或联系电话", "{label} or a phone is required unless anonymous"),
+    "unknown_field": ("{label}不是可修改的字段", "{label} cannot be changed here"),
+}
+
+
+def message(key: str, locale: str | None = "zh", **params) -> str:
+    zh, en = MESSAGES[key]
+    template = en if normalize_locale(locale) == "en" else zh
+    return template.format(**params)

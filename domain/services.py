@@ -1,0 +1,319 @@
+"""Service functions BPMN script tasks call (docs/process-conventions.md).
+
+The engine calls `make_service_functions(session, actor_name, start_process)`
+once per command and hands the returned dict to its script engine, so every
+function works in the command's transaction: it validates its arguments
+(ValidationFailed, keyed by argument name, becomes an incident), writes,
+and never commits. Return values are plain ints, strings, dicts or
+None, as task data must stay JSON.
+
+`start_process(process_id, data)` is the engine's callback to start another
+process; it may return the new instance id, the new ProcessInstance, or None
+(when it starts the process after commit). Functions that create a record flush once to learn its id; updates
+leave the flush to the command's commit.
+
+Besides the documented functions: `update_supervision(case_id, status=None,
+stage=None, level=None)` and `lead_info(lead_id)` (the lead's fields as a dict,
+with `suggested_unit` for its sector).
+"""
+from sqlalchemy import select
+
+from domain import records
+from domain.audit import audit
+from domain.errors import ValidationFailed
+from domain.labels import SECTOR_UNIT
+from domain.models import (
+    AccountabilityRecord,
+    Disposal,
+    Lead,
+    RectificationItem,
+    RiskAssessment,
+    Subject,
+    SupervisionCase,
+    Unit,
+)
+from domain.numbers import SUPERVISION_PREFIX, next_number
+from domain.records import active_unit_codes, field_error
+from domain.schemas import load_specs, spec
+from engine import clock
+from engine.workcal import WorkCalendar
+
+LEAD_UPDATE_FIELDS = [
+    spec("status", "enum", vocabulary="lead_status"),
+    spec("result", "enum", vocabulary="result"),
+    spec("responsible_unit", "unit"),
+    spec("feedback_deadline", "datetime", end_of_day=True),
+    spec("major", "boolean"),
+]
+RISK_GRADE_FIELDS = [
+    spec("subject_id", "integer", True, min=1),
+    spec("grade", "enum", True, "grade"),
+    spec("people_involved", "integer", True, min=0),
+    spec("money_at_risk", "number", True, min=0),
+    spec("opinion_heat", "enum", True, "intensity"),
+    spec("stability_risk", "enum", True, "intensity"),
+    spec("note", "textarea", max_length=4000),
+    spec("lead_id", "integer", min=1),
+]
+DISPOSAL_FIELDS = [
+    spec("subject_id", "integer", min=1),
+    spec("lead_id", "integer", min=1),
+    spec("measure", "enum", True, "measure"),
+    spec("unit", "unit", True),
+    spec("officer", "text", max_length=200),
+    spec("note", "textarea", max_length=4000),
+    spec("documents", "file"),
+]
+RECTIFICATION_UPDATE_FIELDS = [
+    spec("item_id", "integer", True, min=1),
+    spec("status", "enum", True, "rectification_status"),
+    spec("lookback_result", "textarea", max_length=4000),
+    spec("evidence", "file"),
+]
+SUPERVISION_FIELDS = [
+    spec("kind", "enum", True, "supervision_kind"),
+    spec("unit", "unit", True),
+    spec("reason", "textarea", True, max_length=4000),
+    spec("level", "enum", False, "supervision_level", default="ordinary"),
+]
+SUPERVISION_UPDATE_FIELDS = [
+    spec("status", "enum", vocabulary="supervision_status"),
+    spec("stage", "enum", vocabulary="supervision_stage"),
+    spec("level", "enum", vocabulary="supervision_level"),
+]
+ACCOUNTABILITY_FIELDS = [
+    spec("unit", "unit", True),
+    spec("reason", "textarea", True, max_length=4000),
+    spec("target_kind", "enum", label="kind",
+         options=[{"value": v, "label": {"zh": v, "en": v}} for v in ("lead", "unit", "rectification", "supervision")]),
+    spec("level", "enum", False, "supervision_level", default="ordinary"),
+]
+_FINAL_RECTIFICATION = {"closed"}
+_TARGET_MODELS = {"lead": Lead, "rectification": RectificationItem, "supervision": SupervisionCase, "unit": Unit}
+
+
+def _given(**values) -> dict:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+class DomainServices:
+    """The functions of one engine command, bound to its session and actor."""
+
+    def __init__(self, session, actor_name: str | None, start_process, locale: str = "zh"):
+        self.session = session
+        self.actor = actor_name
+        self.start_process = start_process
+        self.locale = locale
+
+    # -- helpers ---------------------------------------------------------
+
+    def _load(self, specs, values: dict) -> dict:
+        return load_specs(specs, values, self.locale, active_unit_codes(self.session))
+
+    def _get(self, model, record_id, field_id: str, message_key: str):
+        if isinstance(record_id, str) and record_id.strip().isdigit():
+            record_id = int(record_id)
+        ok = isinstance(record_id, int) and not isinstance(record_id, bool)
+        record = self.session.get(model, record_id) if ok else None
+        if record is None:
+            raise ValidationFailed(field_error(field_id, message_key, self.locale))
+        return record
+
+    def _references(self, values: dict) -> None:
+        errors = records.check_references(self.session, values, self.locale)
+        if errors:
+            raise ValidationFailed(errors)
+
+    def _started(self, result) -> int | None:
+        """The instance id from what start_process returned: an id, a ProcessInstance
+        (its id comes with a flush), or None (started after commit)."""
+        if isinstance(result, int) and not isinstance(result, bool):
+            return result
+        if result is not None and hasattr(result, "id"):
+            if result.id is None:
+                self.session.flush()
+            return result.id
+        return None
+
+    # -- leads -----------------------------------------------------------
+
+    def update_lead(self, lead_id, **fields) -> None:
+        unknown = sorted(set(fields) - {spec_["id"] for spec_ in LEAD_UPDATE_FIELDS})
+        if unknown:
+            raise ValidationFailed({name: [f"{name}: not a lead field update_lead may set"] for name in unknown})
+        lead = self._get(Lead, lead_id, "lead_id", "not_found")
+        values = self._load(LEAD_UPDATE_FIELDS, _given(**fields))
+        for name, value in values.items():
+            setattr(lead, name, value)
+        now = clock.now()
+        if "status" in values:
+            lead.closed_at = now if values["status"] in ("closed", "withdrawn") else None
+        lead.updated_at = now
+        audit(self.session, self.actor, "lead.updated", instance_id=lead.instance_id, lead_id=lead.id,
+              fields={name: _iso(value) if hasattr(value, "isoformat") else value for name, value in values.items()})
+
+    def lead_info(self, lead_id) -> dict:
+        lead = self._get(Lead, lead_id, "lead_id", "not_found")
+        return {
+            "id": lead.id, "number": lead.number, "channel": lead.channel, "sector": lead.sector,
+            "subject_id": lead.subject_id, "subject_name": lead.subject_display_name,
+            "responsible_unit": lead.responsible_unit, "suggested_unit": SECTOR_UNIT.get(lead.sector),
+            "status": lead.status, "result": lead.result, "major": lead.major,
+            "received_at": _iso(lead.received_at), "feedback_deadline": _iso(lead.feedback_deadline),
+            "duplicate_of_id": lead.duplicate_of_id,
+        }
+
+    # -- risk and disposal ---------------------------------------------------
+
+    def record_risk_grade(self, subject_id, grade, people_involved, money_at_risk, opinion_heat,
+                          stability_risk, note=None, lead_id=None) -> int:
+        values = self._load(RISK_GRADE_FIELDS, _given(
+            subject_id=subject_id, grade=grade, people_involved=people_involved, money_at_risk=money_at_risk,
+            opinion_heat=opinion_heat, stability_risk=stability_risk, note=note, lead_id=lead_id))
+        self._references(values)
+        subject = self.session.get(Subject, values["subject_id"])
+        now = clock.now()
+        assessment = RiskAssessment(
+            subject=subject, lead_id=values.get("lead_id"), grade=values["grade"],
+            people_involved=values["people_involved"], money_at_risk=round(values["money_at_risk"]),
+            opinion_heat=values["opinion_heat"], stability_risk=values["stability_risk"],
+            note=values.get("note"), assessed_at=now, assessed_by=self.actor)
+        subject.grade, subject.graded_at = values["grade"], now
+        self.session.add(assessment)
+        self.session.flush()
+        audit(self.session, self.actor, "risk.graded", subject_id=subject.id, grade=assessment.grade,
+              assessment_id=assessment.id)
+        return assessment.id
+
+    def record_disposal(self, subject_id, measure, unit, officer, note="", lead_id=None, documents=None) -> int:
+        values = self._load(DISPOSAL_FIELDS, _given(
+            subject_id=subject_id, lead_id=lead_id, measure=measure, unit=unit, officer=officer, note=note,
+            documents=documents))
+        if values.get("subject_id") is None and values.get("lead_id") is None:
+            raise ValidationFailed(field_error("subject_id", "required", self.locale))
+        self._references(values)
+        disposal = Disposal(
+            subject_id=values.get("subject_id"), lead_id=values.get("lead_id"), measure=values["measure"],
+            disposed_at=clock.now(), unit=values["unit"], officer=values.get("officer") or self.actor,
+            note=values.get("note", ""), documents=values.get("documents", []), recorded_by=self.actor)
+        self.session.add(disposal)
+        self.session.flush()
+        audit(self.session, self.actor, "disposal.recorded", disposal_id=disposal.id, measure=disposal.measure,
+              subject_id=disposal.subject_id, lead_id=disposal.lead_id)
+        return disposal.id
+
+    # -- rectification -----------------------------------------------------
+
+    def open_rectification(self, subject_id, problem, unit, deadline, measures, person="", lead_id=None) -> int:
+        item = records.create_rectification_item(self.session, _given(
+            subject_id=subject_id, lead_id=lead_id, problem=problem, responsible_unit=unit, deadline=deadline,
+            measures=measures, responsible_person=person), self.actor, self.locale)
+        started = self.start_process("rectification", {
+            "item_id": item.id, "subject_id": item.subject_id, "lead_id": item.lead_id,
+            "responsible_unit": item.responsible_unit, "deadline": item.deadline.isoformat()})
+        item.instance_id = self._started(started)
+        return item.id
+
+    def update_rectification(self, item_id, status, lookback_result=None, evidence=None) -> None:
+        values = self._load(RECTIFICATION_UPDATE_FIELDS, _given(
+            item_id=item_id, status=status, lookback_result=lookback_result, evidence=evidence))
+        item = self._get(RectificationItem, values["item_id"], "item_id", "not_found")
+        now = clock.now()
+        item.status = values["status"]
+        if "lookback_result" in values:
+            item.lookback_result = values["lookback_result"]
+        if values.get("evidence"):
+            item.evidence = list(dict.fromkeys([*(item.evidence or []), *values["evidence"]]))
+        item.closed_at = now if item.status in _FINAL_RECTIFICATION else None
+        item.updated_at = now
+        audit(self.session, self.actor, "rectification.updated", instance_id=item.instance_id, item_id=item.id,
+              status=item.status)
+
+    # -- supervision and accountability ----------------------------------------
+
+    def _target(self, kind, target_id) -> int | None:
+        """The id of what a supervision or accountability is about. It must exist;
+        a unit may be given by its code; leads and rectification items need one."""
+        if target_id is None or target_id == "":
+            if kind in ("lead", "rectification"):
+                raise ValidationFailed(field_error("target_id", "required", self.locale))
+            return None
+        if kind == "unit" and isinstance(target_id, str) and not target_id.strip().isdigit():
+            unit_id = self.session.scalar(select(Unit.id).where(Unit.code == target_id.strip()))
+            if unit_id is None:
+                raise ValidationFailed(field_error("target_id", "not_found", self.locale))
+            return unit_id
+        model = _TARGET_MODELS.get(kind)
+        if model is None:
+            values = self._load([spec("target_id", "integer", min=1)], {"target_id": target_id})
+            return values["target_id"]
+        return self._get(model, target_id, "target_id", "not_found").id
+
+    def start_supervision(self, kind, target_id, unit, reason, level="ordinary") -> int:
+        values = self._load(SUPERVISION_FIELDS, _given(kind=kind, unit=unit, reason=reason, level=level))
+        kind = values["kind"]
+        target_id = self._target(kind, target_id)
+        id_variable = {"lead": "lead_id", "rectification": "item_id"}.get(kind)
+        start_data = {id_variable: target_id} if id_variable else {}
+        now = clock.now()
+        case = SupervisionCase(
+            number=next_number(self.session, SUPERVISION_PREFIX, now), kind=kind, target_id=target_id,
+            unit=values["unit"], reason=values["reason"], level=values["level"], status="open",
+            opened_at=now, opened_by=self.actor)
+        self.session.add(case)
+        self.session.flush()
+        audit(self.session, self.actor, "supervision.opened", case_id=case.id, number=case.number, kind=kind,
+              target_id=target_id, unit=case.unit, level=case.level)
+        started = self.start_process("supervision", {
+            **start_data, "case_id": case.id, "kind": kind, "target_id": target_id, "unit": case.unit,
+            "responsible_unit": case.unit, "reason": case.reason, "level": case.level})
+        case.instance_id = self._started(started)
+        return case.id
+
+    def update_supervision(self, case_id, status=None, stage=None, level=None) -> None:
+        case = self._get(SupervisionCase, case_id, "case_id", "not_found")
+        values = self._load(SUPERVISION_UPDATE_FIELDS, _given(status=status, stage=stage, level=level))
+        for name, value in values.items():
+            setattr(case, name, value)
+        if "status" in values:
+            case.closed_at = clock.now() if values["status"] == "closed" else None
+        audit(self.session, self.actor, "supervision.updated", instance_id=case.instance_id, case_id=case.id,
+              **values)
+
+    def open_accountability(self, unit, reason, target_kind=None, target_id=None, level="ordinary") -> int:
+        values = self._load(ACCOUNTABILITY_FIELDS, _given(
+            unit=unit, reason=reason, target_kind=target_kind, level=level))
+        target_id = self._target(values.get("target_kind"), target_id)
+        record = AccountabilityRecord(
+            target_kind=values.get("target_kind"), target_id=target_id, unit=values["unit"],
+            reason=values["reason"], level=values["level"], status="open", opened_at=clock.now(),
+            opened_by=self.actor)
+        self.session.add(record)
+        self.session.flush()
+        audit(self.session, self.actor, "accountability.opened", record_id=record.id, unit=record.unit,
+              target_kind=record.target_kind, target_id=record.target_id)
+        return record.id
+
+    # -- deadlines ---------------------------------------------------------
+
+    def workdays_after(self, n, start=None) -> str:
+        """ISO date-time `n` working days after now (or after `start`), with local overrides."""
+        values = self._load([spec("n", "integer", True, label="workdays", min=0),
+                             spec("start", "datetime")], _given(n=n, start=start))
+        begin = values.get("start") or clock.now()
+        return WorkCalendar.from_session(self.session).add_workdays(begin, values["n"]).isoformat()
+
+    def as_dict(self) -> dict:
+        names = ("update_lead", "lead_info", "record_risk_grade", "record_disposal", "open_rectification",
+                 "update_rectification", "start_supervision", "update_supervision", "open_accountability",
+                 "workdays_after")
+        return {name: getattr(self, name) for name in names}
+
+
+def make_service_functions(session, actor_name: str | None, start_process, locale: str = "zh") -> dict:
+    """name -> callable, bound to `session` (the engine command's transaction)."""
+    return DomainServices(session, actor_name, start_process, locale).as_dict()
