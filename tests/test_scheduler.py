@@ -53,10 +53,9 @@ def test_idle_scheduler_wakes_for_a_newly_written_timer(session_factory, real_cl
     _timer_process(engine, "PT1S")
     assert scheduler.start()
     try:
-        started = time.monotonic()
         engine.start("wait")
-        assert wait_for(lambda: _open_count(session_factory) == 1, timeout=5)
-        assert time.monotonic() - started < 2.5
+        # The safety sweep is an hour away: only the re-armed wake-up can fire it now.
+        assert wait_for(lambda: _open_count(session_factory) == 1, timeout=8)
     finally:
         scheduler.shutdown()
 
