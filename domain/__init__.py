@@ -7,5 +7,5 @@ the service functions BPMN scripts call. See docs/process-conventions.md.
 - `leads`, `records`: writes from the web and the API (register_lead, create_subject, ...).
 - `reporters`, `privacy`: reporter protection (masking, audited full views).
 - `services`: `make_service_functions(session, actor_name, start_process)` for the engine.
-- `demo`, `demo_setup`: demo data; `testing`: test fixtures (tests only).
+- `demo`: demo data (loaded by `flask --app web demo`).
 """

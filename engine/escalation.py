@@ -149,6 +149,7 @@ class Escalator:
         if usernames:
             self.notify(ctx.session, key, kind, sorted(set(usernames)), self._context(ctx, task, **extra),
                         link=f"/tasks/{task.id}")
+            ctx.due(ctx.now)  # wake the scheduler after commit to deliver it
 
     def _raise_escalation(self, ctx, step, task, audience):
         unit = self.directory.unit_of_task(ctx.session, task)
@@ -190,10 +191,14 @@ class Escalator:
     def _rung_accountability(self, ctx, step, task):
         unit = self._raise_escalation(ctx, step, task, "leaders")
         self._mark(ctx, task, unit, "red", "ladder", "accountability rung reached", SYSTEM.username)
-        if self._deployed(ctx.session, "supervision"):
-            self.engine._start_in(ctx, "supervision", {
-                "kind": "task", "target_id": task.id, "unit": unit, "level": "red",
-                "reason": f"任务「{task.name}」逾期未办结 (task {task.id} overdue)"})
+        reason = f"任务「{task.name}」逾期未办结 (task {task.id} overdue)"
+        start_supervision = ctx.script_engine.environment.functions.get("start_supervision")
+        if start_supervision is not None and unit is not None:
+            # The campaign's own service: opens a supervision case for the unit and starts its process.
+            start_supervision("unit", unit, unit, reason, "red")
+        elif self._deployed(ctx.session, "supervision"):
+            self.engine._start_in(ctx, "supervision", {"kind": "unit", "target_id": unit, "unit": unit,
+                                                       "level": "red", "reason": reason})
         return True
 
     @staticmethod

@@ -318,10 +318,22 @@ class Engine:
     # -- instances --------------------------------------------------------
 
     def start(self, process_id: str, data: dict | None = None, actor: Actor = SYSTEM,
-              business_key: str | None = None, version: int | None = None) -> int:
-        """Start the latest (or a given) version and run it to its first wait state."""
+              business_key: str | None = None, version: int | None = None, prepare=None, started=None) -> int:
+        """Start the latest (or a given) version and run it to its first wait state.
+
+        `prepare(session)` may write records first and return more start data;
+        `started(session, instance)` may link records to the new instance. Both
+        run in the command's transaction, so a record and its process are
+        created together or not at all.
+        """
         with self._command(actor) as ctx:
-            instance = self._start_in(ctx, process_id, data, business_key, version)
+            start_data = dict(data or {})
+            if prepare is not None:
+                start_data.update(prepare(ctx.session) or {})
+            instance = self._start_in(ctx, process_id, start_data, business_key, version)
+            if started is not None:
+                ctx.session.flush()
+                started(ctx.session, instance)
         return instance.id
 
     def _start_in(self, ctx: CommandContext, process_id: str, data: dict | None = None,

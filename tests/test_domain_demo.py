@@ -1,16 +1,13 @@
 """Demo data loads once, validly, without starting processes."""
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, text
 
 from domain import creditcode
 from domain.demo import load_demo
-from domain.demo_setup import load_demo_into
 from domain.errors import DubanError
 from domain.labels import CHANNELS, SECTORS
 from domain.models import Lead, RectificationItem, Subject, Unit, User
-from engine.errors import NotFound
 
 
 @pytest.fixture
@@ -56,26 +53,3 @@ def test_demo_loads_once(db):
     load_demo(db)
     with pytest.raises(DubanError):
         load_demo(db)
-
-
-class FakeEngine:
-    def __init__(self, deployed):
-        self.deployed = deployed
-        self.started = []
-
-    def start(self, process_id, data, actor, business_key=None):
-        if process_id not in self.deployed:
-            raise NotFound(f"process {process_id!r} is not deployed")
-        self.started.append((process_id, data, business_key))
-        return 1000 + len(self.started)
-
-
-def test_the_web_demo_command_loads_and_starts_processes(db):
-    engine = FakeEngine({"lead_handling"})
-    app = SimpleNamespace(config={"DUBAN_HASH_PASSWORD": lambda p: "h"}, extensions={"duban.engine": engine})
-    summary = load_demo_into(app, SimpleNamespace(session=db))
-    assert "20 leads" in summary and "'rectification' is not deployed" in summary
-    assert len(engine.started) == 18
-    lead = db.scalars(select(Lead).where(Lead.number == engine.started[0][2])).one()
-    assert lead.instance_id == 1001 and engine.started[0][1] == {"lead_id": lead.id}
-    assert "already loaded" in load_demo_into(app, SimpleNamespace(session=db))

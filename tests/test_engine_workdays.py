@@ -1,5 +1,5 @@
 """Deadlines and timers counted in working days (工作日) through the engine."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -54,3 +54,16 @@ def test_scripts_can_compute_working_day_deadlines(engine, session_factory, cloc
                             *b.chain("start", "set_deadline", "verify", "end")))
     [task] = open_tasks(session_factory, engine.start("dl"))
     assert task.due_at == datetime(2025, 10, 23, 1, 0, tzinfo=timezone.utc)
+
+
+def test_a_duration_held_in_a_variable_may_be_in_working_days(engine, session_factory, clock):
+    clock.set(BEFORE_NATIONAL_DAY)
+    engine.deploy(b.process("var_wait", b.start(), b.timer_event("wait", value="${lookback_after}"),
+                            b.user_task("after"), b.end(), *b.chain("start", "wait", "after", "end")))
+    instance_id = engine.start("var_wait", {"lookback_after": "P4WD"})
+    with session_factory() as s:
+        due = s.scalars(select(Timer.due_at).where(Timer.instance_id == instance_id)).one()
+    assert due == datetime(2025, 10, 9, 1, 0, tzinfo=timezone.utc)
+    other = engine.start("var_wait", {"lookback_after": "PT3H"})
+    with session_factory() as s:
+        assert s.scalars(select(Timer.due_at).where(Timer.instance_id == other)).one() == clock.now() + timedelta(hours=3)

@@ -1,10 +1,9 @@
 """Duban's Flask app: `create_app()` builds it; `flask --app web ...` runs it."""
+import atexit
 import os
 
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
 
-from engine.runtime import Engine
 from engine.store.database import configure_engine
 
 
@@ -19,25 +18,28 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.extensions import db, migrate
     db.init_app(app)
     migrate.init_app(app, db)
+    from web.wiring import build_runtime
     with app.app_context():
         configure_engine(db.engine)
-        app.extensions["duban.engine"] = Engine(sessionmaker(bind=db.engine, expire_on_commit=False),
-                                                services=_services())
+        app.extensions["duban"] = build_runtime(db.engine, app.config)
 
     from web import cli, main
     app.register_blueprint(main.bp)
     cli.register(app)
+    if app.config["DUBAN_SCHEDULER"] and not app.config.get("TESTING"):
+        start_scheduler(app)
     return app
 
 
-def _services():
-    """Service functions BPMN scripts may call (the campaign's records)."""
-    try:
-        from domain.services import make_service_functions
-    except ImportError:
-        return None
-    return make_service_functions
+def start_scheduler(app) -> None:
+    scheduler = runtime_of(app).scheduler
+    if scheduler.start():
+        atexit.register(scheduler.shutdown)
 
 
-def engine_of(app) -> Engine:
-    return app.extensions["duban.engine"]
+def runtime_of(app):
+    return app.extensions["duban"]
+
+
+def engine_of(app):
+    return runtime_of(app).engine

@@ -9,10 +9,24 @@ def _bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _persistent_secret(instance_path: str) -> str:
+    """DUBAN_SECRET_KEY, or a key kept in instance/secret_key so sessions and
+    encrypted reporter fields survive a restart of a development install."""
+    if os.environ.get("DUBAN_SECRET_KEY"):
+        return os.environ["DUBAN_SECRET_KEY"]
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
 def from_environment(instance_path: str) -> dict:
     default_db = f"sqlite:///{os.path.join(instance_path, 'duban.sqlite')}"
     return {
-        "SECRET_KEY": os.environ.get("DUBAN_SECRET_KEY") or secrets.token_hex(32),
+        "SECRET_KEY": _persistent_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": os.environ.get("DUBAN_LOCALE", "zh_CN"),
@@ -23,8 +37,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("DUBAN_SECURE_COOKIES", False),
         "MAX_CONTENT_LENGTH": int(os.environ.get("DUBAN_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "DUBAN_UPLOAD_DIR": os.environ.get("DUBAN_UPLOAD_DIR", os.path.join(instance_path, "uploads")),
-        # Run the APScheduler inside the web process (off for a separate `flask worker`).
-        "DUBAN_SCHEDULER": _bool("DUBAN_SCHEDULER", True),
+        # Run the APScheduler inside the web process (`./dev run` and gunicorn set it);
+        # off by default so CLI commands do not start one. `flask worker` runs it alone.
+        "DUBAN_SCHEDULER": _bool("DUBAN_SCHEDULER", False),
         "DUBAN_SMTP_HOST": os.environ.get("DUBAN_SMTP_HOST"),
         "DUBAN_SMTP_PORT": int(os.environ.get("DUBAN_SMTP_PORT", "25")),
         "DUBAN_MAIL_SENDER": os.environ.get("DUBAN_MAIL_SENDER", "duban@localhost"),

@@ -32,6 +32,8 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.bpmn import juel
+
 _ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
 _WORKING_DURATION = r"P(?=\d)(\d+WD)(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
 _ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
@@ -77,9 +79,12 @@ class DubanEventDefinitionParser(CamundaEventDefinitionParser):
     def parse_timer_event(self, event):
         definition = super().parse_timer_event(event)
         text = (definition.expression or "").strip()
-        if isinstance(definition, DurationTimerEventDefinition) and re.match(rf"^{_WORKING_DURATION}$", text, re.I):
-            # SpiffWorkflow knows no working days: fire at a date computed when the timer starts.
-            return TimeDateEventDefinition(definition.name, f"duration_due({text!r})",
+        if isinstance(definition, DurationTimerEventDefinition) and not (
+                is_iso_literal(text) and not re.match(rf"^{_WORKING_DURATION}$", text, re.I)):
+            # SpiffWorkflow knows no working days: a working-day literal, or any expression
+            # (whose value may be `P20WD`), fires at a date computed when the timer starts.
+            argument = repr(text) if is_iso_literal(text) else juel.to_python(text) if juel.is_juel(text) else text
+            return TimeDateEventDefinition(definition.name, f"duration_due({argument})",
                                            description=definition.description)
         definition.expression = timer_expression(definition.expression)
         return definition

@@ -1,0 +1,38 @@
+"""Operations through the Flask CLI on the test database."""
+import pytest
+from sqlalchemy import func, select
+
+from domain.models import Lead, User
+from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
+
+
+@pytest.fixture
+def app(database_url, session_factory, tmp_path, field_key):
+    from web import create_app
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
+                       "DUBAN_HASH_PASSWORD": lambda password: "test-hash"})
+
+
+def test_demo_deploys_processes_loads_data_and_starts_cases_once(app, session_factory):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "lead_handling v1 (new version)" in result.output
+    assert "22 process instances started" in result.output
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 28
+        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 4
+        leads = s.scalars(select(Lead).where(Lead.instance_id.is_not(None))).all()
+        assert len(leads) == 18
+        instance = s.get(ProcessInstance, leads[0].instance_id)
+        assert instance.business_key == leads[0].number and instance.status == "running"
+        assert s.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open")) == 22
+    again = runner.invoke(args=["demo"])
+    assert "already loaded" in again.output and "unchanged" in again.output
+
+
+def test_a_broken_process_file_is_a_clear_cli_message(app, tmp_path):
+    (tmp_path / "broken.bpmn").write_bytes(b"<definitions")
+    result = app.test_cli_runner().invoke(args=["deploy-processes", "--directory", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "broken.bpmn was not deployed" in result.output and "Traceback" not in result.output
