@@ -92,3 +92,58 @@ def session(session_factory, field_key, clock):
         db_session.commit()
         yield db_session
         db_session.rollback()
+
+
+# -- the web app ---------------------------------------------------------------
+
+DEMO_PASSWORD = "duban-demo-2026"
+
+
+def _fast_hash(password):
+    # Demo users in tests: a cheap hash keeps fixtures fast (real runs use scrypt).
+    from werkzeug.security import generate_password_hash
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def app(database_url, session_factory, tmp_path, field_key, clock):
+    """The Flask app on the test database (empty), the manual clock installed."""
+    from web import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "DUBAN_HASH_PASSWORD": _fast_hash, "DUBAN_UPLOAD_DIR": str(tmp_path / "uploads"),
+                      "RATELIMIT_ENABLED": False})
+    yield app
+    from web.extensions import db
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo(app):
+    """Demo units, users, leads, processes deployed and started (as `flask demo` does)."""
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture
+def client(demo):
+    return demo.test_client()
+
+
+def login(client, username, password=DEMO_PASSWORD):
+    """Sign in through the real form (CSRF token included)."""
+    import re
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.text
+    return client
+
+
+def csrf_token(client, path="/inbox/"):
+    """A CSRF token from any page the signed-in user can open."""
+    import re
+    page = client.get(path)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)

@@ -1,16 +1,8 @@
 """Operations through the Flask CLI on the test database."""
-import pytest
 from sqlalchemy import func, select
 
 from domain.models import Lead, User
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
-
-
-@pytest.fixture
-def app(database_url, session_factory, tmp_path, field_key):
-    from web import create_app
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
-                       "DUBAN_HASH_PASSWORD": lambda password: "test-hash"})
 
 
 def test_demo_deploys_processes_loads_data_and_starts_cases_once(app, session_factory):

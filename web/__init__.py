@@ -15,20 +15,43 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
 
-    from web.extensions import db, migrate
+    from web.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from web.i18n import compile_catalogs, select_locale
     db.init_app(app)
     migrate.init_app(app, db)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(compile_catalogs())
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     from web.wiring import build_runtime
     with app.app_context():
         configure_engine(db.engine)
         app.extensions["duban"] = build_runtime(db.engine, app.config)
 
-    from web import cli, main
-    app.register_blueprint(main.bp)
+    from web import assets, auth, cases, cli, errors, inbox, main, notify_views, presenters, supervise, tasks
+    for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, supervise.bp, notify_views.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    presenters.register(app)
+    from web.navigation import inject_navigation
+    app.context_processor(inject_navigation)
+    app.after_request(security_headers)
     cli.register(app)
     if app.config["DUBAN_SCHEDULER"] and not app.config.get("TESTING"):
         start_scheduler(app)
     return app
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+    return response
 
 
 def start_scheduler(app) -> None:

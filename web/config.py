@@ -29,7 +29,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": _persistent_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BABEL_DEFAULT_LOCALE": os.environ.get("DUBAN_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DUBAN_LOCALE", "zh"),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("DUBAN_SESSION_MINUTES", "480"))),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,5 +1,5 @@
 """Landing page and health check."""
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from sqlalchemy import func, select, text
 
 from engine.store.models import HumanTask, ProcessDefinition
@@ -19,8 +19,8 @@ def health():
     return jsonify({"database": database}), status
 
 
-@bp.get("/")
-def index():
+@bp.get("/about")
+def about():
     definitions = db.session.execute(
         select(ProcessDefinition.process_id, ProcessDefinition.name, func.max(ProcessDefinition.version))
         .group_by(ProcessDefinition.process_id, ProcessDefinition.name)
@@ -28,3 +28,8 @@ def index():
     open_tasks = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
     return render_template("index.html", definitions=definitions, open_tasks=open_tasks,
                            app_name=current_app.config.get("DUBAN_NAME", "督办"))
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("inbox.index"))

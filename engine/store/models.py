@@ -204,3 +204,21 @@ class AuditEvent(Base):
     task: Mapped[HumanTask | None] = relationship(primaryjoin="foreign(AuditEvent.task_id) == HumanTask.id")
     definition: Mapped[ProcessDefinition | None] = relationship(
         primaryjoin="foreign(AuditEvent.definition_id) == ProcessDefinition.id")
+
+
+class TaskCopy(Base):
+    """抄送: a task copied to someone for information; listed in their CC inbox."""
+
+    __tablename__ = "task_copy"
+    __table_args__ = (Index("ix_task_copy_recipient", "recipient", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    recipient: Mapped[str] = mapped_column(String(200))
+    sent_by: Mapped[str] = mapped_column(String(200))
+    sent_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime | None]
+
+    task: Mapped[HumanTask] = relationship()

@@ -1,0 +1,75 @@
+"""Sign-in and sign-out (Flask-Login), with rate-limited attempts."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from domain.models import User
+from web.access import CurrentUser
+from web.extensions import db, limiter, login_manager
+
+bp = Blueprint("auth", __name__)
+
+# Compared against when the username is unknown, so both cases take as long.
+_DUMMY_HASH = generate_password_hash("no such user")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(validators=[DataRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return CurrentUser(user) if user is not None and user.active else None
+
+
+def _login_rate_key():
+    # Counts per address and per attempted username, so neither can be brute-forced.
+    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("5 per minute", methods=["POST"], key_func=_login_rate_key)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        password_ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                                          form.password.data)
+        if user is not None and user.active and password_ok:
+            session.clear()
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            login_user(CurrentUser(user))
+            session["signed_in_at"] = datetime.now(timezone.utc).isoformat()
+            target = request.args.get("next") or ""
+            # Only local paths: never redirect to another site after sign-in.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("inbox.index")
+            return redirect(target)
+        form.password.errors.append(_("Wrong username or password."))
+    return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 400)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code):
+    if code in ("zh", "en"):
+        session["locale"] = code
+    target = request.referrer or "/"
+    return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
