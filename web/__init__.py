@@ -30,8 +30,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         configure_engine(db.engine)
         app.extensions["duban"] = build_runtime(db.engine, app.config)
 
-    from web import assets, auth, cases, cli, errors, inbox, main, notify_views, presenters, supervise, tasks
-    for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, supervise.bp, notify_views.bp):
+    from web import (admin, api, assets, auth, cases, cli, dashboard, errors, inbox, main, notify_views, presenters,
+                     supervise, tasks)
+    for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, supervise.bp, notify_views.bp,
+                      admin.bp, dashboard.bp, api.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     presenters.register(app)

@@ -26,4 +26,7 @@ def inject_navigation():
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
+        extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})
+    if current_user.has_role("administrator"):
+        extra.append({"id": "admin", "url": url_for("admin.index"), "label": _("Administration")})
     return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale}

@@ -1,22 +1,32 @@
-"""Write a Chinese (zh) messages.po for one area from a {English: Chinese} table.
+"""Add Chinese translations to one area's catalog (web/translations/AREA/zh/LC_MESSAGES/messages.po).
 
-    python web/translations/make_catalog.py AREA TABLE.py
+    python web/translations/make_catalog.py AREA TABLE.py   # TABLE.py defines ZH = {English: Chinese}
 
-Catalogs are plain gettext files; edit them by hand or regenerate them this way.
+Entries already in the catalog are kept; the table's entries are added or updated.
+The .po file is the source of truth and may also be edited by hand.
 """
 import runpy
 import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po, write_po
 
 
-def write_catalog(area: str, table: dict[str, str]) -> Path:
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
+def catalog_path(area: str) -> Path:
+    return Path(__file__).parent / area / "zh" / "LC_MESSAGES" / "messages.po"
+
+
+def add_translations(area: str, table: dict[str, str]) -> Path:
+    target = catalog_path(area)
+    if target.exists():
+        with target.open("rb") as handle:
+            catalog = read_po(handle)
+    else:
+        catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
     for english, chinese in table.items():
         catalog.add(english, chinese)
-    target = Path(__file__).parent / area / "zh" / "LC_MESSAGES" / "messages.po"
+    catalog.fuzzy = False
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as handle:
         write_po(handle, catalog, width=0)
@@ -24,4 +34,4 @@ def write_catalog(area: str, table: dict[str, str]) -> Path:
 
 
 if __name__ == "__main__":
-    print(write_catalog(sys.argv[1], runpy.run_path(sys.argv[2])["ZH"]))
+    print(add_translations(sys.argv[1], runpy.run_path(sys.argv[2])["ZH"]))
