@@ -49,6 +49,16 @@ def level_name(level: str | None) -> str:
     return {"ordinary": _("Supervised"), "yellow": _("Yellow card"), "red": _("Red card")}.get(level or "", "")
 
 
+def group_names(codes: str) -> str:
+    """Candidate groups (unit codes or roles) as people read them: 市场监督管理所, 专项办领导 ..."""
+    from domain.labels import ROLE, UNIT
+    names = []
+    for code in (c for c in (codes or "").split(",") if c):
+        vocabulary = "role" if code in ROLE else "unit" if code in UNIT else None
+        names.append(label(vocabulary, code, short_locale()) if vocabulary else code)
+    return "、".join(names) if short_locale() == "zh" else ", ".join(names)
+
+
 def vocab(code, vocabulary):
     """A campaign code (channel, sector, grade ...) in the page's language."""
     return label(vocabulary, code, short_locale()) if code else ""
@@ -57,6 +67,7 @@ def vocab(code, vocabulary):
 def register(app):
     app.add_template_filter(localtime)
     app.add_template_filter(vocab)
+    app.add_template_filter(group_names)
     app.add_template_global(countdown)
     app.add_template_global(badges)
     app.add_template_global(level_name)

@@ -1,0 +1,149 @@
+"""Every path of lead handling (线索核查) through the real engine: closing without
+dispatch, a unit returning a lead, a major lead under supervised handling,
+feedback sent back for re-verification, and each verification result."""
+from datetime import date
+
+import pytest
+
+from domain.models import Lead, SupervisionCase
+from engine.store.models import Timer
+from tests import scenario_support as s
+from tests.scenario_support import beijing, campaign, local_date  # noqa: F401
+
+
+@pytest.mark.parametrize("decision", ["duplicate", "out_of_scope"])
+def test_duplicate_or_out_of_scope_lead_is_closed_without_dispatch(campaign, decision):
+    c = campaign
+    if decision == "duplicate":
+        first_instance, first_id = c.start_lead(channel="platform_12337")
+    instance_id, lead_id = c.start_lead(channel="hotline_12345")
+    lead = c.get(Lead, lead_id)
+    if decision == "duplicate":  # registration flags the open lead on the same subject and sector
+        assert lead.duplicate_of_id == first_id
+
+    c.clock.advance(hours=1)
+    c.complete("triage_lead", s.triage_close(decision), instance_id)
+
+    lead = c.get(Lead, lead_id)
+    assert (lead.status, lead.closed_at) == ("closed", c.clock.now())
+    assert (lead.responsible_unit, lead.result, lead.feedback_deadline) == (None, None, None)
+    assert c.instance(instance_id).status == "completed"
+    assert c.tasks(instance_id) == []
+    assert c.trail(instance_id) == [
+        ("instance.started", None), ("task.created", "triage_lead"), ("task.claimed", "triage_lead"),
+        ("task.completed", "triage_lead"), ("lead.updated", None), ("instance.completed", None)]
+    opinion = c.events(instance_id, "task.completed")[0].data["data"]
+    assert opinion["triage_decision"] == decision and "responsible_unit" not in opinion
+    if decision == "duplicate":  # the first lead is untouched
+        assert c.get(Lead, first_id).status == "registered"
+        assert c.open_elements(first_instance) == ["triage_lead"]
+
+
+def test_unit_returns_the_lead_and_the_office_dispatches_it_elsewhere(campaign):
+    c = campaign
+    instance_id, lead_id = c.start_lead()
+    c.complete("triage_lead", s.triage_dispatch(unit="market"), instance_id)
+    assert c.task("accept_lead", instance_id).candidate_group_list == ["market"]
+
+    c.clock.advance(days=1)
+    c.complete("accept_lead", s.return_lead(), instance_id, actor="market.officer")
+    retriage = c.task("triage_lead", instance_id)
+    assert retriage.candidate_group_list == ["office"]
+    returned = c.events(instance_id, "task.completed")[-1]
+    assert returned.actor == "market.officer" and returned.data["data"]["accept_decision"] == "return"
+    assert returned.data["data"]["return_reason"] == "该主体经营范围为医疗服务，属卫健部门职责"
+    assert c.get(Lead, lead_id).status in ("registered", "dispatched")  # back with the office, not verifying
+
+    c.clock.advance(days=1)  # Wednesday 4 March
+    c.complete("triage_lead", s.triage_dispatch(unit="health", workdays=10), instance_id)
+    lead = c.get(Lead, lead_id)
+    assert (lead.status, lead.responsible_unit) == ("dispatched", "health")
+    assert lead.feedback_deadline == beijing(2026, 3, 18)  # 10 working days from the re-dispatch
+    assert c.task("accept_lead", instance_id).candidate_group_list == ["health"]
+    with pytest.raises(Exception, match="may not complete|not a candidate"):
+        c.complete("accept_lead", s.accept(), instance_id, actor="market.officer")
+
+    c.complete("accept_lead", s.accept(handler="吴丽珍"), instance_id, actor="health.officer")
+    lead = c.get(Lead, lead_id)
+    assert (lead.status, lead.responsible_unit) == ("verifying", "health")
+    verify = c.task("verify_lead", instance_id)
+    assert verify.candidate_group_list == ["health"] and verify.due_at == beijing(2026, 3, 18)
+    assert [e.element_id for e in c.events(instance_id, "task.created")] == [
+        "triage_lead", "accept_lead", "triage_lead", "accept_lead", "verify_lead"]
+
+
+def test_major_lead_is_put_under_supervised_handling_when_verification_starts(campaign):
+    c = campaign
+    instance_id, lead_id = c.start_lead()
+    c.complete("triage_lead", s.triage_dispatch(unit="market", major=True), instance_id)
+    lead = c.get(Lead, lead_id)
+    assert lead.major is True
+    assert c.all(SupervisionCase) == []  # listed when the unit accepts it
+
+    c.complete("accept_lead", s.accept(), instance_id)
+    [case] = c.all(SupervisionCase)
+    assert (case.kind, case.target_id, case.unit, case.level, case.status, case.stage) == (
+        "lead", lead_id, "market", "ordinary", "open", None)
+    assert case.reason == "重大线索督办盯办：涉及老人众多、金额巨大，列为重大线索挂牌督办"
+    assert case.opened_by == "market.officer" and case.number.startswith("DB-")
+    supervision = c.instance(case.instance_id)
+    assert (supervision.process_id, supervision.status) == ("supervision", "running")
+    report = c.task("report_progress", case.instance_id)
+    assert report.candidate_group_list == ["market"]
+    assert local_date(report.due_at) == date(2026, 3, 9)  # 5 working days
+    variables = c.variables(case.instance_id)
+    assert (variables["case_id"], variables["lead_id"], variables["kind"], variables["report_interval"]) == (
+        case.id, lead_id, "lead", "P7D")
+    opened = c.domain_events("supervision.opened", case_id=case.id)[0]
+    assert opened.data["kind"] == "lead" and opened.data["target_id"] == lead_id
+    # verification goes on in parallel
+    assert c.open_elements(instance_id) == ["verify_lead"]
+    assert c.get(Lead, lead_id).status == "verifying"
+
+
+@pytest.mark.parametrize("result", ["partly", "not_substantiated"])
+def test_verification_result_is_what_the_closed_lead_says(campaign, result):
+    c = campaign
+    instance_id, lead_id = c.dispatched_lead()
+    c.complete("verify_lead", s.verify(result), instance_id)
+    assert (c.get(Lead, lead_id).status, c.get(Lead, lead_id).result) == ("feedback", result)
+    c.complete("feedback_lead", s.feedback(handling=["no_action"], risk_disposal_started="false"), instance_id)
+    c.complete("review_feedback", s.review("accept"), instance_id)
+    c.complete("report_closure", s.report_closure(), instance_id)
+    lead = c.get(Lead, lead_id)
+    assert (lead.status, lead.result, lead.closed_at) == ("closed", result, c.clock.now())
+    assert c.instance(instance_id).status == "completed"
+
+
+def test_office_sends_the_feedback_back_and_the_unit_verifies_again_with_a_new_deadline(campaign):
+    c = campaign
+    instance_id, lead_id = c.dispatched_lead(unit="market", workdays=15)
+    first_deadline = c.get(Lead, lead_id).feedback_deadline
+    c.complete("verify_lead", s.verify("partly"), instance_id)
+    c.complete("feedback_lead", s.feedback(), instance_id)
+    assert c.get(Lead, lead_id).status == "reviewing"
+
+    c.clock.set(beijing(2026, 3, 12, 15))  # Thursday
+    c.complete("review_feedback", s.review("send_back", extra_workdays="5"), instance_id)
+    lead = c.get(Lead, lead_id)
+    assert lead.status == "verifying"
+    assert lead.feedback_deadline == beijing(2026, 3, 19, 15) != first_deadline  # 5 working days later
+    verify = c.task("verify_lead", instance_id)
+    assert verify.due_at == beijing(2026, 3, 19, 15) and verify.candidate_group_list == ["market"]
+    waiting = c.all(Timer, Timer.instance_id == instance_id, Timer.status == "waiting")
+    assert [(t.element_id, t.due_at) for t in waiting] == [("verify_overdue", beijing(2026, 3, 19, 15))]
+    sent_back = c.events(instance_id, "task.completed")[-1].data["data"]
+    assert sent_back["review_decision"] == "send_back" and sent_back["extra_workdays"] == 5
+
+    c.complete("verify_lead", s.verify("substantiated", findings="补充核查：涉及老人35人，金额38万元。"), instance_id)
+    c.complete("feedback_lead", s.feedback(), instance_id)
+    c.complete("review_feedback", s.review("accept"), instance_id)
+    lead = c.get(Lead, lead_id)
+    assert (lead.status, lead.result) == ("closed", "substantiated")
+    assert [e.element_id for e in c.events(instance_id, "task.completed")] == [
+        "triage_lead", "accept_lead", "verify_lead", "feedback_lead", "review_feedback",
+        "verify_lead", "feedback_lead", "review_feedback"]
+    statuses = [e.data["fields"].get("status") for e in c.domain_events("lead.updated", lead_id=lead_id)]
+    assert statuses == ["dispatched", "verifying", "feedback", "reviewing", "verifying", "feedback", "reviewing",
+                        "closed"]
+    assert c.all(SupervisionCase) == []
