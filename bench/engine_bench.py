@@ -88,8 +88,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
         if url.startswith("postgresql"):
-            from tests.conftest import _reset_postgres
-            _reset_postgres(url)
+            from bench_support import reset_postgres
+            reset_postgres(url)
         engine_s = run_engine(xml, instances, args.steps, url)
     bare_s = run_bare(xml, instances, args.steps)
     steps = instances * (args.steps + 1)  # the start counts as a step

@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_support import percentile  # noqa: E402
+
 from sqlalchemy import func, select  # noqa: E402
 
 from engine import clock as clock_module  # noqa: E402
@@ -34,10 +36,6 @@ from tests import bpmn_builder as b  # noqa: E402
 XML = b.process("timed", b.start(), b.timer_event("at_due", kind="timeDate", value="due"), b.user_task("after"),
                 b.end(), *b.chain("start", "at_due", "after", "end"))
 
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main():
@@ -52,8 +50,8 @@ def main():
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/timers.sqlite"
     if url.startswith("postgresql"):
-        from tests.conftest import _reset_postgres
-        _reset_postgres(url)
+        from bench_support import reset_postgres
+        reset_postgres(url)
     upgrade(url)
     db = make_engine(url)
     sessions = make_session_factory(db)

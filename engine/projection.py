@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
@@ -102,6 +102,8 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=No
         row.status = "completed" if finished else "cancelled"
         if finished and row.completed_at is None:
             row.completed_at = now
+        # Candidate rows only serve inboxes of open work; the comma lists keep the history.
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
         changes.append(Change("task.completed" if finished else "task.cancelled", task=row))
     for spiff_task in ready.values():
         changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate,

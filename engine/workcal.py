@@ -216,6 +216,7 @@ class WorkCalendar:
     """Working days in China, with local overrides ``{date: is_workday}``."""
 
     def __init__(self, overrides: Mapping[date, bool] | None = None):
+        self._library_days: dict[date, bool] = {}
         self.overrides: dict[date, bool] = {}
         for day, is_workday in (overrides or {}).items():
             if isinstance(day, datetime):
@@ -237,7 +238,11 @@ class WorkCalendar:
         d = _local_date(d, "d")
         if d in self.overrides:
             return self.overrides[d]
-        return _library_is_workday(d)
+        known = self._library_days.get(d)
+        if known is None:
+            # Countdowns ask about the same days on every page: remember the answers.
+            known = self._library_days[d] = _library_is_workday(d)
+        return known
 
     def next_workday(self, d: date, include_self: bool = True) -> date:
         """The first working day on or after `d` (strictly after if not include_self)."""

@@ -1,6 +1,8 @@
 """Shared fixtures: a database built by the Alembic migrations (SQLite by
 default, PostgreSQL when DATABASE_URL says so), a manual clock, an engine."""
 import os
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -8,6 +10,7 @@ from sqlalchemy import text
 
 from engine import clock as clock_module
 from engine.runtime import Engine
+import domain.api_tokens  # noqa: F401
 import domain.models  # noqa: F401  (tables the cleanup must know)
 import engine.store.calendar_models  # noqa: F401
 import engine.store.supervision_models  # noqa: F401
@@ -20,23 +23,35 @@ from engine.store.database import make_engine, make_session_factory, upgrade
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 
 
-def _reset_postgres(url):
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@contextmanager
+def _throwaway_postgres_database(url):
+    """A fresh database per test run on the server DATABASE_URL names, dropped afterwards,
+    so several runs (developers, CI, helpers) can share one PostgreSQL server."""
+    from sqlalchemy.engine import make_url
+    base = make_url(url)
+    name = f"duban_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = os.environ.get("DATABASE_URL")
     if url and url.startswith("postgresql"):
-        _reset_postgres(url)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'duban-test.sqlite'}"
+        with _throwaway_postgres_database(url) as throwaway:
+            upgrade(throwaway)
+            yield throwaway
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'duban-test.sqlite'}"
     upgrade(url)
-    return url
+    yield url
 
 
 @pytest.fixture(scope="session")

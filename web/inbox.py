@@ -12,7 +12,7 @@ from engine import clock
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, TaskCopy
 from web.commands import run_command
 from web.extensions import db
-from web.queries import todo_query
+from web.queries import todo_count, todo_query
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 20
@@ -56,9 +56,10 @@ def _filtered(query, args):
     return query
 
 
-def _page(query, order):
+def _page(query, order, total=None):
     page = max(1, request.args.get("page", 1, type=int))
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return rows, {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
@@ -83,7 +84,9 @@ def case_info(tasks) -> dict[int, dict]:
 def index():
     args = request.args
     sort = args.get("sort") if args.get("sort") in SORTS else "due"
-    tasks, paging = _page(_filtered(todo_query(current_user), args), SORTS[sort])
+    filtered = any(args.get(k) for k in ("q", "mine", "process", "channel", "sector", "grade", "due"))
+    total = None if filtered else todo_count(db.session, current_user)
+    tasks, paging = _page(_filtered(todo_query(current_user), args), SORTS[sort], total)
     processes = db.session.execute(select(ProcessDefinition.process_id, func.max(ProcessDefinition.name))
                                    .group_by(ProcessDefinition.process_id)).all()
     return render_template("inbox/index.html", tasks=tasks, paging=paging, cases=case_info(tasks), sort=sort,

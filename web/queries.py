@@ -1,22 +1,34 @@
 """Read-side queries for inboxes and counts, on the flat task tables only."""
-from sqlalchemy import and_, exists, func, or_, select
+from flask import g
+from sqlalchemy import and_, func, or_, select, union_all
 
 from engine.store.models import HumanTask, TaskCandidate
 
 
-def claimable_by(user):
-    """Open to the user: assigned to them, or unassigned with them or their groups as candidates."""
+def candidate_ids(user):
+    """Ids of tasks that name the user or one of their groups as candidates, plus tasks assigned
+    to them: a union of two index lookups. Candidate rows exist only for open tasks (the
+    engine drops them when a task closes), so this stays as small as the open work."""
     groups = sorted(user.actor.groups)
-    candidate = exists().where(
-        TaskCandidate.task_id == HumanTask.id,
+    by_candidate = select(TaskCandidate.task_id).where(
         or_(and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(groups)),
             and_(TaskCandidate.kind == "user", TaskCandidate.name == user.username)))
-    return or_(HumanTask.assignee == user.username, and_(HumanTask.assignee.is_(None), candidate))
+    mine = select(HumanTask.id).where(HumanTask.assignee == user.username, HumanTask.status == "open")
+    return union_all(by_candidate, mine)
+
+
+def claimable(user):
+    """Open to the user: assigned to them, or unassigned with them or their groups as candidates."""
+    return and_(HumanTask.id.in_(candidate_ids(user)), HumanTask.status == "open",
+                or_(HumanTask.assignee.is_(None), HumanTask.assignee == user.username))
 
 
 def todo_query(user):
-    return select(HumanTask).where(HumanTask.status == "open", claimable_by(user))
+    return select(HumanTask).where(claimable(user))
 
 
 def todo_count(session, user) -> int:
-    return session.scalar(select(func.count()).select_from(todo_query(user).subquery()))
+    """Counted once per request (the navigation and the inbox both show it)."""
+    if "todo_count" not in g:
+        g.todo_count = session.scalar(select(func.count()).select_from(HumanTask).where(claimable(user)))
+    return g.todo_count
