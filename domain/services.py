@@ -44,6 +44,7 @@ LEAD_UPDATE_FIELDS = [
     spec("responsible_unit", "unit"),
     spec("feedback_deadline", "datetime", end_of_day=True),
     spec("major", "boolean"),
+    spec("recovered_amount", "number", min=0),
 ]
 RISK_GRADE_FIELDS = [
     spec("subject_id", "integer", True, min=1),
@@ -69,6 +70,7 @@ RECTIFICATION_UPDATE_FIELDS = [
     spec("status", "enum", True, "rectification_status"),
     spec("lookback_result", "textarea", max_length=4000),
     spec("evidence", "file"),
+    spec("deadline", "datetime", end_of_day=True),
 ]
 SUPERVISION_FIELDS = [
     spec("kind", "enum", True, "supervision_kind"),
@@ -147,6 +149,8 @@ class DomainServices:
             raise ValidationFailed({name: [f"{name}: not a lead field update_lead may set"] for name in unknown})
         lead = self._get(Lead, lead_id, "lead_id", "not_found")
         values = self._load(LEAD_UPDATE_FIELDS, _given(**fields))
+        if values.get("recovered_amount") is not None:
+            values["recovered_amount"] = round(values["recovered_amount"])  # whole yuan
         for name, value in values.items():
             setattr(lead, name, value)
         now = clock.now()
@@ -218,9 +222,9 @@ class DomainServices:
         item.instance_id = self._started(started)
         return item.id
 
-    def update_rectification(self, item_id, status, lookback_result=None, evidence=None) -> None:
+    def update_rectification(self, item_id, status, lookback_result=None, evidence=None, deadline=None) -> None:
         values = self._load(RECTIFICATION_UPDATE_FIELDS, _given(
-            item_id=item_id, status=status, lookback_result=lookback_result, evidence=evidence))
+            item_id=item_id, status=status, lookback_result=lookback_result, evidence=evidence, deadline=deadline))
         item = self._get(RectificationItem, values["item_id"], "item_id", "not_found")
         now = clock.now()
         item.status = values["status"]
@@ -228,6 +232,8 @@ class DomainServices:
             item.lookback_result = values["lookback_result"]
         if values.get("evidence"):
             item.evidence = list(dict.fromkeys([*(item.evidence or []), *values["evidence"]]))
+        if values.get("deadline"):
+            item.deadline = values["deadline"]  # a new deadline set by the office (sent back, reopened)
         item.closed_at = now if item.status in _FINAL_RECTIFICATION else None
         item.updated_at = now
         audit(self.session, self.actor, "rectification.updated", instance_id=item.instance_id, item_id=item.id,

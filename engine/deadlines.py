@@ -52,4 +52,11 @@ def script_functions(calendar) -> dict:
         """ISO date-time of now + an ISO or working-day duration (used for WD timers)."""
         return _add_duration(clock.now(), str(text), calendar).isoformat()
 
-    return {"workdays_after": workdays_after, "duration_due": duration_due}
+    def local_time(value) -> str:
+        """An ISO date-time (or datetime) as officers read it: Beijing time, `2026-03-05 10:00`."""
+        if not value:
+            return ""
+        moment = to_datetime(value, clock.now(), calendar)
+        return moment.astimezone(workcal.CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+    return {"workdays_after": workdays_after, "duration_due": duration_due, "local_time": local_time}

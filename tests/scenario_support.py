@@ -27,6 +27,7 @@ from domain.models import (
     AccountabilityRecord,
     Disposal,
     Lead,
+    NumberCounter,
     RectificationItem,
     Reporter,
     RiskAssessment,
@@ -54,6 +55,7 @@ COUNTED = {
     "disposal": Disposal, "rectification_item": RectificationItem, "supervision_case": SupervisionCase,
     "accountability_record": AccountabilityRecord, "process_instance": ProcessInstance,
     "human_task": HumanTask, "timer": Timer, "audit_event": AuditEvent, "incident": Incident,
+    "number_counter": NumberCounter,
 }
 
 
@@ -316,8 +318,10 @@ class Campaign:
 
     def row_counts(self) -> Counter:
         with self.session_factory() as session:
-            return Counter({name: session.scalar(select(func.count()).select_from(model))
-                            for name, model in COUNTED.items()})
+            counts = Counter({name: session.scalar(select(func.count()).select_from(model))
+                              for name, model in COUNTED.items()})
+            counts["numbers_issued"] = session.scalar(select(func.coalesce(func.sum(NumberCounter.value), 0)))
+            return counts
 
 
 @pytest.fixture

@@ -78,7 +78,8 @@ LEVELS = ("ordinary", "yellow", "red")
 # domain.services provides to keep the supervision case (督办案件) in step.
 SERVICE_FUNCTIONS = {"update_lead", "record_risk_grade", "record_disposal", "open_rectification",
                      "update_rectification", "start_supervision", "update_supervision", "open_accountability",
-                     "workdays_after"}
+                     "lead_info", "workdays_after", "local_time"}
+ENGINE_FUNCTIONS = {"workdays_after", "local_time"}  # provided by the engine itself
 SCRIPT_BUILTINS = {"len", "min", "max", "sum", "sorted", "dict", "list", "set", "tuple", "str", "int", "float",
                    "bool", "any", "all", "range", "enumerate", "zip", "round", "abs", "isinstance"}
 
@@ -314,7 +315,7 @@ class FakeServices:
         self._ids = itertools.count(100)
 
     def functions(self, calendar):
-        functions = {name: getattr(self, name) for name in SERVICE_FUNCTIONS - {"workdays_after"}}
+        functions = {name: getattr(self, name) for name in SERVICE_FUNCTIONS - ENGINE_FUNCTIONS}
         functions.update(deadlines.script_functions(calendar))
         return functions
 
@@ -349,9 +350,14 @@ class FakeServices:
                      lead_id=lead_id)
         return next(self._ids)
 
-    def update_rectification(self, item_id, status, lookback_result=None):
+    def lead_info(self, lead_id):
+        assert isinstance(lead_id, int)
+        return {"id": lead_id, "feedback_deadline": None}
+
+    def update_rectification(self, item_id, status, lookback_result=None, deadline=None):
         assert status in RECTIFICATION_STATUSES
         assert lookback_result is None or isinstance(lookback_result, str)
+        assert deadline is None or isinstance(deadline, str)
         self._record("update_rectification", item_id, status, lookback_result=lookback_result)
 
     def start_supervision(self, kind, target_id, unit, reason, level="ordinary"):
@@ -882,7 +888,7 @@ def test_a_major_lead_runs_on_the_engine_and_starts_supervision(own_database, cl
     fakes = FakeServices()
 
     def services(session, actor_name, start_process):
-        functions = {name: getattr(fakes, name) for name in SERVICE_FUNCTIONS - {"workdays_after"}}
+        functions = {name: getattr(fakes, name) for name in SERVICE_FUNCTIONS - ENGINE_FUNCTIONS}
 
         def start_supervision(kind, target_id, unit, reason, level="ordinary"):
             fakes.start_supervision(kind, target_id, unit, reason, level)

@@ -10,6 +10,8 @@ and the audit trail are checked.
 """
 from datetime import date, timedelta
 
+from sqlalchemy import text
+
 from domain.models import (
     Disposal,
     Lead,
@@ -21,7 +23,9 @@ from domain.models import (
 )
 from engine.store.models import HumanTask, Timer
 from tests import scenario_support as s
-from tests.scenario_support import campaign, beijing, local_date  # noqa: F401
+from tests.scenario_support import beijing, local_date
+
+campaign = s.campaign  # the fixture: the four processes deployed, demo units and users
 
 
 def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campaign):
@@ -187,3 +191,8 @@ def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campa
     assert c.trail(lead_instance)[-1] == ("instance.completed", None)
     assert [t.status for t in c.tasks(status=None)] == ["completed"] * len(c.tasks(status=None))
     assert not c.tasks() and not c.all(HumanTask, HumanTask.status == "cancelled")
+    # the reporter stays protected: encrypted at rest, and in no audit event
+    with c.session_factory() as session:
+        stored = session.execute(text("SELECT name, phone FROM reporter")).one()
+    assert "李建平" not in str(stored) and "13859961122" not in str(stored)
+    assert not [e for e in c.events() if "13859961122" in str(e.data) or "李建平" in str(e.data)]

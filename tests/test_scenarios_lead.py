@@ -8,7 +8,9 @@ import pytest
 from domain.models import Lead, SupervisionCase
 from engine.store.models import Timer
 from tests import scenario_support as s
-from tests.scenario_support import beijing, campaign, local_date  # noqa: F401
+from tests.scenario_support import beijing, local_date
+
+campaign = s.campaign  # the fixture: the four processes deployed, demo units and users
 
 
 @pytest.mark.parametrize("decision", ["duplicate", "out_of_scope"])
@@ -147,3 +149,13 @@ def test_office_sends_the_feedback_back_and_the_unit_verifies_again_with_a_new_d
     assert statuses == ["dispatched", "verifying", "feedback", "reviewing", "verifying", "feedback", "reviewing",
                         "closed"]
     assert c.all(SupervisionCase) == []
+
+
+def test_deadline_set_by_the_superior_at_registration_is_kept_when_dispatching(campaign):
+    c = campaign
+    instance_id, lead_id = c.start_lead(channel="superior_transfer", feedback_deadline="2026-03-10T17:00")
+    assert c.get(Lead, lead_id).feedback_deadline == beijing(2026, 3, 10, 17)
+    c.complete("triage_lead", s.triage_dispatch(unit="market", workdays=15), instance_id)
+    c.complete("accept_lead", s.accept(), instance_id)
+    assert c.task("verify_lead", instance_id).due_at == beijing(2026, 3, 10, 17)
+    assert c.get(Lead, lead_id).feedback_deadline == beijing(2026, 3, 10, 17)

@@ -8,7 +8,9 @@ import pytest
 from domain.models import RectificationItem
 from engine.store.models import Timer
 from tests import scenario_support as s
-from tests.scenario_support import beijing, campaign, local_date  # noqa: F401
+from tests.scenario_support import beijing
+
+campaign = s.campaign  # the fixture: the four processes deployed, demo units and users
 
 
 @pytest.fixture
@@ -36,17 +38,19 @@ def test_sent_back_without_a_new_deadline_keeps_the_original_deadline(item):
     assert "lookback_after" not in sent_back.data["data"]  # hidden unless accepted
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "processes/rectification.bpmn, script task send_back_rectification (and reopen_rectification): the new "
-    "deadline only replaces the process variable `deadline`; update_rectification (domain/services.py) cannot "
-    "set it, so RectificationItem.deadline -- the 整改期限 the ledger and overdue lists show -- keeps the old date "
-    "while the task and the overdue timer use the new one"))
-def test_new_deadline_given_when_sending_back_is_the_items_deadline(item):
+@pytest.mark.parametrize("how", ["sent_back", "relapsed"])
+def test_new_deadline_given_by_the_office_is_the_items_deadline(item, how):
     c, item_id, instance_id = item
     c.complete("submit_rectification", s.submit_rectification(), instance_id)
-    c.complete("accept_rectification", s.accept_rectification("send_back", new_deadline="2026-04-10T18:00"),
-               instance_id)
+    if how == "sent_back":
+        c.complete("accept_rectification", s.accept_rectification("send_back", new_deadline="2026-04-10T18:00"),
+                   instance_id)
+    else:
+        c.complete("accept_rectification", s.accept_rectification("accept", lookback_after="P15D"), instance_id)
+        c.advance(days=15, minutes=1)
+        c.complete("lookback_inspection", s.lookback("relapsed", new_deadline="2026-04-10T18:00"), instance_id)
     assert c.task("submit_rectification", instance_id).due_at == beijing(2026, 4, 10, 18)
+    assert waiting_timers(c, instance_id) == [("rectification_overdue", beijing(2026, 4, 10, 18))]
     assert c.get(RectificationItem, item_id).deadline == beijing(2026, 4, 10, 18)
 
 

