@@ -37,6 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     presenters.register(app)
+    from web import logs
+    logs.configure(app)
     from web.navigation import inject_navigation
     app.context_processor(inject_navigation)
     app.after_request(security_headers)

@@ -45,4 +45,6 @@ def from_environment(instance_path: str) -> dict:
         "DUBAN_MAIL_SENDER": os.environ.get("DUBAN_MAIL_SENDER", "duban@localhost"),
         "DUBAN_WEBHOOK_SECRET": os.environ.get("DUBAN_WEBHOOK_SECRET"),
         "DUBAN_BASE_URL": os.environ.get("DUBAN_BASE_URL", "http://127.0.0.1:5000"),
+        "DUBAN_JSON_LOGS": _bool("DUBAN_JSON_LOGS", False),
+        "DUBAN_LOG_LEVEL": os.environ.get("DUBAN_LOG_LEVEL", "INFO"),
     }

@@ -10,13 +10,18 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/healthz")
 def health():
+    """For load balancers: the database answers; the scheduler runs here or elsewhere."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
     except Exception as err:  # reported, not raised: this is the health check
+        db.session.rollback()
         database = f"error: {err.__class__.__name__}"
-    status = 200 if database == "ok" else 503
-    return jsonify({"database": database}), status
+    scheduler = current_app.extensions["duban"].scheduler
+    body = {"database": database,
+            "scheduler": "running" if scheduler.running else ("off" if not current_app.config["DUBAN_SCHEDULER"]
+                                                              else "standby")}
+    return jsonify(body), 200 if database == "ok" else 503
 
 
 @bp.get("/about")
