@@ -197,6 +197,7 @@ FIELD = {
     "feedback_deadline": _l("反馈期限", "Feedback deadline"),
     "result": _l("核实结果", "Result"),
     "major": _l("重大线索", "Major lead"),
+    "recovered_amount": _l("追赃挽损金额（元）", "Losses recovered (yuan)"),
     "external_ref": _l("来源编号", "External reference"),
     "reporter": _l("举报人", "Reporter"),
     "anonymous": _l("匿名举报", "Anonymous"),

@@ -194,6 +194,8 @@ class Lead(Base):
     feedback_deadline: Mapped[datetime | None]
     result: Mapped[str | None] = mapped_column(String(20))
     major: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 追赃挽损: losses recovered for the victims (yuan), as the responsible unit's feedback reports it.
+    recovered_amount: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"))
     instance_id: Mapped[int | None] = mapped_column(BigId, index=True)
     created_at: Mapped[datetime]

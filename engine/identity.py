@@ -1,7 +1,7 @@
 """Who is acting: the engine only needs a name, groups and roles."""
 from dataclasses import dataclass, field
 
-SUPERVISOR_ROLES = frozenset({"supervisor", "administrator"})
+SUPERVISOR_ROLES = frozenset({"supervisor", "office_leader", "administrator"})
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock as clock_module
 from engine import deadlines, escalation
 from engine.ladder import DEFAULT_LADDER
+from engine.operations import completion_blocker
 from engine.bpmn import serialization
 from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
@@ -461,6 +462,9 @@ class Engine:
                 raise PermissionDenied(f"task {task_id} is assigned to {task.assignee}")
             if not self.is_candidate(task, actor):
                 raise PermissionDenied(f"{actor.username} may not complete task {task_id}")
+            blocker = completion_blocker(ctx.session, task)  # a pending delegation or co-handler (engine.operations)
+            if blocker:
+                raise InvalidOperation(blocker)
             instance, workflow = self._load(ctx, task.instance_id)
             if instance.status != "running":
                 raise InvalidOperation(f"the process is {instance.status}; the task cannot be completed now")

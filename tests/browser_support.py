@@ -35,15 +35,26 @@ def live_server(demo):
         yield server
 
 
+_SHARED = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `./dev test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    """One Chromium per test process. Every test module that imports this fixture gets its own
+    session fixture, and Playwright's sync API starts only once per thread: they share it."""
+    if not _SHARED["users"]:
+        if not os.path.exists(CHROMIUM):
+            pytest.fail(f"Chromium not found at {CHROMIUM}: `./dev test` installs Debian's chromium package")
+        from playwright.sync_api import sync_playwright
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                                   args=CHROMIUM_ARGS)
+    _SHARED["users"] += 1
+    yield _SHARED["browser"]
+    _SHARED["users"] -= 1
+    if not _SHARED["users"]:
+        _SHARED.pop("browser").close()
+        _SHARED.pop("playwright").stop()
 
 
 @pytest.fixture

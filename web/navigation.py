@@ -21,7 +21,7 @@ def inject_navigation():
         "cc": db.session.scalar(select(func.count()).select_from(TaskCopy).where(
             TaskCopy.recipient == current_user.username, TaskCopy.read_at.is_(None))),
     }
-    extra = []
+    extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
     if current_user.unit_code == "office" or current_user.has_role("office_leader", "administrator"):
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
     if current_user.is_supervisor:

@@ -4,6 +4,7 @@ Checks, in order: size, XML well-formed (no DTD, so no XXE and no entity
 bombs), BPMN XSD, SpiffWorkflow parse, and the sandbox rules for every script
 and expression (so a forbidden script is refused at deploy, not at run time).
 """
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -20,6 +21,10 @@ from engine.bpmn.script_engine import to_python_expression
 from engine.errors import BpmnValidationError, Problem, ScriptRejected
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
+# A DOCTYPE in the prolog (after the XML declaration, comments and processing instructions).
+_DOCTYPE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*+(?:<\?.*?\?>\s*|<!--.*?-->\s*)*+<!DOCTYPE", re.DOTALL | re.IGNORECASE)
+_DOCTYPE_REFUSED = ("DOCTYPE declarations are not allowed in BPMN files "
+                    "(entity expansion and external entities are refused)")
 
 _validator = None
 
@@ -47,6 +52,9 @@ def parse_xml(data: bytes, filename: str) -> etree._Element:
     if len(data) > MAX_BPMN_BYTES:
         raise BpmnValidationError([Problem(
             f"file is {len(data)} bytes; the limit is {MAX_BPMN_BYTES} bytes", file=filename)])
+    if _DOCTYPE.match(data[:65536]):
+        # Say so plainly, rather than whatever lxml finds first (it never expands or fetches them).
+        raise BpmnValidationError([Problem(_DOCTYPE_REFUSED, file=filename, line=1)])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=False)
     try:
@@ -55,9 +63,7 @@ def parse_xml(data: bytes, filename: str) -> etree._Element:
         raise BpmnValidationError([Problem(f"XML is not well-formed: {err.msg}", file=filename,
                                            line=err.lineno)]) from None
     if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD is not None:
-        raise BpmnValidationError([Problem(
-            "DOCTYPE declarations are not allowed in BPMN files (entity expansion and external entities are refused)",
-            file=filename)])
+        raise BpmnValidationError([Problem(_DOCTYPE_REFUSED, file=filename)])
     return root
 
 

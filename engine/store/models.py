@@ -100,6 +100,13 @@ class HumanTask(Base):
     escalation_rung: Mapped[str | None] = mapped_column(String(40))
     supervision_level: Mapped[str | None] = mapped_column(String(20))  # ordinary | yellow | red
     ladder: Mapped[str | None] = mapped_column(Text)  # the escalation ladder this task climbs
+    # Saved but not submitted form values (engine.operations.TaskOperations.save_draft).
+    draft: Mapped[dict | None]
+    draft_by: Mapped[str | None] = mapped_column(String(200))
+    draft_at: Mapped[datetime | None]
+    # 委派 (delegation): the delegator owns the task while the assignee (the delegate) works on it.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    delegation_state: Mapped[str | None] = mapped_column(String(20))  # pending | resolved
 
     candidates: Mapped[list["TaskCandidate"]] = relationship(
         back_populates="task", cascade="all, delete-orphan")
@@ -222,3 +229,45 @@ class TaskCopy(Base):
     read_at: Mapped[datetime | None]
 
     task: Mapped[HumanTask] = relationship()
+
+
+class TaskCosigner(Base):
+    """加签: a co-handler who must sign a task before its handler may complete it."""
+
+    __tablename__ = "task_cosigner"
+    __table_args__ = (
+        Index("ix_task_cosigner_task", "task_id", "status"),
+        Index("ix_task_cosigner_username", "username", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    username: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    # pending | signed
+    status: Mapped[str] = mapped_column(String(20))
+    signed_at: Mapped[datetime | None]
+    opinion: Mapped[str | None] = mapped_column(Text)
+
+    task: Mapped[HumanTask] = relationship()
+
+
+class Attachment(Base):
+    """An evidence file of a case, stored on disk under a random name."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded (display only)
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)  # random, on disk
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:34:14.502194
+Create Date: 2026-11-24 20:48:06.496726
 """
 from alembic import op
 import sqlalchemy as sa
@@ -183,6 +183,7 @@ def upgrade():
     sa.Column('feedback_deadline', engine.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('result', sa.String(length=20), nullable=True),
     sa.Column('major', sa.Boolean(), nullable=False),
+    sa.Column('recovered_amount', sa.BigInteger(), nullable=True),
     sa.Column('duplicate_of_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -261,6 +262,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_supervision_case_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_supervision_case_target', ['kind', 'target_id', 'status'], unique=False)
 
+    op.create_table('api_token',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=20), nullable=False),
+    sa.Column('scopes', sa.Text(), nullable=False),
+    sa.Column('created_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=True),
+    sa.Column('expires_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_api_token_user_id_app_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index('ix_api_token_user', ['user_id', 'revoked_at'], unique=False)
+
     op.create_table('disposal',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -302,6 +323,11 @@ def upgrade():
     sa.Column('escalation_rung', sa.String(length=40), nullable=True),
     sa.Column('supervision_level', sa.String(length=20), nullable=True),
     sa.Column('ladder', sa.Text(), nullable=True),
+    sa.Column('draft', sa.JSON(), nullable=True),
+    sa.Column('draft_by', sa.String(length=200), nullable=True),
+    sa.Column('draft_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('owner', sa.String(length=200), nullable=True),
+    sa.Column('delegation_state', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_human_task_instance_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_task')),
     sa.UniqueConstraint('spiff_task_id', name='uq_human_task_spiff_task_id')
@@ -425,6 +451,25 @@ def upgrade():
     with op.batch_alter_table('user_role', schema=None) as batch_op:
         batch_op.create_index('ix_user_role_role', ['role', 'user_id'], unique=False)
 
+    op.create_table('attachment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('storage_name', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=200), nullable=False),
+    sa.Column('uploaded_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_attachment_instance_id_process_instance')),
+    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_attachment_task_id_human_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
+    sa.UniqueConstraint('storage_name', name=op.f('uq_attachment_storage_name'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index('ix_attachment_instance', ['instance_id', 'id'], unique=False)
+
     op.create_table('escalation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -511,11 +556,35 @@ def upgrade():
     with op.batch_alter_table('task_copy', schema=None) as batch_op:
         batch_op.create_index('ix_task_copy_recipient', ['recipient', 'id'], unique=False)
 
+    op.create_table('task_cosigner',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('username', sa.String(length=200), nullable=False),
+    sa.Column('added_by', sa.String(length=200), nullable=False),
+    sa.Column('added_at', engine.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('signed_at', engine.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opinion', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_task_cosigner_instance_id_process_instance')),
+    sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_task_cosigner_task_id_human_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_cosigner'))
+    )
+    with op.batch_alter_table('task_cosigner', schema=None) as batch_op:
+        batch_op.create_index('ix_task_cosigner_task', ['task_id', 'status'], unique=False)
+        batch_op.create_index('ix_task_cosigner_username', ['username', 'status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('task_cosigner', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_cosigner_username')
+        batch_op.drop_index('ix_task_cosigner_task')
+
+    op.drop_table('task_cosigner')
     with op.batch_alter_table('task_copy', schema=None) as batch_op:
         batch_op.drop_index('ix_task_copy_recipient')
 
@@ -537,6 +606,10 @@ def downgrade():
         batch_op.drop_index('ix_escalation_open')
 
     op.drop_table('escalation')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachment_instance')
+
+    op.drop_table('attachment')
     with op.batch_alter_table('user_role', schema=None) as batch_op:
         batch_op.drop_index('ix_user_role_role')
 
@@ -574,6 +647,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_disposal_lead_id'))
 
     op.drop_table('disposal')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index('ix_api_token_user')
+
+    op.drop_table('api_token')
     with op.batch_alter_table('supervision_case', schema=None) as batch_op:
         batch_op.drop_index('ix_supervision_case_target')
         batch_op.drop_index(batch_op.f('ix_supervision_case_instance_id'))

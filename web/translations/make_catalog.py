@@ -25,6 +25,8 @@ def add_translations(area: str, table: dict[str, str]) -> Path:
     else:
         catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
     for english, chinese in table.items():
+        if english in catalog:
+            del catalog[english]  # Catalog.add would keep the old translation
         catalog.add(english, chinese)
     catalog.fuzzy = False
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,347 @@
+"""The administrators' BPMN modeler (web/modeler/, templates/admin/modeler.html) in headless Chromium,
+against the real /admin/api endpoints and the engine behind them."""
+import re
+import shutil
+import subprocess
+from datetime import timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
+from tests.browser_support import browser, live_server, page, screenshot, sign_in  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "web" / "modeler"
+BUNDLE = ROOT / "web" / "static" / "build" / "modeler.js"
+CATALOG = ROOT / "web" / "translations" / "modeler" / "zh" / "LC_MESSAGES" / "messages.po"
+TEMPLATE = ROOT / "web" / "templates" / "admin" / "modeler.html"
+
+# The new first step of lead handling, put on the flow from the start event to the triage merge.
+ADD_TASK = """() => {
+  const modeler = window.dubanModeler;
+  const registry = modeler.get('elementRegistry');
+  const modeling = modeler.get('modeling');
+  const start = registry.get('start_lead');
+  const flow = registry.get('flow_start_lead_to_gw_triage_merge');
+  modeling.moveElements([start], { x: -160, y: 0 });
+  const shape = modeler.get('elementFactory').createShape({ type: 'bpmn:UserTask' });
+  const task = modeling.createShape(shape, { x: 150, y: 280 }, start.parent);
+  modeling.reconnectStart(flow, task, { x: task.x + task.width, y: 280 });
+  modeling.connect(start, task);
+  modeler.get('selection').select(task);
+  return task.id;
+}"""
+
+SELECT = """(id) => {
+  const modeler = window.dubanModeler;
+  modeler.get('selection').select(modeler.get('elementRegistry').get(id));
+}"""
+
+SELECTED = "() => window.dubanModeler.get('selection').get().map(e => e.id)"
+
+# As Camunda Modeler 5 writes it: generated ids, modeler:* attributes, ${...} conditions,
+# a working-day due date and a working-day boundary timer.
+CAMUNDA_MODELER_FILE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:modeler="http://camunda.org/schema/modeler/1.0" id="Definitions_1k2m3n4" targetNamespace="http://bpmn.io/schema/bpmn" exporter="Camunda Modeler" exporterVersion="5.28.0" modeler:executionPlatform="Camunda Platform" modeler:executionPlatformVersion="7.22.0">
+  <bpmn:process id="Process_spot_check" name="抽查复核" isExecutable="true" camunda:historyTimeToLive="180">
+    <bpmn:startEvent id="StartEvent_1" name="开始">
+      <bpmn:outgoing>Flow_0a1b2c3</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:userTask id="Activity_1x2y3z4" name="现场抽查" camunda:formKey="lead/verify" camunda:candidateGroups="market,civil_affairs" camunda:dueDate="P5WD" camunda:priority="60">
+      <bpmn:extensionElements>
+        <camunda:properties>
+          <camunda:property name="escalation" value="reminder@80%; overdue@due" />
+        </camunda:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>Flow_0a1b2c3</bpmn:incoming>
+      <bpmn:outgoing>Flow_1d2e3f4</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="Event_0timer1" name="超期" cancelActivity="false" attachedToRef="Activity_1x2y3z4">
+      <bpmn:outgoing>Flow_0late01</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="TimerEventDefinition_0q1w2e3">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P2WD</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="Event_0late02" name="已提醒">
+      <bpmn:incoming>Flow_0late01</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:exclusiveGateway id="Gateway_0g1h2i3" name="是否属实？" default="Flow_0default">
+      <bpmn:incoming>Flow_1d2e3f4</bpmn:incoming>
+      <bpmn:outgoing>Flow_0yes0001</bpmn:outgoing>
+      <bpmn:outgoing>Flow_0default</bpmn:outgoing>
+    </bpmn:exclusiveGateway>
+    <bpmn:endEvent id="Event_1yes" name="属实">
+      <bpmn:incoming>Flow_0yes0001</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:endEvent id="Event_1no" name="不属实">
+      <bpmn:incoming>Flow_0default</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_0a1b2c3" sourceRef="StartEvent_1" targetRef="Activity_1x2y3z4" />
+    <bpmn:sequenceFlow id="Flow_1d2e3f4" sourceRef="Activity_1x2y3z4" targetRef="Gateway_0g1h2i3" />
+    <bpmn:sequenceFlow id="Flow_0late01" sourceRef="Event_0timer1" targetRef="Event_0late02" />
+    <bpmn:sequenceFlow id="Flow_0yes0001" name="属实" sourceRef="Gateway_0g1h2i3" targetRef="Event_1yes">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${result == 'substantiated' &amp;&amp; !empty findings}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_0default" name="不属实" sourceRef="Gateway_0g1h2i3" targetRef="Event_1no" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="Process_spot_check">
+      <bpmndi:BPMNShape id="_BPMNShape_StartEvent_2" bpmnElement="StartEvent_1"><dc:Bounds x="179" y="99" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Activity_1x2y3z4_di" bpmnElement="Activity_1x2y3z4"><dc:Bounds x="270" y="77" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Gateway_0g1h2i3_di" bpmnElement="Gateway_0g1h2i3" isMarkerVisible="true"><dc:Bounds x="425" y="92" width="50" height="50" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Event_1yes_di" bpmnElement="Event_1yes"><dc:Bounds x="532" y="99" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Event_1no_di" bpmnElement="Event_1no"><dc:Bounds x="532" y="209" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Event_0late02_di" bpmnElement="Event_0late02"><dc:Bounds x="382" y="259" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Event_0timer1_di" bpmnElement="Event_0timer1"><dc:Bounds x="302" y="139" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="Flow_0a1b2c3_di" bpmnElement="Flow_0a1b2c3"><di:waypoint x="215" y="117" /><di:waypoint x="270" y="117" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_1d2e3f4_di" bpmnElement="Flow_1d2e3f4"><di:waypoint x="370" y="117" /><di:waypoint x="425" y="117" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_0yes0001_di" bpmnElement="Flow_0yes0001"><di:waypoint x="475" y="117" /><di:waypoint x="532" y="117" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_0default_di" bpmnElement="Flow_0default"><di:waypoint x="450" y="142" /><di:waypoint x="450" y="227" /><di:waypoint x="532" y="227" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_0late01_di" bpmnElement="Flow_0late01"><di:waypoint x="320" y="175" /><di:waypoint x="320" y="277" /><di:waypoint x="382" y="277" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def modeler_bundle():
+    """`./dev` builds the bundle (npm run build); rebuild here if a source is newer, so a plain
+    pytest run after editing web/modeler/ tests what was edited."""
+    sources = [p for p in SOURCES.rglob("*") if p.is_file() and p.relative_to(SOURCES).parts[0] != "test"]
+    stale = not BUNDLE.exists() or max(p.stat().st_mtime for p in sources) > BUNDLE.stat().st_mtime
+    if stale:
+        if not (ROOT / "node_modules" / ".bin" / "esbuild").exists():
+            pytest.fail("the modeler is not built and esbuild is missing: run ./dev setup")
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True, timeout=300)
+    return BUNDLE
+
+
+def _open_modeler(page, path):
+    sign_in(page, "admin")
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(path)
+    page.wait_for_selector('#modeler-app[data-state="ready"]')
+    return errors
+
+
+def _latest(session_factory, process_id):
+    with session_factory() as session:
+        return session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                               .order_by(ProcessDefinition.version.desc())).first()
+
+
+def _open_tasks(session, instance_id):
+    return session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                   HumanTask.status == "open")).all()
+
+
+def _deploy_and_wait(page):
+    """Click 部署 and wait until the status line says how it went."""
+    page.evaluate("() => { document.getElementById('modeler-status').dataset.kind = 'pending'; }")
+    page.click("#btn-deploy")
+    page.wait_for_function("() => document.getElementById('modeler-status').dataset.kind !== 'pending'")
+    return page.inner_text("#modeler-status")
+
+
+def test_admin_edits_lead_handling_and_only_new_leads_follow_the_new_version(page, demo, session_factory):
+    engine = demo.extensions["duban"].engine
+    assert _latest(session_factory, "lead_handling").version == 1
+    with session_factory() as session:
+        old = session.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "lead_handling",
+                                                            ProcessInstance.status == "running")
+                              .order_by(ProcessInstance.id)).first()
+        old_tasks = sorted(task.element_id for task in _open_tasks(session, old.id))
+    assert old_tasks
+
+    errors = _open_modeler(page, "/admin/processes/lead_handling/modeler")
+    assert "lead_handling" in page.inner_text("#modeler-source")
+    assert page.locator('.djs-element[data-element-id="verify_lead"]').count() == 1
+    assert page.inner_text("#modeler-properties").strip()  # the process's properties are shown
+
+    # A new first step: the shape through the modeler's API, its properties through the panel.
+    page.evaluate(ADD_TASK)
+    page.wait_for_selector("#bio-properties-panel-id")
+    page.fill("#bio-properties-panel-id", "review_registration")
+    page.fill("#bio-properties-panel-name", "登记复核")
+    page.click('#duban-group-picker input[data-group-code="office"]')
+    page.wait_for_function(
+        "() => document.querySelector('#bio-properties-panel-candidateGroups').value === 'office'")
+    assert page.is_checked('#duban-group-picker input[data-group-code="office"]')
+    assert "专项办" in page.inner_text("#duban-group-picker")
+    page.fill("#bio-properties-panel-dueDate", "P3WD")
+    page.wait_for_function("() => document.querySelector('[data-entry-id=\"dueDate\"]').innerText.includes('3 个工作日')")
+    page.locator("#duban-group-picker").scroll_into_view_if_needed()
+    screenshot(page, "modeler-user-task")
+    page.select_option("#bio-properties-panel-formType", "formKey")
+    page.fill("#bio-properties-panel-formKey", "lead/triage")
+    page.fill("#bio-properties-panel-duban-escalation", "reminder@80%; overdue@due")
+    # Inputs are debounced: wait for the model before selecting something else.
+    page.wait_for_function("""() => {
+      const task = window.dubanModeler.get('elementRegistry').get('review_registration').businessObject;
+      const properties = (task.extensionElements?.values || []).find(v => v.$type === 'camunda:Properties');
+      return task.get('camunda:formKey') === 'lead/triage'
+        && properties?.values.some(p => p.name === 'escalation' && p.value === 'reminder@80%; overdue@due');
+    }""")
+
+    # A broken condition: listed with its element, the element marked red, nothing deployed.
+    page.evaluate(SELECT, "flow_gw_major_to_supervise_major_lead")
+    page.wait_for_selector("#bio-properties-panel-conditionExpression")
+    page.fill("#bio-properties-panel-conditionExpression", "grade ==")
+    page.wait_for_function("() => window.dubanModeler.get('elementRegistry').get("
+                           "'flow_gw_major_to_supervise_major_lead').businessObject.conditionExpression.body"
+                           " === 'grade =='")
+    status = _deploy_and_wait(page)
+    assert "未部署" in status
+    flagged = {"gw_major", "flow_gw_major_to_supervise_major_lead"}
+    listed = page.locator("#error-list li.problem")
+    assert listed.count() >= 1
+    ids = set(listed.evaluate_all("items => items.map(i => i.dataset.elementId)"))
+    assert ids & flagged, page.inner_text("#error-list")
+    marked = set(page.locator(".djs-element.has-error").evaluate_all("els => els.map(e => e.dataset.elementId)"))
+    assert marked & flagged
+    screenshot(page, "modeler-error")
+    assert _latest(session_factory, "lead_handling").version == 1
+
+    # Clicking the problem selects (and scrolls to) the element.
+    listed.first.locator("a.problem-element").click()
+    assert set(page.evaluate(SELECTED)) & flagged
+
+    # Fixed, deployed: version 2.
+    page.evaluate(SELECT, "flow_gw_major_to_supervise_major_lead")
+    page.fill("#bio-properties-panel-conditionExpression", "${major == true}")
+    page.wait_for_function("() => window.dubanModeler.get('elementRegistry').get("
+                           "'flow_gw_major_to_supervise_major_lead').businessObject.conditionExpression.body"
+                           " === '${major == true}'")
+    page.fill("#deploy-comment", "增加登记复核")
+    page.check("#accept-warnings")
+    status = _deploy_and_wait(page)
+    assert "版本 2" in status, status
+    assert page.get_attribute("#deploy-result", "data-version") == "2"
+    assert page.locator(".djs-element.has-error").count() == 0
+    assert page.locator("#error-list li").count() == 0
+    screenshot(page, "modeler-deployed")
+    assert not errors, errors
+
+    latest = _latest(session_factory, "lead_handling")
+    assert latest.version == 2
+    with session_factory() as session:
+        xml = session.get(ProcessDefinition, latest.id).source_xml.decode()
+    assert re.search(r'<bpmn:userTask id="review_registration" name="登记复核"[^>]*camunda:candidateGroups="office"', xml)
+    assert 'camunda:dueDate="P3WD"' in xml and '<camunda:property name="escalation" value="reminder@80%; overdue@due"' in xml
+
+    # A lead registered now starts on version 2 and waits at the new step ...
+    csrf = page.get_attribute('meta[name="csrf-token"]', "content")
+    response = page.request.post("/leads/new", max_redirects=0, form={
+        "csrf_token": csrf, "channel": "hotline_12345", "received_at": "2026-03-02T08:30",
+        "external_ref": "12345-20260302-0099", "summary": "来电反映某养生馆以免费体检为名向老人推销高价保健品。",
+        "subject_mode": "new", "subject_name": "晋江市康寿源健康管理有限公司",
+        "subject_credit_code": _credit_code("91350582MA8UB3C2X"), "sector": "food_health_products",
+        "reporter_name": "王秀英", "reporter_phone": "13905951234", "reporter_contact": ""})
+    assert response.status in (302, 303), response.text()
+    with session_factory() as session:
+        new = session.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "lead_handling")
+                              .order_by(ProcessInstance.id.desc())).first()
+        assert new.id != old.id
+        assert session.get(ProcessDefinition, new.definition_id).version == 2
+        [task] = _open_tasks(session, new.id)
+        assert (task.element_id, task.name, task.candidate_groups, task.form_key) == (
+            "review_registration", "登记复核", "office", "lead/triage")
+        expected_due = _add_workdays(engine, task.created_at, 3)
+        assert _aware(task.due_at) == expected_due
+        # ... while a lead started earlier stays on version 1 where it was.
+        old = session.get(ProcessInstance, old.id)
+        assert session.get(ProcessDefinition, old.definition_id).version == 1
+        assert sorted(t.element_id for t in _open_tasks(session, old.id)) == old_tasks
+
+
+def _credit_code(first17):
+    from domain.demo import credit_code
+    return credit_code(first17)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _add_workdays(engine, start, days):
+    from engine import workcal
+    due = workcal.add_duration(_aware(start), f"P{days}WD", engine.calendar())
+    assert due - _aware(start) >= timedelta(days=days)
+    return due
+
+
+def test_a_camunda_modeler_file_is_uploaded_validated_deployed_and_downloaded(page, session_factory, tmp_path):
+    errors = _open_modeler(page, "/admin/modeler")
+    assert "新建流程" in page.inner_text("#modeler-source")  # no process asked for: the template
+    upload = tmp_path / "spot_check.bpmn"
+    upload.write_text(CAMUNDA_MODELER_FILE, encoding="utf-8")
+    page.set_input_files("#upload-input", str(upload))
+    page.wait_for_function("() => document.getElementById('modeler-status').innerText.includes('spot_check.bpmn')")
+    assert page.locator('.djs-element[data-element-id="Activity_1x2y3z4"]').count() == 1
+
+    # The Duban entries read what Camunda Modeler wrote.
+    page.evaluate(SELECT, "Activity_1x2y3z4")
+    page.wait_for_selector('#duban-group-picker input[data-group-code="market"]')
+    assert page.is_checked('#duban-group-picker input[data-group-code="market"]')
+    assert page.is_checked('#duban-group-picker input[data-group-code="civil_affairs"]')
+    assert not page.is_checked('#duban-group-picker input[data-group-code="office"]')
+    assert "5 个工作日" in page.inner_text('[data-entry-id="dueDate"]')
+    assert page.input_value("#bio-properties-panel-duban-escalation") == "reminder@80%; overdue@due"
+    page.fill("#bio-properties-panel-dueDate", "P5DW")
+    page.wait_for_selector('[data-entry-id="dueDate"] .bio-properties-panel-error')
+    page.fill("#bio-properties-panel-dueDate", "P5WD")
+    page.evaluate(SELECT, "Event_0timer1")
+    assert "P15WD" in page.inner_text("#modeler-properties")  # the timer hint
+
+    page.click("#btn-validate")
+    page.wait_for_function("() => document.getElementById('modeler-status').dataset.kind !== 'info'")
+    assert page.get_attribute("#modeler-problems", "data-errors") == "0", page.inner_text("#modeler-problems")
+    page.check("#accept-warnings")
+    status = _deploy_and_wait(page)
+    assert "Process_spot_check 版本 1" in status, status
+    assert _latest(session_factory, "Process_spot_check").version == 1
+
+    with page.expect_download() as download_info:
+        page.click("#btn-download")
+    download = download_info.value
+    assert download.suggested_filename == "Process_spot_check.bpmn"
+    saved = Path(download.path()).read_text(encoding="utf-8")
+    assert 'camunda:candidateGroups="market,civil_affairs"' in saved
+    assert "${result == 'substantiated' &amp;&amp; !empty findings}" in saved
+    assert not errors, errors
+
+
+def test_the_modeler_is_for_administrators_only(client):
+    from tests.conftest import login
+    login(client, "market.officer")
+    assert client.get("/admin/modeler").status_code == 403
+
+
+def test_the_modeler_helpers_pass_their_unit_tests():
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: ./dev setup installs nodejs")
+    result = subprocess.run([node, "--test", str(SOURCES / "test")], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_string_the_modeler_script_shows_is_in_the_page_and_the_chinese_catalog():
+    used = set()
+    for path in SOURCES.glob("*.js*"):
+        text = path.read_text(encoding="utf-8")
+        used |= {m.group(2).replace("\\'", "'") for m in re.finditer(r"\bt\((['])((?:\\.|(?!\1).)*)\1", text)}
+        used |= {m.group(1) for m in re.finditer(r"key: '((?:\\.|[^'])*)'", text)}
+        used |= set(re.findall(r"return '((?:[^'\\]|\\.)*\.)';", text))
+    template = TEMPLATE.read_text(encoding="utf-8")
+    keys = {key.replace('\\"', '"') for key in re.findall(r'^\s*"((?:[^"\\]|\\.)*)": _\(', template, re.M)}
+    assert used - keys == set()
+    from babel.messages.pofile import read_po
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {message.id for message in catalog if message.id and message.string}
+    assert {key.replace("%", "%%") for key in keys} - translated == set()

@@ -1,0 +1,56 @@
+"""Process instances: start one, read one with its tasks, events and incidents."""
+from flask import url_for
+from sqlalchemy import select
+
+from engine.store.models import AuditEvent, Incident, ProcessInstance
+from web.api.paging import ID
+from web.api.schemas import InstanceDetail, StartIn
+from web.api.security import api_blueprint, api_user, engine_call, requires
+from web.api.visibility import visible_instance
+from web.extensions import db
+
+blp = api_blueprint("instances", "instances", "Process instances: start, and read with tasks and history.")
+MAX_EVENTS = 1000
+
+
+def _detail(instance: ProcessInstance, tasks) -> dict:
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
+                                .order_by(AuditEvent.id.desc()).limit(MAX_EVENTS)).all()
+    incidents = db.session.scalars(select(Incident).where(Incident.instance_id == instance.id)
+                                   .order_by(Incident.id)).all()
+    detail = {column: getattr(instance, column) for column in (
+        "id", "process_id", "definition_id", "business_key", "status", "started_by", "started_at", "ended_at",
+        "updated_at")}
+    detail.update(version=instance.definition.version, process_name=instance.definition.name, tasks=tasks,
+                  events=list(reversed(events)), incidents=incidents)
+    return detail
+
+
+@blp.route("", methods=["POST"])
+@blp.response(201, InstanceDetail)
+@requires("instances:write", "supervisor", "office_leader", "administrator")
+@blp.arguments(StartIn)
+def start_instance(payload):
+    """Start a process instance
+
+    Runs it to its first wait state. 404 when the process (or version) is not deployed.
+    Leads are better registered with POST /leads, which also creates the record.
+    """
+    user = api_user()
+    instance_id = engine_call(lambda engine: engine.start(
+        payload["process_id"], payload["data"], user.actor, business_key=payload.get("business_key"),
+        version=payload.get("version")))
+    instance, tasks = visible_instance(user, instance_id)
+    return _detail(instance, tasks), 201, {"Location": url_for("api-instances.get_instance", instance_id=instance_id)}
+
+
+@blp.route(f"/<{ID}:instance_id>", methods=["GET"])
+@blp.response(200, InstanceDetail)
+@requires("instances:read")
+def get_instance(instance_id):
+    """One process instance with its tasks, its audit events (oldest first) and incidents
+
+    Visible to whoever may see one of its tasks or its lead, or started it.
+    """
+    instance, tasks = visible_instance(api_user(), instance_id)
+    return _detail(instance, tasks)

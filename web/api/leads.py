@@ -1,0 +1,119 @@
+"""线索 through the API: channels push leads (idempotent on channel + external_ref)."""
+from flask import abort, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import AlreadyRegistered
+from domain.leads import lead_by_external_ref, register_lead
+from domain.models import Lead
+from engine.errors import NotFound
+from web.api.paging import ID, page_of
+from web.api.schemas import LeadIn, LeadOut, LeadPage, LeadQuery
+from web.api.security import (api_blueprint, api_locale, api_user, duban_engine, engine_call,
+                              requires)
+from web.api.visibility import can_see_lead, lead_filter, visible_lead
+from web.extensions import db
+
+blp = api_blueprint("leads", "leads", "线索: register (idempotent pushes from channels), list and read leads.")
+LEAD_PROCESS = "lead_handling"
+
+
+def _existing(channel: str, external_ref: str):
+    """The lead pushed before with this reference: 200 if the caller may see it, else 409."""
+    lead = lead_by_external_ref(db.session, channel, external_ref)
+    if lead is None:
+        return None
+    if not can_see_lead(api_user(), lead):
+        abort(409, f"a lead with external_ref {external_ref!r} was already registered on this channel")
+    return lead, 200, {"Location": url_for("api-leads.get_lead", lead_id=lead.id)}
+
+
+@blp.route("", methods=["POST"])
+@blp.response(201, LeadOut, description="The lead was registered and its lead_handling process started.")
+@blp.alt_response(200, schema=LeadOut, description="The same channel and external_ref were pushed before: "
+                                                    "the existing lead, nothing new is created.")
+@requires("leads:write")
+@blp.arguments(LeadIn)
+def create_lead(payload):
+    """Register a lead and start its handling (研判分流 by the special office)
+
+    The lead and its lead_handling process are created in one transaction. Pushing the
+    same `channel` + `external_ref` again returns the first lead with 200.
+    """
+    user = api_user()
+    data = {key: value for key, value in payload.items() if value is not None}
+    if data.get("reporter"):
+        data["reporter"] = {key: value for key, value in data["reporter"].items() if value is not None}
+    if data.get("external_ref"):
+        existing = _existing(data["channel"], data["external_ref"])
+        if existing is not None:
+            return existing
+    try:
+        duban_engine().latest_definition(db.session, LEAD_PROCESS)
+    except NotFound:
+        abort(503, f"the process {LEAD_PROCESS} is not deployed; leads cannot be registered")
+    registered = {}
+
+    def prepare(session):
+        lead = register_lead(session, data, user.actor, api_locale())
+        registered["id"], registered["number"] = lead.id, lead.number
+        return {"lead_id": lead.id}
+
+    def started(session, instance):
+        session.get(Lead, registered["id"]).instance_id = instance.id
+        instance.business_key = registered["number"]
+
+    try:
+        engine_call(lambda engine: engine.start(LEAD_PROCESS, {}, user.actor, prepare=prepare, started=started))
+    except (AlreadyRegistered, IntegrityError):
+        # Pushed twice at the same time: the other push won (unique channel + external_ref).
+        db.session.rollback()
+        existing = data.get("external_ref") and _existing(data["channel"], data["external_ref"])
+        if existing:
+            return existing
+        raise
+    lead = db.session.get(Lead, registered["id"])
+    return lead, 201, {"Location": url_for("api-leads.get_lead", lead_id=lead.id)}
+
+
+@blp.route("", methods=["GET"])
+@blp.response(200, LeadPage)
+@requires("leads:read")
+@blp.arguments(LeadQuery, location="query")
+def list_leads(args):
+    """Leads the caller may see, newest first
+
+    Officers see their unit's leads and those they registered; supervisors also the
+    units they supervise; the special office everything.
+    """
+    query = select(Lead)
+    visible = lead_filter(api_user())
+    if visible is not None:
+        query = query.where(visible)
+    for column, key in ((Lead.status, "status"), (Lead.channel, "channel"), (Lead.sector, "sector"),
+                        (Lead.responsible_unit, "unit"), (Lead.external_ref, "external_ref")):
+        if args.get(key):
+            query = query.where(column == args[key])
+    return page_of(query, (Lead.id.desc(),), args)
+
+
+@blp.route(f"/<{ID}:lead_id>", methods=["GET"])
+@blp.response(200, LeadOut)
+@requires("leads:read")
+def get_lead(lead_id):
+    """One lead (the reporter masked)"""
+    return visible_lead(api_user(), lead_id)
+
+
+def lead_counts(user) -> dict:
+    """Leads by status and by channel, among those `user` may see."""
+    visible = lead_filter(user)
+
+    def counted(column):
+        query = select(column, func.count()).group_by(column)
+        if visible is not None:
+            query = query.where(visible)
+        return {key or "": count for key, count in db.session.execute(query)}
+
+    by_status = counted(Lead.status)
+    return {"total": sum(by_status.values()), "by_status": by_status, "by_channel": counted(Lead.channel)}

@@ -1,0 +1,509 @@
+// The administrators' BPMN modeler page (templates/admin/modeler.html): bpmn-js with the
+// Camunda 7 properties panel and Duban's entries; new from the template, open a deployed
+// version, upload and download .bpmn files, validate and deploy through /admin/api.
+import './modeler.css';
+
+import Modeler from 'bpmn-js/lib/Modeler';
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule
+} from 'bpmn-js-properties-panel';
+import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
+import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
+
+import { createApi } from './api.js';
+import { DubanPropertiesModule } from './duban-properties.jsx';
+import { loadMessages, t } from './messages.js';
+import { elementIdAtLine, partitionProblems } from './syntax.js';
+import { ZH, translateModule } from './translate-zh.js';
+
+const MARKERS = { error: 'has-error', warning: 'has-warning' };
+// Properties panel groups open from the start: what the engine reads.
+const OPEN_GROUPS = Object.fromEntries([
+  'general', 'CamundaPlatform__UserAssignment', 'CamundaPlatform__Form', 'timer', 'CamundaPlatform__Condition',
+  'CamundaPlatform__Script'
+].map(id => [id, { open: true }]));
+
+function byId(id) {
+  return document.getElementById(id);
+}
+
+class ModelerPage {
+  constructor(root) {
+    this.root = root;
+    let urls = {};
+    try {
+      urls = JSON.parse(root.dataset.urls || '{}') || {};
+    } catch (err) {
+      urls = {};
+    }
+    this.api = createApi(root.dataset.adminBase || '/admin/', urls);
+    this.settings = { showAll: false, units: [], roles: [], groupsLoaded: false, groupsError: false };
+    this.processId = null;
+    this.version = null;       // the deployed version the diagram came from, if any
+    this.fileName = null;      // or the uploaded file it came from
+    this.dirty = false;
+    this.marked = [];          // [elementId, marker]
+    this.busy = false;
+
+    const additionalModules = [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      CamundaPlatformPropertiesProviderModule,
+      CamundaBehaviorsModule,
+      DubanPropertiesModule,
+      { dubanSettings: ['value', this.settings] }
+    ];
+    if ((root.dataset.locale || 'zh').startsWith('zh')) {
+      additionalModules.push(translateModule(ZH));
+    }
+    this.modeler = new Modeler({
+      container: byId('modeler-canvas'),
+      propertiesPanel: { parent: byId('modeler-properties'), layout: { groups: OPEN_GROUPS } },
+      additionalModules,
+      moddleExtensions: { camunda: camundaModdle }
+    });
+    window.dubanModeler = this.modeler;  // for tests and the browser console
+    this.modeler.on('commandStack.changed', () => this.changed());
+  }
+
+  // -- status line -----------------------------------------------------------
+
+  say(text, kind = 'info') {
+    const status = byId('modeler-status');
+    status.textContent = text;
+    status.className = `alert alert-${kind} py-1 px-2 mb-2`;
+    status.dataset.kind = kind;
+  }
+
+  showSource() {
+    const source = byId('modeler-source');
+    const process = this.processId || '?';
+    if (this.version) {
+      source.textContent = t('{process} version {version}', { process, version: this.version });
+    } else if (this.fileName) {
+      source.textContent = t('{name}: {process} (not deployed)', { name: this.fileName, process });
+    } else {
+      source.textContent = t('New process ({process})', { process });
+    }
+    source.textContent += this.dirty ? ` · ${t('unsaved changes')}` : '';
+    this.root.dataset.processId = this.processId || '';
+    this.root.dataset.version = this.version || '';
+  }
+
+  changed() {
+    this.dirty = true;
+    this.processId = this.currentProcessId() || this.processId;
+    byId('modeler-problems').classList.toggle('stale', this.marked.length > 0);
+    this.showSource();
+  }
+
+  async run(action) {
+    if (this.busy) {
+      return undefined;
+    }
+    this.busy = true;
+    this.root.classList.add('busy');
+    this.root.querySelectorAll('[data-action]').forEach(button => { button.disabled = true; });
+    try {
+      return await action();
+    } catch (err) {
+      this.say(t('Failed: {message}', { message: err.message || String(err) }), 'danger');
+      return undefined;
+    } finally {
+      this.busy = false;
+      this.root.classList.remove('busy');
+      this.root.querySelectorAll('[data-action]').forEach(button => { button.disabled = false; });
+    }
+  }
+
+  // -- loading ---------------------------------------------------------------
+
+  async open(xml, { processId = null, version = null, fileName = null, message }) {
+    let result;
+    try {
+      result = await this.modeler.importXML(xml);
+    } catch (err) {
+      this.say(t('The file could not be opened: {message}', { message: err.message }), 'danger');
+      return false;
+    }
+    this.clearProblems();
+    this.modeler.get('canvas').zoom('fit-viewport', 'auto');
+    this.processId = processId || this.currentProcessId();
+    this.version = version;
+    this.fileName = fileName;
+    this.dirty = false;
+    this.showSource();
+    const warnings = (result && result.warnings) || [];
+    if (warnings.length) {
+      this.say(t('{message} ({count} parts of the file were not understood and will be dropped on save).',
+        { message, count: warnings.length }), 'warning');
+    } else {
+      this.say(message, 'success');
+    }
+    this.root.dataset.state = 'ready';
+    return true;
+  }
+
+  confirmDiscard() {
+    return !this.dirty || window.confirm(t('Discard the unsaved changes?'));
+  }
+
+  openTemplate() {
+    return this.run(async () => {
+      if (!this.confirmDiscard()) {
+        return;
+      }
+      const xml = await this.api.template();
+      await this.open(xml, { message: t('New process from the template. Give it an id and a name (click the empty canvas).') });
+      this.remember(null, null);
+    });
+  }
+
+  openVersion(processId, version) {
+    return this.run(async () => {
+      if (!this.confirmDiscard()) {
+        return;
+      }
+      const xml = await this.api.version(processId, version);
+      if (await this.open(xml, { processId, version: Number(version), message: t('Opened {process} version {version}.', { process: processId, version }) })) {
+        this.remember(processId, version);
+      }
+    });
+  }
+
+  openFile(file) {
+    return this.run(async () => {
+      if (!this.confirmDiscard()) {
+        return;
+      }
+      const xml = await file.text();
+      await this.open(xml, { fileName: file.name, message: t('Opened the file {name}. It is not deployed yet.', { name: file.name }) });
+      this.dirty = true;
+      this.showSource();
+      this.remember(null, null);
+    });
+  }
+
+  remember(processId, version) {
+    window.history.replaceState(null, '', this.api.pageUrl(processId, version));
+    const select = byId('open-version');
+    const value = processId ? `${processId}|${version}` : '';
+    if ([...select.options].some(option => option.value === value)) {
+      select.value = value;
+    }
+  }
+
+  processName() {
+    const definitions = this.modeler.getDefinitions && this.modeler.getDefinitions();
+    const process = ((definitions && definitions.rootElements) || []).find(e => e.id === this.currentProcessId());
+    return process && process.name;
+  }
+
+  currentProcessId() {
+    const definitions = this.modeler.getDefinitions && this.modeler.getDefinitions();
+    const processes = ((definitions && definitions.rootElements) || []).filter(element => element.$type === 'bpmn:Process');
+    const executable = processes.find(p => p.isExecutable) || processes[0];
+    return executable ? executable.id : null;
+  }
+
+  async xml() {
+    return (await this.modeler.saveXML({ format: true })).xml;
+  }
+
+  // -- downloading -------------------------------------------------------------
+
+  download() {
+    return this.run(async () => {
+      const xml = await this.xml();
+      const name = `${this.currentProcessId() || 'process'}.bpmn`;
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      this.say(t('Downloaded {name}.', { name }), 'success');
+      // Saving to disk checks the diagram too; the file is saved either way.
+      await this.check(xml, { quiet: true });
+    });
+  }
+
+  // -- problems ----------------------------------------------------------------
+
+  clearProblems() {
+    const canvas = this.modeler.get('canvas');
+    const registry = this.modeler.get('elementRegistry');
+    for (const [id, marker] of this.marked) {
+      if (registry.get(id)) {
+        canvas.removeMarker(id, marker);
+      }
+    }
+    this.marked = [];
+    byId('error-list').replaceChildren();
+    byId('warning-list').replaceChildren();
+    byId('modeler-problems').classList.remove('stale');
+    byId('modeler-problems').dataset.errors = '0';
+    byId('modeler-problems').dataset.warnings = '0';
+    byId('errors-box').hidden = true;
+    byId('warnings-box').hidden = true;
+  }
+
+  showProblems(problems, xml) {
+    this.clearProblems();
+    const registry = this.modeler.get('elementRegistry');
+    const canvas = this.modeler.get('canvas');
+    const { errors, warnings } = partitionProblems(problems);
+    const render = (list, items, severity) => {
+      for (const problem of items) {
+        const elementId = problem.element_id || elementIdAtLine(xml, problem.line);
+        const element = elementId && registry.get(elementId);
+        const item = document.createElement('li');
+        item.className = 'list-group-item problem';
+        item.dataset.severity = severity;
+        if (elementId) {
+          item.dataset.elementId = elementId;
+        }
+        if (element) {
+          const link = document.createElement('a');
+          link.href = '#';
+          link.className = 'problem-element';
+          const name = element.businessObject && element.businessObject.name;
+          link.textContent = name ? `${elementId}（${name}）` : elementId;
+          link.addEventListener('click', event => {
+            event.preventDefault();
+            this.focus(elementId);
+          });
+          item.append(link, ' ');
+          if (!this.marked.some(([id, marker]) => id === elementId && marker === MARKERS[severity])) {
+            canvas.addMarker(elementId, MARKERS[severity]);
+            this.marked.push([elementId, MARKERS[severity]]);
+          }
+        } else if (elementId) {
+          const code = document.createElement('code');
+          code.textContent = elementId;
+          item.append(code, ' ');
+        }
+        const message = document.createElement('span');
+        message.className = 'problem-message';
+        message.textContent = problem.message;
+        item.append(message);
+        if (problem.line) {
+          const line = document.createElement('small');
+          line.className = 'text-muted ms-1';
+          line.textContent = t('(line {line})', { line: problem.line });
+          item.append(line);
+        }
+        list.append(item);
+      }
+    };
+    render(byId('error-list'), errors, 'error');
+    render(byId('warning-list'), warnings, 'warning');
+    byId('errors-box').hidden = errors.length === 0;
+    byId('warnings-box').hidden = warnings.length === 0;
+    byId('modeler-problems').dataset.errors = String(errors.length);
+    byId('modeler-problems').dataset.warnings = String(warnings.length);
+    return { errors, warnings };
+  }
+
+  focus(elementId) {
+    const element = this.modeler.get('elementRegistry').get(elementId);
+    if (!element) {
+      return;
+    }
+    const canvas = this.modeler.get('canvas');
+    if (canvas.zoom() < 0.75) {
+      canvas.zoom(1);
+    }
+    if (element.waypoints || element.width !== undefined) {
+      canvas.scrollToElement(element, { top: 120, bottom: 120, left: 160, right: 160 });
+    }
+    this.modeler.get('selection').select(element);
+  }
+
+  /** Validate `xml` on the server and show the problems; returns {errors, warnings}. */
+  async check(xml, { quiet = false } = {}) {
+    const problems = await this.api.validate(xml);
+    const result = this.showProblems(problems, xml);
+    if (!quiet) {
+      if (result.errors.length) {
+        this.say(t('{count} errors: correct them before deploying.', { count: result.errors.length }), 'danger');
+      } else if (result.warnings.length) {
+        this.say(t('No errors, {count} warnings.', { count: result.warnings.length }), 'warning');
+      } else {
+        this.say(t('No problems found.'), 'success');
+      }
+    }
+    return result;
+  }
+
+  validate() {
+    return this.run(async () => this.check(await this.xml()));
+  }
+
+  // -- deploying ---------------------------------------------------------------
+
+  deploy() {
+    return this.run(async () => {
+      const xml = await this.xml();
+      const accept = byId('accept-warnings').checked;
+      const { errors, warnings } = await this.check(xml, { quiet: true });
+      if (errors.length) {
+        this.say(t('Not deployed: {count} errors. Correct them and deploy again.', { count: errors.length }), 'danger');
+        return;
+      }
+      if (warnings.length && !accept) {
+        this.say(t('Not deployed: {count} warnings. Check them; tick "accept warnings" to deploy anyway.', { count: warnings.length }), 'warning');
+        byId('accept-warnings').focus();
+        return;
+      }
+      const comment = byId('deploy-comment').value.trim();
+      const { status, body } = await this.api.deploy(xml, comment, accept);
+      if (status === 422) {
+        const shown = this.showProblems((body && body.problems) || [], xml);
+        this.say(shown.errors.length
+          ? t('Not deployed: {count} errors. Correct them and deploy again.', { count: shown.errors.length })
+          : t('Not deployed: {count} warnings. Check them; tick "accept warnings" to deploy anyway.', { count: shown.warnings.length }),
+        shown.errors.length ? 'danger' : 'warning');
+        return;
+      }
+      this.processId = body.process_id;
+      this.version = body.version;
+      this.fileName = null;
+      this.dirty = false;
+      this.showSource();
+      this.remember(body.process_id, body.version);
+      this.addVersionOption(body.process_id, body.version, this.processName());
+      byId('deploy-comment').value = '';
+      byId('accept-warnings').checked = false;
+      const result = byId('deploy-result');
+      result.dataset.processId = body.process_id;
+      result.dataset.version = body.version;
+      if (body.created === false) {
+        this.say(t('Nothing to deploy: the diagram is the same as {process} version {version}.', { process: body.process_id, version: body.version }), 'info');
+      } else {
+        this.say(t('Deployed {process} version {version}. New instances use it; running ones stay on their version.', { process: body.process_id, version: body.version }), 'success');
+      }
+    });
+  }
+
+  addVersionOption(processId, version, name) {
+    const select = byId('open-version');
+    const value = `${processId}|${version}`;
+    if (![...select.options].some(option => option.value === value)) {
+      let group = [...select.querySelectorAll('optgroup')].find(g => g.dataset.processId === processId);
+      if (!group) {
+        group = document.createElement('optgroup');
+        group.label = name && name !== processId ? `${name}（${processId}）` : processId;
+        group.dataset.processId = processId;
+        select.append(group);
+      }
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = t('version {version}', { version });
+      const newer = [...group.children].find(o => Number(o.value.split('|')[1]) < Number(version));
+      group.insertBefore(option, newer || null);
+    }
+    if (this.processId === processId && String(this.version) === String(version)) {
+      select.value = value;
+    }
+  }
+
+  async loadDeployed() {
+    try {
+      for (const process of await this.api.deployed()) {
+        for (const version of process.versions) {
+          this.addVersionOption(process.process_id, version, process.name);
+        }
+      }
+    } catch (err) {
+      // The list is a convenience: the process pages link here too.
+    }
+  }
+
+  // -- wiring --------------------------------------------------------------------
+
+  async loadGroups() {
+    try {
+      const groups = await this.api.knownGroups();
+      this.settings.units = groups.units;
+      this.settings.roles = groups.roles;
+      this.settings.groupsLoaded = true;
+    } catch (err) {
+      this.settings.groupsError = true;
+    }
+    this.modeler.get('eventBus').fire('propertiesPanel.providersChanged');
+  }
+
+  bind() {
+    byId('btn-new').addEventListener('click', () => this.openTemplate());
+    byId('btn-open').addEventListener('click', () => {
+      const [processId, version] = (byId('open-version').value || '').split('|');
+      if (processId && version) {
+        this.openVersion(processId, version);
+      }
+    });
+    byId('upload-input').addEventListener('change', event => {
+      const file = event.target.files && event.target.files[0];
+      event.target.value = '';
+      if (file) {
+        this.openFile(file);
+      }
+    });
+    byId('btn-download').addEventListener('click', () => this.download());
+    byId('btn-validate').addEventListener('click', () => this.validate());
+    byId('btn-deploy').addEventListener('click', () => this.deploy());
+    byId('show-all-properties').addEventListener('change', event => {
+      this.settings.showAll = event.target.checked;
+      this.modeler.get('eventBus').fire('propertiesPanel.providersChanged');
+    });
+    document.addEventListener('keydown', event => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+        event.preventDefault();
+        this.validate();
+      }
+    });
+    window.addEventListener('beforeunload', event => {
+      if (this.dirty) {
+        event.preventDefault();
+        event.returnValue = '';
+      }
+    });
+  }
+
+  async start() {
+    this.bind();
+    const groups = this.loadGroups();
+    const deployed = this.loadDeployed();
+    const processId = this.root.dataset.processId;
+    const version = this.root.dataset.version;
+    if (processId && version) {
+      await this.openVersion(processId, version);
+    } else {
+      await this.openTemplate();
+    }
+    await Promise.all([groups, deployed]);
+    if (this.root.dataset.state !== 'ready') {
+      this.root.dataset.state = 'failed';
+    }
+  }
+}
+
+function boot() {
+  const root = byId('modeler-app');
+  if (!root) {
+    return;
+  }
+  loadMessages(document);
+  const page = new ModelerPage(root);
+  window.dubanModelerPage = page;
+  page.start();
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', boot);
+} else {
+  boot();
+}

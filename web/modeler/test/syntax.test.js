@@ -1,0 +1,73 @@
+// node --test web/modeler/test/  (run by tests/test_browser_modeler.py)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import {
+  classifyTime, elementIdAtLine, fill, parseLadder, partitionProblems, splitList, timeProblem, toggleInList
+} from '../syntax.js';
+
+test('working days, durations, dates, cycles and expressions are told apart', () => {
+  assert.deepEqual(classifyTime('P15WD'), { kind: 'workdays', workdays: 15 });
+  assert.deepEqual(classifyTime(' p2wdt4h '), { kind: 'workdays', workdays: 2 });
+  assert.equal(classifyTime('P3D').kind, 'duration');
+  assert.equal(classifyTime('PT4H').kind, 'duration');
+  assert.equal(classifyTime('2026-12-01T09:00:00+08:00').kind, 'datetime');
+  assert.equal(classifyTime('R3/P1D').kind, 'cycle');
+  assert.equal(classifyTime('${feedback_deadline}').kind, 'expression');
+  assert.equal(classifyTime('feedback_deadline').kind, 'python');
+  assert.equal(classifyTime('').kind, 'empty');
+  assert.equal(classifyTime('P15DW').kind, 'invalid');
+  assert.equal(classifyTime('P').kind, 'python');
+});
+
+test('only text meant as a literal but malformed is refused', () => {
+  assert.equal(timeProblem('P15WD'), null);
+  assert.equal(timeProblem('${x}'), null);
+  assert.equal(timeProblem('workdays_after(3)'), null);
+  assert.match(timeProblem('P15DW'), /P15WD/);
+  assert.match(timeProblem('${ }'), /empty/);
+});
+
+test('the escalation ladder is parsed like engine/ladder.py', () => {
+  assert.equal(parseLadder('reminder@80%; overdue@due; leader@due+P3WD').problem, null);
+  assert.equal(parseLadder('reminder@80%; overdue@due; leader@due+P3WD').rungs.length, 3);
+  assert.equal(parseLadder('').rungs.length, 0);
+  assert.equal(parseLadder('unclaimed@created+PT4H').rungs[0].anchor, 'created');
+  assert.equal(parseLadder('boss@due').problem.rung, 'boss');
+  assert.equal(parseLadder('reminder at 80%').problem.rung, 'reminder at 80%');
+  assert.ok(parseLadder('leader@due+P3XD').problem);
+  assert.ok(parseLadder('reminder@150%').problem);
+});
+
+test('candidate groups are toggled keeping expressions and order', () => {
+  assert.deepEqual(splitList(' office, ${responsible_unit} ,,market'), ['office', '${responsible_unit}', 'market']);
+  assert.equal(toggleInList('${responsible_unit}', 'office', true), '${responsible_unit},office');
+  assert.equal(toggleInList('office,market', 'office', false), 'market');
+  assert.equal(toggleInList('office', 'office', false), undefined);
+  assert.equal(toggleInList(undefined, 'police', true), 'police');
+  assert.equal(toggleInList('police', 'police', true), 'police');
+});
+
+test('problems are split by severity and located by line', () => {
+  const { errors, warnings } = partitionProblems([
+    { message: 'a', severity: 'error' }, { message: 'b', severity: 'warning' }, { message: 'c' }
+  ]);
+  assert.deepEqual(errors.map(p => p.message), ['a', 'c']);
+  assert.deepEqual(warnings.map(p => p.message), ['b']);
+  const xml = [
+    '<bpmn:definitions id="defs">',
+    '  <bpmn:process id="p" isExecutable="true">',
+    '    <bpmn:userTask id="task_a" name="A"',
+    '        camunda:dueDate="P3X">',
+    '    </bpmn:userTask>'
+  ].join('\n');
+  assert.equal(elementIdAtLine(xml, 4), 'task_a');
+  assert.equal(elementIdAtLine(xml, 2), 'p');
+  assert.equal(elementIdAtLine(xml, 1), null);
+  assert.equal(elementIdAtLine(xml, null), null);
+});
+
+test('placeholders are filled, unknown ones and ${...} kept', () => {
+  assert.equal(fill('{process} version {version}', { process: 'lead_handling', version: 2 }), 'lead_handling version 2');
+  assert.equal(fill('or ${feedback_deadline}', { n: 1 }), 'or ${feedback_deadline}');
+});

@@ -1,0 +1,98 @@
+"""The modeler page's strings (templates/admin/modeler.html, including those its script shows):
+English msgid -> Chinese. Regenerate the catalog with
+
+    .venv/bin/python web/translations/make_catalog.py modeler web/translations/modeler/strings_zh.py
+
+`%` is doubled in msgids and translations (the template's gettext applies %-formatting).
+"""
+ZH = {
+    # the page
+    "Process modeler": "流程建模",
+    "Modeler": "建模工具栏",
+    "Show all Camunda properties": "显示全部 Camunda 属性",
+    "New process": "新建流程",
+    "Deployed": "已部署",
+    "— choose a version —": "— 选择版本 —",
+    "Open": "打开",
+    "Upload .bpmn": "上传 .bpmn",
+    "Download .bpmn": "下载 .bpmn",
+    "Check the diagram with the engine (Ctrl+S)": "用流程引擎检查当前流程图（Ctrl+S）",
+    "Validate": "校验",
+    "Comment for this version": "版本说明",
+    "Accept warnings": "接受警告",
+    "Deploy": "部署",
+    "The modeler is not built: run ./dev setup (npm run build).": "建模器尚未构建：请运行 ./dev setup（npm run build）。",
+    "Loading…": "正在加载…",
+    "Diagram": "流程图",
+    "Properties": "属性",
+    "The diagram changed since this check: validate again.": "流程图在校验后已修改，请重新校验。",
+    "Errors (deploying is refused)": "错误（存在错误时不能部署）",
+    "Warnings": "警告",
+    # the script's messages
+    "{process} version {version}": "{process} 版本 {version}",
+    "{name}: {process} (not deployed)": "{name}：{process}（未部署）",
+    "New process ({process})": "新建流程（{process}）",
+    "unsaved changes": "有未部署的修改",
+    "Failed: {message}": "操作失败：{message}",
+    "The file could not be opened: {message}": "无法打开该文件：{message}",
+    "{message} ({count} parts of the file were not understood and will be dropped on save).":
+        "{message}（文件中有 {count} 处内容无法识别，保存时将被丢弃）。",
+    "Discard the unsaved changes?": "放弃未部署的修改？",
+    "New process from the template. Give it an id and a name (click the empty canvas).":
+        "已按模板新建流程。请点击画布空白处，填写流程 ID 和名称。",
+    "Opened {process} version {version}.": "已打开 {process} 版本 {version}。",
+    "Opened the file {name}. It is not deployed yet.": "已打开文件 {name}，尚未部署。",
+    "Downloaded {name}.": "已下载 {name}。",
+    "(line {line})": "（第 {line} 行）",
+    "{count} errors: correct them before deploying.": "发现 {count} 个错误：修正后才能部署。",
+    "No errors, {count} warnings.": "没有错误，有 {count} 个警告。",
+    "No problems found.": "校验通过，未发现问题。",
+    "Not deployed: {count} errors. Correct them and deploy again.": "未部署：有 {count} 个错误。请修正后重新部署。",
+    "Not deployed: {count} warnings. Check them; tick \"accept warnings\" to deploy anyway.":
+        "未部署：有 {count} 个警告。请检查；如确认无误，勾选“接受警告”后再部署。",
+    "Nothing to deploy: the diagram is the same as {process} version {version}.":
+        "无需部署：流程图与 {process} 版本 {version} 相同。",
+    "Deployed {process} version {version}. New instances use it; running ones stay on their version.":
+        "已部署 {process} 版本 {version}。新发起的流程使用该版本，进行中的流程仍按原版本办理。",
+    "version {version}": "版本 {version}",
+    # the properties panel's Duban entries
+    "Assignment and deadline": "办理人与期限",
+    "Units and roles could not be loaded; type the codes into \"Candidate groups\".":
+        "无法加载单位和角色，请在“候选组”中直接填写代码。",
+    "Loading units and roles…": "正在加载单位和角色…",
+    "Units": "单位",
+    "Roles": "角色",
+    "Choose candidate groups": "选择候选组（可多选）",
+    "Also: {codes} (expressions or other codes, kept as they are)": "另有：{codes}（表达式或其他代码，保持不变）",
+    "{n} working days (weekends and public holidays skipped)": "{n} 个工作日（不含周末和法定节假日）",
+    "calendar duration": "自然时长",
+    "a fixed date and time": "固定的日期时间",
+    "a repeating cycle": "重复周期",
+    "an expression over the instance variables": "按流程变量计算的表达式",
+    "a Python expression over the instance variables": "按流程变量计算的 Python 表达式",
+    "Working days: P15WD = 15 working days, P2WDT4H = 2 working days and 4 hours; P3D = 3 calendar days, "
+    "PT4H = 4 hours; a date 2026-12-01T09:00:00+08:00; or ${feedback_deadline}.":
+        "工作日：P15WD 即 15 个工作日，P2WDT4H 即 2 个工作日又 4 小时；P3D 为 3 个自然日，PT4H 为 4 小时；"
+        "也可填日期时间 2026-12-01T09:00:00+08:00 或表达式 ${feedback_deadline}。",
+    "Read as: {meaning}": "识别为：{meaning}",
+    "Due date": "办理期限",
+    "Not a valid duration or date: write P15WD (15 working days), P3D, PT4H, 2026-12-01T09:00:00+08:00 or ${variable}.":
+        "不是有效的时长或日期：可写 P15WD（15 个工作日）、P3D、PT4H、2026-12-01T09:00:00+08:00 或 ${变量}。",
+    "The expression ${...} is empty.": "表达式 ${...} 为空。",
+    "Escalation ladder": "逾期升级阶梯（escalation）",
+    "Rungs separated by \";\": reminder@80%% (at 80%% of the time), overdue@due, leader@due+P3WD, "
+    "accountability@due+P5WD, unclaimed@created+PT4H. Empty: the default {ladder}.":
+        "各级用“;”分隔：reminder@80%%（期限过 80%% 时提醒）、overdue@due（到期）、leader@due+P3WD（逾期 3 个工作日报领导）、"
+        "accountability@due+P5WD（问责）、unclaimed@created+PT4H（4 小时未签收）。留空则使用默认：{ladder}。",
+    "Rung \"{rung}\" is not of the form name@80%%, name@due+P3WD or name@created+PT4H.":
+        "“{rung}”格式不对，应为 name@80%%、name@due+P3WD 或 name@created+PT4H。",
+    "Unknown rung \"{rung}\"; use one of {actions}.": "未知的升级级别“{rung}”，可用：{actions}。",
+    "Rung \"{rung}\" has an invalid duration.": "“{rung}”中的时长无效。",
+    "Rung \"{rung}\" has a percentage over 100.": "“{rung}”中的百分比超过 100。",
+    "The engine reads: P15WD (15 working days), P2WDT4H, P3D, PT2H, 2026-12-01T09:00:00+08:00, R3/P1D, or ${variable}.":
+        "引擎支持：P15WD（15 个工作日）、P2WDT4H、P3D、PT2H、2026-12-01T09:00:00+08:00、R3/P1D，或 ${变量}。",
+    "Condition type \"Expression\": a Python expression such as grade == 'red', or ${grade == 'red'} "
+    "(&&, ||, !, empty). Every exclusive gateway needs a default flow.":
+        "条件类型选“表达式”：可写 Python 表达式如 grade == 'red'，或 ${grade == 'red'}（支持 &&、||、!、empty）。"
+        "每个排他网关都需要一条默认流。",
+}
