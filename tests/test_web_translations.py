@@ -19,7 +19,7 @@ def test_no_message_is_translated_two_ways():
     for area, catalog in _catalogs():
         for message in catalog:
             if message.id and message.string:
-                seen[message.id][area] = message.string
+                seen[(message.context, message.id)][area] = message.string
     conflicts = {msgid: areas for msgid, areas in seen.items() if len(set(areas.values())) > 1}
     assert conflicts == {}
 
@@ -27,4 +27,21 @@ def test_no_message_is_translated_two_ways():
 def test_every_message_has_a_chinese_translation():
     missing = [(area, message.id) for area, catalog in _catalogs() for message in catalog
                if message.id and not message.string]
+    assert missing == []
+
+
+def test_every_string_the_app_shows_is_in_a_catalog():
+    """Extract `_()` strings from the code and templates as pybabel does; each has a Chinese entry."""
+    from babel.messages.extract import extract_from_dir
+
+    web = TRANSLATIONS.parent
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
+    translated = {(message.context, message.id if isinstance(message.id, str) else message.id[0])
+                  for _area, catalog in _catalogs() for message in catalog if message.string}
+    missing = []
+    for filename, _lineno, message, _comments, context in extract_from_dir(str(web), method_map, keywords=keywords):
+        msgid = message if isinstance(message, str) else message[0]
+        if msgid and (context, msgid) not in translated:
+            missing.append((filename, msgid))
     assert missing == []
