@@ -55,7 +55,7 @@ def test_idle_scheduler_wakes_for_a_newly_written_timer(session_factory, real_cl
     try:
         engine.start("wait")
         # The safety sweep is an hour away: only the re-armed wake-up can fire it now.
-        assert wait_for(lambda: _open_count(session_factory) == 1, timeout=8)
+        assert wait_for(lambda: _open_count(session_factory) == 1, timeout=30)
     finally:
         scheduler.shutdown()
 
