@@ -65,6 +65,7 @@ class DubanScheduler:
         self.batch = batch
         self._scheduler = BackgroundScheduler(timezone=timezone.utc)
         self._tick_lock = threading.Lock()
+        self._arm_lock = threading.Lock()
         self._armed_for: datetime | None = None
         self._sqlite_lock = None
         self.running = False
@@ -105,10 +106,18 @@ class DubanScheduler:
         self._scheduler.add_job(self.tick, DateTrigger(run_date=moment), id=WAKE_JOB, replace_existing=True,
                                 max_instances=1, misfire_grace_time=None, coalesce=True)
 
+    def _arm_if_nearer(self, moment: datetime) -> None:
+        """Arm for `moment` unless a nearer wake-up is still ahead. An armed time in the
+        past belongs to a tick that already ran (or is running), so it no longer counts."""
+        with self._arm_lock:
+            now = datetime.now(timezone.utc)
+            if self._armed_for is None or self._armed_for <= now or moment < self._armed_for:
+                self._arm(moment)
+
     def wake_at(self, moment: datetime) -> None:
         """Re-arm if `moment` is nearer than what the scheduler sleeps until."""
-        if self.running and (self._armed_for is None or moment < self._armed_for):
-            self._arm(moment)
+        if self.running:
+            self._arm_if_nearer(moment)
 
     def next_due(self) -> datetime | None:
         candidates = [self.engine.next_timer_due()]
@@ -138,9 +147,8 @@ class DubanScheduler:
             self._tick_lock.release()
         if self.running:
             upcoming = self.next_due()
+            # A commit during this tick may have armed a nearer wake-up: never overwrite it.
             if upcoming is not None:
                 # Timers fire strictly after their due time; a millisecond later is enough.
-                self._arm(upcoming + timedelta(milliseconds=1))
-            else:
-                self._armed_for = None
+                self._arm_if_nearer(upcoming + timedelta(milliseconds=1))
         return done

@@ -162,3 +162,11 @@ def csrf_token(client, path="/inbox/"):
     import re
     page = client.get(path)
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1 that records what arrives (notifications tests)."""
+    from notifications.testing import smtp_server
+    with smtp_server() as recorder:
+        yield recorder

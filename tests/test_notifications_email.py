@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from notifications import (DEAD, EMAIL, FAILED, SENT, Delivery, ManualClock, NotificationConfig,
                            Notifier, Recipient, RetryPolicy, SmtpConfig)
-from notifications.testing import free_port, smtp_server
+from notifications.testing import free_port
 
 START = datetime(2024, 5, 20, 1, 0, tzinfo=timezone.utc)
 DUE = START + timedelta(days=3)
@@ -16,20 +16,8 @@ RETRY = RetryPolicy(base=timedelta(minutes=1), factor=2, cap=timedelta(minutes=1
 
 
 @pytest.fixture
-def notif_session_factory(session_factory):
-    """The shared database, built by the Alembic migrations (tests/conftest.py)."""
-    return session_factory
-
-
-@pytest.fixture
 def clock():
     return ManualClock(START)
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as recorder:
-        yield recorder
 
 
 def _notifier(factory, clock, port, **config):
@@ -51,9 +39,9 @@ def _row(factory, delivery_id):
         return session.get(Delivery, delivery_id)
 
 
-def test_chinese_reminder_arrives_by_smtp(notif_session_factory, clock, smtp):
-    notifier = _notifier(notif_session_factory, clock, smtp.port)
-    [delivery_id] = _enqueue(notif_session_factory, notifier)
+def test_chinese_reminder_arrives_by_smtp(session_factory, clock, smtp):
+    notifier = _notifier(session_factory, clock, smtp.port)
+    [delivery_id] = _enqueue(session_factory, notifier)
 
     report = notifier.deliver_due()
     assert (report.sent, report.failed) == (1, 0)
@@ -73,14 +61,14 @@ def test_chinese_reminder_arrives_by_smtp(notif_session_factory, clock, smtp):
     assert "查看详情：https://duban.example.gov.cn/tasks/42" in body
     assert "请勿直接回复" in body
 
-    row = _row(notif_session_factory, delivery_id)
+    row = _row(session_factory, delivery_id)
     assert (row.status, row.attempts, row.sent_at, row.claim_token) == (SENT, 1, START, None)
 
 
-def test_english_recipient_gets_english_mail(notif_session_factory, clock, smtp):
-    notifier = _notifier(notif_session_factory, clock, smtp.port)
+def test_english_recipient_gets_english_mail(session_factory, clock, smtp):
+    notifier = _notifier(session_factory, clock, smtp.port)
     smith = Recipient("j.smith", "John Smith", email="smith@example.org", locale="en_US")
-    _enqueue(notif_session_factory, notifier, recipient=smith, kind="task.overdue")
+    _enqueue(session_factory, notifier, recipient=smith, kind="task.overdue")
     notifier.deliver_due()
     [mail] = smtp.messages
     assert mail.message["Subject"] == "[Overdue] 核实线索 12337-0042"
@@ -90,14 +78,14 @@ def test_english_recipient_gets_english_mail(notif_session_factory, clock, smtp)
 
 
 def test_temporary_smtp_failure_is_retried_with_backoff_then_logged_once(
-        notif_session_factory, clock, smtp):
-    notifier = _notifier(notif_session_factory, clock, smtp.port)
-    [delivery_id] = _enqueue(notif_session_factory, notifier)
+        session_factory, clock, smtp):
+    notifier = _notifier(session_factory, clock, smtp.port)
+    [delivery_id] = _enqueue(session_factory, notifier)
     smtp.reject_with = "451 4.3.0 Mailbox temporarily unavailable"
 
     # Attempt 1 fails: retry in base = 1 minute.
     assert notifier.deliver_due().failed == 1
-    row = _row(notif_session_factory, delivery_id)
+    row = _row(session_factory, delivery_id)
     assert (row.status, row.attempts) == (FAILED, 1)
     assert "451" in row.last_error
     assert row.next_attempt_at == START + timedelta(minutes=1)
@@ -109,7 +97,7 @@ def test_temporary_smtp_failure_is_retried_with_backoff_then_logged_once(
     # Attempt 2 fails: the delay doubles to 2 minutes.
     clock.advance(seconds=1)
     assert notifier.deliver_due().failed == 1
-    row = _row(notif_session_factory, delivery_id)
+    row = _row(session_factory, delivery_id)
     assert row.attempts == 2 and row.next_attempt_at == clock() + timedelta(minutes=2)
     assert smtp.rejected == 2
 
@@ -121,27 +109,27 @@ def test_temporary_smtp_failure_is_retried_with_backoff_then_logged_once(
     assert notifier.deliver_due().claimed == 0
 
     assert len(smtp.messages) == 1
-    with notif_session_factory() as session:
+    with session_factory() as session:
         rows = session.scalars(select(Delivery)).all()
     assert [(r.status, r.attempts, r.sent_at) for r in rows] == [(SENT, 3, START + timedelta(minutes=3))]
     # The last error is kept as history of the outage.
     assert "451" in rows[0].last_error
 
 
-def test_closed_port_fails_until_dead_then_requeue_delivers(notif_session_factory, clock, smtp):
-    closed = _notifier(notif_session_factory, clock, free_port())
-    [delivery_id] = _enqueue(notif_session_factory, closed)
+def test_closed_port_fails_until_dead_then_requeue_delivers(session_factory, clock, smtp):
+    closed = _notifier(session_factory, clock, free_port())
+    [delivery_id] = _enqueue(session_factory, closed)
 
     waits = []
     for _ in range(RETRY.max_attempts):
         report = closed.deliver_due()
         assert report.claimed == 1
-        row = _row(notif_session_factory, delivery_id)
+        row = _row(session_factory, delivery_id)
         waits.append(row.next_attempt_at - clock())
         clock.set(row.next_attempt_at)
     assert report.dead == 1
     assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(0)]
-    row = _row(notif_session_factory, delivery_id)
+    row = _row(session_factory, delivery_id)
     assert (row.status, row.attempts) == (DEAD, RETRY.max_attempts)
     assert "ConnectionRefused" in row.last_error
 
@@ -150,26 +138,26 @@ def test_closed_port_fails_until_dead_then_requeue_delivers(notif_session_factor
     assert closed.deliver_due().claimed == 0
 
     # Mail server fixed in the configuration; an operator requeues the dead letters.
-    fixed = _notifier(notif_session_factory, clock, smtp.port)
-    with notif_session_factory.begin() as session:
+    fixed = _notifier(session_factory, clock, smtp.port)
+    with session_factory.begin() as session:
         assert fixed.requeue_dead(session) == 1
     assert fixed.deliver_due().sent == 1
     assert len(smtp.messages) == 1
-    row = _row(notif_session_factory, delivery_id)
+    row = _row(session_factory, delivery_id)
     assert (row.status, row.attempts) == (SENT, 1)
 
 
-def test_permanent_smtp_rejection_goes_straight_to_dead(notif_session_factory, clock, smtp):
-    notifier = _notifier(notif_session_factory, clock, smtp.port)
-    [delivery_id] = _enqueue(notif_session_factory, notifier)
+def test_permanent_smtp_rejection_goes_straight_to_dead(session_factory, clock, smtp):
+    notifier = _notifier(session_factory, clock, smtp.port)
+    [delivery_id] = _enqueue(session_factory, notifier)
     smtp.reject_with = "554 5.7.1 Message rejected"
     assert notifier.deliver_due().dead == 1
-    row = _row(notif_session_factory, delivery_id)
+    row = _row(session_factory, delivery_id)
     assert (row.status, row.attempts) == (DEAD, 1)
     assert "554" in row.last_error
 
     smtp.reject_with = None
-    with notif_session_factory.begin() as session:
+    with session_factory.begin() as session:
         assert notifier.requeue(session, [delivery_id]) == 1
     assert notifier.deliver_due().sent == 1
     assert len(smtp.messages) == 1

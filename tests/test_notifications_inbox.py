@@ -16,19 +16,13 @@ SMITH = Recipient("j.smith", "John Smith", locale="en")
 
 
 @pytest.fixture
-def notif_session_factory(session_factory):
-    """The shared database, built by the Alembic migrations (tests/conftest.py)."""
-    return session_factory
-
-
-@pytest.fixture
 def clock():
     return ManualClock(START)
 
 
 @pytest.fixture
-def notifier(notif_session_factory, clock):
-    return Notifier(notif_session_factory, now=clock, config=NotificationConfig())
+def notifier(session_factory, clock):
+    return Notifier(session_factory, now=clock, config=NotificationConfig())
 
 
 def _deliveries(factory):
@@ -37,8 +31,8 @@ def _deliveries(factory):
 
 
 def test_in_app_notification_is_delivered_readable_and_can_be_marked_read(
-        notif_session_factory, notifier, clock):
-    with notif_session_factory.begin() as session:
+        session_factory, notifier, clock):
+    with session_factory.begin() as session:
         ids = notifier.enqueue(session, "task:42:assigned", "task.assigned", [WANG, SMITH], CONTEXT,
                                channels=[INAPP], link="/tasks/42")
     assert len(ids) == 2
@@ -47,7 +41,7 @@ def test_in_app_notification_is_delivered_readable_and_can_be_marked_read(
     report = notifier.deliver_due()
     assert (report.claimed, report.sent, report.failed, report.dead) == (2, 2, 0, 0)
 
-    with notif_session_factory.begin() as session:
+    with session_factory.begin() as session:
         assert unread_count(session, "wang.li") == 1
         [item] = list_inbox(session, "wang.li")
         assert item.title == "【待办】核实线索 12337-0042"
@@ -63,37 +57,37 @@ def test_in_app_notification_is_delivered_readable_and_can_be_marked_read(
         # Another user cannot mark it, nor see it.
         assert not mark_read(session, "j.smith", item.id, clock)
 
-    with notif_session_factory() as session:
+    with session_factory() as session:
         [item] = list_inbox(session, "wang.li")
         assert item.read_at == START + timedelta(minutes=1, seconds=5)
         assert unread_count(session, "wang.li") == 0
         assert list_inbox(session, "wang.li", unread_only=True) == []
         assert unread_count(session, "j.smith") == 1
 
-    rows = _deliveries(notif_session_factory)
+    rows = _deliveries(session_factory)
     assert [(r.status, r.attempts, r.sent_at) for r in rows] == [(SENT, 1, START + timedelta(seconds=5))] * 2
     # Nothing left to do: a second run is a no-op.
     assert notifier.deliver_due().claimed == 0
 
 
-def test_mark_all_read_and_newest_first(notif_session_factory, notifier, clock):
+def test_mark_all_read_and_newest_first(session_factory, notifier, clock):
     for n in range(3):
-        with notif_session_factory.begin() as session:
+        with session_factory.begin() as session:
             notifier.enqueue(session, f"task:{n}:assigned", "task.assigned", [WANG],
                              dict(CONTEXT, task_name=f"任务{n}"), channels=[INAPP])
         notifier.deliver_due()
         clock.advance(minutes=1)
-    with notif_session_factory.begin() as session:
+    with session_factory.begin() as session:
         assert [i.title for i in list_inbox(session, "wang.li")] == ["【待办】任务2", "【待办】任务1", "【待办】任务0"]
         assert [i.title for i in list_inbox(session, "wang.li", limit=1, offset=1)] == ["【待办】任务1"]
         assert mark_all_read(session, "wang.li", clock) == 3
         assert mark_all_read(session, "wang.li", clock) == 0
-    with notif_session_factory() as session:
+    with session_factory() as session:
         assert unread_count(session, "wang.li") == 0
 
 
-def test_same_event_recipient_and_channel_is_queued_once(notif_session_factory, notifier):
-    with notif_session_factory.begin() as session:
+def test_same_event_recipient_and_channel_is_queued_once(session_factory, notifier):
+    with session_factory.begin() as session:
         first = notifier.enqueue(session, "task:42:reminder:1", "task.reminder", [WANG, WANG],
                                  CONTEXT, channels=[INAPP, INAPP])
         again = notifier.enqueue(session, "task:42:reminder:1", "task.reminder", [WANG], CONTEXT,
@@ -101,40 +95,40 @@ def test_same_event_recipient_and_channel_is_queued_once(notif_session_factory, 
     assert len(first) == 1 and again == []
     # In a later transaction too, and after it was delivered.
     notifier.deliver_due()
-    with notif_session_factory.begin() as session:
+    with session_factory.begin() as session:
         assert notifier.enqueue(session, "task:42:reminder:1", "task.reminder", [WANG], CONTEXT,
                                 channels=[INAPP]) == []
         # A new event key is a new message.
         assert len(notifier.enqueue(session, "task:42:reminder:2", "task.reminder", [WANG], CONTEXT,
                                     channels=[INAPP])) == 1
     notifier.deliver_due()
-    with notif_session_factory() as session:
+    with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(InboxNotification)) == 2
         assert session.scalar(select(func.count()).select_from(Delivery)) == 2
 
 
-def test_enqueue_is_part_of_the_callers_transaction(notif_session_factory, notifier):
+def test_enqueue_is_part_of_the_callers_transaction(session_factory, notifier):
     class EngineFailure(Exception):
         pass
 
     # The engine's state change fails after queueing: the notification goes too.
-    with pytest.raises(EngineFailure), notif_session_factory.begin() as session:
+    with pytest.raises(EngineFailure), session_factory.begin() as session:
         notifier.enqueue(session, "task:7:assigned", "task.assigned", [WANG], CONTEXT, [INAPP])
         raise EngineFailure
-    assert _deliveries(notif_session_factory) == []
+    assert _deliveries(session_factory) == []
     assert notifier.deliver_due().claimed == 0
 
 
-def test_channels_without_address_or_configuration_are_skipped(notif_session_factory, clock):
+def test_channels_without_address_or_configuration_are_skipped(session_factory, clock):
     config = NotificationConfig(smtp=SmtpConfig(host="127.0.0.1", port=1, sender="duban@example.gov.cn"))
-    notifier = Notifier(notif_session_factory, now=clock, config=config)
-    with notif_session_factory.begin() as session:
+    notifier = Notifier(session_factory, now=clock, config=config)
+    with session_factory.begin() as session:
         # Default channels: every configured one (in-app and e-mail; no webhook config).
         notifier.enqueue(session, "sup:9:started", "supervision.started", [WANG, SMITH],
                          {"subject": "挂牌督办事项", "office_name": "区专项办", "due_at": DUE})
         with pytest.raises(ValueError, match="unknown channels"):
             notifier.enqueue(session, "sup:9:x", "supervision.started", [WANG], {}, ["sms"])
-    rows = _deliveries(notif_session_factory)
+    rows = _deliveries(session_factory)
     assert sorted((r.recipient, r.channel) for r in rows) == [
         ("j.smith", "inapp"), ("wang.li", "email"), ("wang.li", "inapp")]
     assert {r.status for r in rows} == {PENDING}
@@ -144,18 +138,18 @@ def test_channels_without_address_or_configuration_are_skipped(notif_session_fac
     assert english_row.locale == "en" and english_row.title == "[Supervision] 挂牌督办事项"
 
 
-def test_explicit_locale_applies_to_recipients_without_preference(notif_session_factory, notifier):
-    with notif_session_factory.begin() as session:
+def test_explicit_locale_applies_to_recipients_without_preference(session_factory, notifier):
+    with session_factory.begin() as session:
         notifier.enqueue(session, "task:5:overdue", "task.overdue", [WANG, SMITH], CONTEXT, [INAPP],
                          locale="en")
         notifier.enqueue(session, "task:6:overdue", "task.overdue",
                          [Recipient("zhao", locale="zh_CN")], CONTEXT, [INAPP], locale="en")
-    titles = {(r.recipient, r.title) for r in _deliveries(notif_session_factory)}
+    titles = {(r.recipient, r.title) for r in _deliveries(session_factory)}
     assert ("wang.li", "[Overdue] 核实线索 12337-0042") in titles
     assert ("zhao", "【逾期】核实线索 12337-0042") in titles
 
 
-def test_template_error_fails_the_enqueue(notif_session_factory, notifier):
-    with notif_session_factory() as session, session.begin():
+def test_template_error_fails_the_enqueue(session_factory, notifier):
+    with session_factory() as session, session.begin():
         with pytest.raises(TemplateError):
             notifier.enqueue(session, "esc:1", "escalation.raised", [WANG], CONTEXT, [INAPP])

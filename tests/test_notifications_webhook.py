@@ -19,12 +19,6 @@ CONTEXT = {"subject": "某养老机构非法集资线索", "office_name": "区�
 
 
 @pytest.fixture
-def notif_session_factory(session_factory):
-    """The shared database, built by the Alembic migrations (tests/conftest.py)."""
-    return session_factory
-
-
-@pytest.fixture
 def clock():
     return ManualClock(START)
 
@@ -36,10 +30,10 @@ def hook():
 
 
 @pytest.fixture
-def notifier(notif_session_factory, clock):
+def notifier(session_factory, clock):
     config = NotificationConfig(webhook=WebhookConfig(secret=SECRET, timeout=5, trust_env=False),
                                 retry=RETRY, base_url="https://duban.example.gov.cn/")
-    return Notifier(notif_session_factory, now=clock, config=config)
+    return Notifier(session_factory, now=clock, config=config)
 
 
 def _enqueue(factory, notifier, url, event_key="sup:9:started"):
@@ -55,8 +49,8 @@ def _row(factory, delivery_id):
         return session.get(Delivery, delivery_id)
 
 
-def test_webhook_posts_signed_json(notif_session_factory, notifier, hook):
-    delivery_id = _enqueue(notif_session_factory, notifier, hook.url)
+def test_webhook_posts_signed_json(session_factory, notifier, hook):
+    delivery_id = _enqueue(session_factory, notifier, hook.url)
     assert notifier.deliver_due().sent == 1
 
     [request] = hook.requests
@@ -82,18 +76,18 @@ def test_webhook_posts_signed_json(notif_session_factory, notifier, hook):
     }
     # Chinese travels as UTF-8, not as \\u escapes.
     assert "督办".encode("utf-8") in request.body
-    assert _row(notif_session_factory, delivery_id).status == SENT
+    assert _row(session_factory, delivery_id).status == SENT
 
 
-def test_http_500_is_retried_with_backoff_and_success_logged_once(notif_session_factory, notifier,
+def test_http_500_is_retried_with_backoff_and_success_logged_once(session_factory, notifier,
                                                                  clock, hook):
-    delivery_id = _enqueue(notif_session_factory, notifier, hook.url)
+    delivery_id = _enqueue(session_factory, notifier, hook.url)
     hook.status = 500
 
     expected_waits = [timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
     for attempt, wait in enumerate(expected_waits, start=1):
         assert notifier.deliver_due().failed == 1
-        row = _row(notif_session_factory, delivery_id)
+        row = _row(session_factory, delivery_id)
         assert (row.status, row.attempts) == (FAILED, attempt)
         assert row.last_error.startswith("webhook answered HTTP 500")
         assert row.next_attempt_at == clock() + wait
@@ -110,47 +104,47 @@ def test_http_500_is_retried_with_backoff_and_success_logged_once(notif_session_
     assert len(hook.requests) == 4
     assert len({r.headers["X-Duban-Signature"] for r in hook.requests}) == 4  # new timestamp each try
     assert {r.headers["X-Duban-Delivery"] for r in hook.requests} == {str(delivery_id)}
-    with notif_session_factory() as session:
+    with session_factory() as session:
         rows = session.scalars(select(Delivery)).all()
     assert [(r.status, r.attempts) for r in rows] == [(SENT, 4)]
 
 
-def test_webhook_dead_after_max_attempts_then_requeued(notif_session_factory, notifier, clock, hook):
-    delivery_id = _enqueue(notif_session_factory, notifier, hook.url)
+def test_webhook_dead_after_max_attempts_then_requeued(session_factory, notifier, clock, hook):
+    delivery_id = _enqueue(session_factory, notifier, hook.url)
     hook.status = 503
     for _ in range(RETRY.max_attempts):
         notifier.deliver_due()
-        clock.set(_row(notif_session_factory, delivery_id).next_attempt_at)
-    row = _row(notif_session_factory, delivery_id)
+        clock.set(_row(session_factory, delivery_id).next_attempt_at)
+    row = _row(session_factory, delivery_id)
     assert (row.status, row.attempts) == (DEAD, RETRY.max_attempts)
     assert len(hook.requests) == RETRY.max_attempts
 
     hook.status = 204
-    with notif_session_factory.begin() as session:
+    with session_factory.begin() as session:
         assert notifier.requeue_dead(session, channel=WEBHOOK) == 1
     assert notifier.deliver_due().sent == 1
-    assert _row(notif_session_factory, delivery_id).status == SENT
+    assert _row(session_factory, delivery_id).status == SENT
 
 
-def test_client_error_is_permanent(notif_session_factory, notifier, hook):
-    delivery_id = _enqueue(notif_session_factory, notifier, hook.url)
+def test_client_error_is_permanent(session_factory, notifier, hook):
+    delivery_id = _enqueue(session_factory, notifier, hook.url)
     hook.status = 404
     assert notifier.deliver_due().dead == 1
-    assert _row(notif_session_factory, delivery_id).attempts == 1
+    assert _row(session_factory, delivery_id).attempts == 1
 
 
-def test_rate_limit_is_temporary(notif_session_factory, notifier, hook):
-    delivery_id = _enqueue(notif_session_factory, notifier, hook.url)
+def test_rate_limit_is_temporary(session_factory, notifier, hook):
+    delivery_id = _enqueue(session_factory, notifier, hook.url)
     hook.status = 429
     assert notifier.deliver_due().failed == 1
-    assert _row(notif_session_factory, delivery_id).status == FAILED
+    assert _row(session_factory, delivery_id).status == FAILED
 
 
-def test_unreachable_and_malformed_urls(notif_session_factory, notifier, clock):
-    down = _enqueue(notif_session_factory, notifier, f"http://127.0.0.1:{free_port()}/x", "sup:1")
-    bad = _enqueue(notif_session_factory, notifier, "not a url", "sup:2")
+def test_unreachable_and_malformed_urls(session_factory, notifier, clock):
+    down = _enqueue(session_factory, notifier, f"http://127.0.0.1:{free_port()}/x", "sup:1")
+    bad = _enqueue(session_factory, notifier, "not a url", "sup:2")
     report = notifier.deliver_due()
     assert (report.failed, report.dead) == (1, 1)
-    assert _row(notif_session_factory, down).status == FAILED
-    assert "ConnectionError" in _row(notif_session_factory, down).last_error
-    assert _row(notif_session_factory, bad).status == DEAD
+    assert _row(session_factory, down).status == FAILED
+    assert "ConnectionError" in _row(session_factory, down).last_error
+    assert _row(session_factory, bad).status == DEAD

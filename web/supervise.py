@@ -46,6 +46,7 @@ from web.errors import flash_engine_error
 from web.extensions import db
 from web.i18n import short_locale
 from web.presenters import BEIJING
+from web.reports import Period
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 SUPERVISING_ROLES = ("supervisor", "office_leader", "administrator")
@@ -227,24 +228,7 @@ def per_unit(aggregates: list[tuple], where, units: list[str], all_units: list[s
     return result
 
 
-@dataclass
-class DateRange:
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), BEIJING).astimezone(timezone.utc)
-
-    @property
-    def end(self) -> datetime:  # exclusive
-        return datetime.combine(self.last + timedelta(days=1), time(0), BEIJING).astimezone(timezone.utc)
-
-    def args(self) -> dict:
-        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
-
-
-def date_range(args) -> DateRange:
+def date_range(args) -> Period:
     """`from`/`to` (Beijing dates, both included); by default the last 30 days up to today."""
     today = clock.now().astimezone(BEIJING).date()
 
@@ -258,7 +242,7 @@ def date_range(args) -> DateRange:
     first = parse("from") or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
         first, last = last, first
-    return DateRange(first, last)
+    return Period(first, last)
 
 
 @dataclass
@@ -283,13 +267,13 @@ class UnitFigures:
         return None if not self.completed else self.on_time / self.completed
 
 
-def _completed_in(period: DateRange) -> tuple:
+def _completed_in(period: Period) -> tuple:
     """Completed in the range, with a due time: the tasks the on-time rate is about."""
     return (HumanTask.status == "completed", HumanTask.due_at.is_not(None),
             HumanTask.completed_at >= period.start, HumanTask.completed_at < period.end)
 
 
-def unit_figures(units: list[Unit], period: DateRange) -> list[UnitFigures]:
+def unit_figures(units: list[Unit], period: Period) -> list[UnitFigures]:
     """The board for all the units at once: one GROUP BY over human_task, one over supervision_mark."""
     if not units:
         return []
