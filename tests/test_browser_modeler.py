@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
-from tests.browser_support import browser, live_server, page, screenshot, sign_in  # noqa: F401
+from tests import scenario_support as forms
+from tests.browser_support import (browser, complete, live_server, open_task, page,  # noqa: F401
+                                   screenshot, sign_in, sign_out)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "web" / "modeler"
@@ -256,6 +258,44 @@ def test_admin_edits_lead_handling_and_only_new_leads_follow_the_new_version(pag
         old = session.get(ProcessInstance, old.id)
         assert session.get(ProcessDefinition, old.definition_id).version == 1
         assert sorted(t.element_id for t in _open_tasks(session, old.id)) == old_tasks
+        others = session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.process_id == "lead_handling", ProcessInstance.status == "running",
+            ProcessInstance.definition_id == old.definition_id, ProcessInstance.id != old.id)
+            .order_by(ProcessInstance.id)).all()
+        assert others, "the demo has more than one lead in progress"
+        moving = others[0]
+        moving_tasks = sorted((t.element_id, t.due_at) for t in _open_tasks(session, moving))
+
+    # Finally one other old lead is moved to version 2: the dry run lists it, only its box stays ticked.
+    page.goto("/admin/processes/lead_handling/versions")
+    page.click("text=迁移实例到 v2")
+    page.wait_for_selector("#migration-plan")
+    assert page.get_attribute(f'#migration-plan tr[data-instance-id="{moving}"]', "data-can-migrate") == "yes"
+    for box in page.locator('#migration-plan input[name="instance"]').all():
+        if box.get_attribute("value") != str(moving):
+            box.uncheck()
+    page.fill('#migrate-form input[name="reason"]', "登记复核试点")
+    screenshot(page, "modeler-migrate-dry-run")
+    page.click("#migrate-form button[type=submit]")
+    page.wait_for_selector("text=1 个实例已迁移到版本 2")
+    with session_factory() as session:
+        moved = session.get(ProcessInstance, moving)
+        assert session.get(ProcessDefinition, moved.definition_id).version == 2
+        assert sorted((t.element_id, t.due_at) for t in _open_tasks(session, moving)) == moving_tasks
+        for other in [old.id, *others[1:]]:
+            instance = session.get(ProcessInstance, other)
+            assert session.get(ProcessDefinition, instance.definition_id).version == 1
+        old_number = session.get(ProcessInstance, old.id).business_key
+
+    # The lead started earlier finishes on version 1: the office closes it from its inbox.
+    sign_out(page)
+    sign_in(page, "office.officer")
+    open_task(page, "研判分流", old_number)
+    complete(page, forms.triage_close("out_of_scope"))
+    with session_factory() as session:
+        finished = session.get(ProcessInstance, old.id)
+        assert finished.status == "completed"
+        assert session.get(ProcessDefinition, finished.definition_id).version == 1
 
 
 def _credit_code(first17):

@@ -313,6 +313,23 @@ def test_migrate_page_dry_run_and_move(admin, session_factory):
     assert re.search(r'<tr data-version="2">.*?<td class="running-count"><a [^>]*>2</a>', page.text, re.S)
 
 
+def test_migrate_moves_only_the_ticked_instances_and_refuses_none_ticked(admin, session_factory):
+    engine = _engine(admin)
+    _post_json(admin, "/admin/api/deploy", {"xml": _good(n=1)})
+    first, second = engine.start("web_proc"), engine.start("web_proc")
+    _post_json(admin, "/admin/api/deploy", {"xml": _good(n=2)})
+    page = admin.get("/admin/processes/web_proc/migrate?from=1&to=2")
+    assert f'name="instance" value="{second}" form="migrate-form" checked' in page.text
+    page = _form(admin, "/admin/processes/web_proc/migrate", reason="试点", selection="explicit",
+                 **{"from": "1", "to": "2"})
+    assert "instance：请至少勾选一个要迁移的实例。" in page.text
+    page = _form(admin, "/admin/processes/web_proc/migrate", reason="试点", selection="explicit",
+                 instance=str(second), **{"from": "1", "to": "2"})
+    assert "1 个实例已迁移到版本 2" in page.text
+    with session_factory() as s:
+        assert [s.get(ProcessInstance, i).definition.version for i in (first, second)] == [1, 2]
+
+
 def test_admin_index_links_and_modeler_page(admin):
     page = admin.get("/admin/")
     assert page.status_code == 200 and "系统管理" in page.text

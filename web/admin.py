@@ -331,6 +331,9 @@ def migrate(process_id):
     ops = _ops()
     if request.method == "POST":
         reason = _reason()
+        if instance_ids is None and request.form.get("selection") == "explicit":
+            flash(_("instance: tick at least one instance to move."), "error")
+            return redirect(url_for("admin.migrate", process_id=process_id, **{"from": source, "to": target}))
         plan = run_command(lambda _engine: ops.migrate(process_id, source, target, current_user.actor, reason,
                                                        instance_ids))
         if plan:
