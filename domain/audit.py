@@ -1,6 +1,7 @@
 """Domain events in the engine's append-only audit trail (table audit_event)."""
 from engine import clock
-from engine.store.models import AuditEvent
+from engine.store import deferred_rows
+from engine.store.deferred_rows import AuditRecord
 
 
 def actor_name(actor) -> str | None:
@@ -11,8 +12,7 @@ def actor_name(actor) -> str | None:
 
 
 def audit(session, actor, action: str, *, reason: str | None = None, instance_id: int | None = None,
-          **data) -> AuditEvent:
-    event = AuditEvent(at=clock.now(), actor=actor_name(actor), action=action, instance_id=instance_id,
-                       reason=reason, data=data or None)
-    session.add(event)
-    return event
+          **data) -> AuditRecord:
+    """Written with the session's next flush or commit, in order with the engine's own events."""
+    return deferred_rows.append(session, AuditRecord(at=clock.now(), actor=actor_name(actor), action=action,
+                                                   instance_id=instance_id, reason=reason, data=data or None))

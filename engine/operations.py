@@ -55,13 +55,12 @@ from SpiffWorkflow.util.task import TaskState
 from engine import escalation
 from engine.errors import ConflictError, InvalidOperation, NotFound, PermissionDenied
 from engine.identity import Actor
-from engine.projection import human_spec, ready_user_task_ids
+from engine.projection import human_spec, ready_user_task_ids, replace_candidates
 from engine.store.models import (
     Attachment,
     AuditEvent,
     HumanTask,
     ProcessInstance,
-    TaskCandidate,
     TaskCopy,
     TaskCosigner,
     Timer,
@@ -74,12 +73,13 @@ MAX_REASON = 2000
 MAX_COMMENT = 4000
 
 
-def completion_blocker(session, task: HumanTask) -> str | None:
-    """Why the task may not be completed now (a pending delegation or co-handler), or None."""
+def completion_blocker(session, task: HumanTask, cosigners_pending: bool = True) -> str | None:
+    """Why the task may not be completed now (a pending delegation or co-handler), or None.
+    `cosigners_pending=False` (already known from the task's query) skips the co-handler lookup."""
     if task.delegation_state == "pending":
         return (f"task {task.id} is delegated to {task.assignee}; the delegate hands it back to "
                 f"{task.owner} before it can be completed")
-    if task.id is not None:
+    if task.id is not None and cosigners_pending:
         waiting = session.scalars(select(TaskCosigner.username).where(
             TaskCosigner.task_id == task.id, TaskCosigner.status == "pending")).all()
         if waiting:
@@ -336,11 +336,7 @@ class TaskOperations:
             task = self._open_task(ctx, task_id)
             before = {"assignee": task.assignee, "candidate_groups": task.candidate_groups,
                       "candidate_users": task.candidate_users}
-            task.assignee = to_user or None
-            task.candidate_groups = ",".join(to_groups)
-            task.candidate_users = to_user or ""
-            task.candidates = ([TaskCandidate(kind="group", name=g) for g in to_groups]
-                               + ([TaskCandidate(kind="user", name=to_user)] if to_user else []))
+            replace_candidates(ctx.session, task, to_groups, to_user)
             task.owner = task.delegation_state = None
             self._touch(ctx, task.instance)
             ctx.audit("task.transferred", task.instance, task=task, reason=reason,
@@ -420,9 +416,9 @@ class TaskOperations:
         ctx.session.flush()
         # The rows closed above are done with; the new row is the one sync_tasks adds.
         workflow.duban_ready_before = {row.spiff_task_id for row in open_rows if row not in closed}
-        self.engine._save(ctx, instance, workflow)
-        new_row = next((obj for obj in ctx.session.new
-                        if isinstance(obj, HumanTask) and obj.spiff_task_id == str(new_id)), None)
+        changes = self.engine._save(ctx, instance, workflow)
+        new_row = next((change.task for change in changes
+                        if change.action == "task.created" and change.task.spiff_task_id == str(new_id)), None)
         if new_row is None:  # pragma: no cover - a reset user task is always ready again
             raise InvalidOperation("the step could not be re-opened")
         if assignee:

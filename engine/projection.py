@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.util.task import TaskState
 
 from engine import deadlines
+from engine.store import deferred_rows, row_writes
 from engine.store.models import HumanTask, TaskCandidate, Timer
 
 
@@ -34,7 +35,7 @@ def _priority(value) -> int:
         return 50
 
 
-def _new_human_task(session, instance, spiff_task, now, evaluate, calendar) -> HumanTask:
+def _new_human_task(session, instance, spiff_task, now, evaluate, calendar, ladder_for) -> HumanTask:
     human = human_spec(spiff_task.task_spec)
     ev = lambda text: evaluate(spiff_task, text)  # noqa: E731
     literal_or_eval = lambda text: ev(text) if text and text.strip().startswith(("${", "#{")) else text  # noqa: E731
@@ -43,6 +44,7 @@ def _new_human_task(session, instance, spiff_task, now, evaluate, calendar) -> H
     assignee = literal_or_eval(human.get("assignee"))
     task = HumanTask(
         instance=instance,
+        instance_id=instance.id,
         spiff_task_id=str(spiff_task.id),
         process_id=instance.process_id,
         element_id=spiff_task.task_spec.bpmn_id,
@@ -55,13 +57,44 @@ def _new_human_task(session, instance, spiff_task, now, evaluate, calendar) -> H
         created_at=now,
         due_at=deadlines.resolve_due_at(human.get("due_date"), now, ev, calendar),
         status="open",
-        # The task's own ladder, if its BPMN sets one; the engine fills in the rest.
-        ladder=(spiff_task.task_spec.extensions or {}).get("escalation"),
+        # The task's own ladder if its BPMN sets one, else what the engine says (settings, default).
+        ladder=((spiff_task.task_spec.extensions or {}).get("escalation")
+                or ladder_for(instance.process_id, spiff_task.task_spec.bpmn_id)),
     )
-    task.candidates = ([TaskCandidate(kind="group", name=g) for g in groups]
-                       + [TaskCandidate(kind="user", name=u) for u in users])
-    session.add(task)
+    if row_writes.is_persistent(instance):
+        row_writes.insert_task(session, task)
+    else:  # a new instance has no id yet: its first tasks go out with the ORM's flush
+        session.add(task)
+    add_candidates(session, task, groups, users)
     return task
+
+
+def close_task(session, task: HumanTask, values: dict) -> None:
+    """Write what changed of `values` (status, completed_at, completed_by) to the task's row."""
+    changed = {key: value for key, value in values.items() if getattr(task, key) != value}
+    if not changed:
+        return
+    if row_writes.is_persistent(task):
+        row_writes.update_task(session, task, **changed)
+    else:
+        for key, value in changed.items():
+            setattr(task, key, value)
+
+
+def add_candidates(session, task: HumanTask, groups, users) -> None:
+    """Candidate rows go out with the flush that gives a new task its id (engine.store.deferred_rows)."""
+    for kind, names in (("group", groups), ("user", users)):
+        for name in names:
+            deferred_rows.append(session, deferred_rows.CandidateRow(task, kind, name))
+
+
+def replace_candidates(session, task: HumanTask, groups: list[str], user: str | None) -> None:
+    """转办: the task's candidates become `groups` and `user`, in its row and its candidate rows."""
+    task.assignee = user or None
+    task.candidate_groups = ",".join(groups)
+    task.candidate_users = user or ""
+    session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+    add_candidates(session, task, groups, [user] if user else [])
 
 
 def ready_user_task_ids(workflow) -> set[str]:
@@ -70,7 +103,8 @@ def ready_user_task_ids(workflow) -> set[str]:
 
 
 def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=None,
-               ready_before: set[str] | None = None, known_rows: dict | None = None) -> list[Change]:
+               ready_before: set[str] | None = None, known_rows: dict | None = None,
+               ladder_for=lambda process_id, element_id: None) -> list[Change]:
     """Insert rows for newly ready user tasks; close rows whose task moved on.
 
     Every ready user task has an open row after each save, so only the
@@ -99,15 +133,16 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=No
             continue
         spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
         finished = spiff_task is not None and spiff_task.has_state(TaskState.COMPLETED)
-        row.status = "completed" if finished else "cancelled"
+        values = {"status": "completed" if finished else "cancelled"}
         if finished and row.completed_at is None:
-            row.completed_at = now
+            values["completed_at"] = now
+        close_task(session, row, values)
         # Candidate rows only serve inboxes of open work; the comma lists keep the history.
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
         changes.append(Change("task.completed" if finished else "task.cancelled", task=row))
     for spiff_task in ready.values():
         changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate,
-                                                                   calendar)))
+                                                                   calendar, ladder_for)))
     return changes
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
@@ -35,16 +35,17 @@ from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import ConflictError, InvalidOperation, NotFound, PermissionDenied, TaskNotReady
 from engine.identity import SYSTEM, Actor
-from engine.projection import Change, human_spec, ready_user_task_ids, sync_tasks, sync_timers
+from engine.projection import (Change, close_task, human_spec, ready_user_task_ids, replace_candidates,
+                               sync_tasks, sync_timers)
+from engine.store import deferred_rows, row_writes
 from engine.store.supervision_models import LadderSetting
 from engine.workcal import WorkCalendar
 from engine.store.models import (
-    AuditEvent,
     HumanTask,
     Incident,
     ProcessDefinition,
     ProcessInstance,
-    TaskCandidate,
+    TaskCosigner,
     Timer,
 )
 
@@ -76,13 +77,13 @@ class CommandContext:
             self.wake_at = moment
 
     def audit(self, action, instance=None, task=None, definition=None, element_id=None, reason=None, data=None):
-        """Append an audit event; ids are filled in when the command's one flush runs."""
-        event = AuditEvent(at=self.now, actor=self.actor.username, action=action, instance=instance, task=task,
-                           definition=definition, element_id=element_id or (task.element_id if task else None),
-                           reason=reason, data=data)
-        self.session.add(event)
-        self.events.append(event)
-        return event
+        """Append an audit event; it is written (ids filled in) with the command's flush."""
+        record = deferred_rows.append(self.session, deferred_rows.AuditRecord(
+            at=self.now, actor=self.actor.username, action=action, instance=instance, task=task,
+            definition=definition, element_id=element_id or (task.element_id if task else None),
+            reason=reason, data=data))
+        self.events.append(record)
+        return record
 
 
 class Engine:
@@ -112,7 +113,7 @@ class Engine:
         return clock_module.now()
 
     def subscribe(self, listener) -> None:
-        """`listener(events)` is called after each commit with its AuditEvent rows."""
+        """`listener(events)` is called after each commit with its audit records (engine.store.deferred_rows)."""
         self._listeners.append(listener)
 
     def on_wake(self, listener) -> None:
@@ -141,25 +142,33 @@ class Engine:
             except Exception:  # a listener must never undo a committed command
                 log.exception("engine listener failed")
 
-    def _has_timers(self, definition: ProcessDefinition) -> bool:
+    def _has_timers(self, session, definition_id: int) -> bool:
         """Whether any timer event exists in the spec; saves a query per step when none does."""
-        spec, subprocess_specs = self._spec_for(definition)
-        key = ("timers", definition.id)
+        key = ("timers", definition_id)
         if key not in self._spec_facts:
+            spec, subprocess_specs = self._spec_by_id(session, definition_id)
             self._spec_facts[key] = any(
                 isinstance(getattr(ts, "event_definition", None), TimerEventDefinition)
                 for s in (spec, *subprocess_specs.values()) for ts in s.task_specs.values())
         return self._spec_facts[key]
 
     def _spec_for(self, definition: ProcessDefinition):
-        cached = self._specs.get(definition.id)
+        return self._cached_spec(definition.id, lambda: definition.spec_json)
+
+    def _spec_by_id(self, session, definition_id: int):
+        """The parsed spec of a version; its JSON is read only when the cache misses."""
+        return self._cached_spec(definition_id, lambda: session.scalar(
+            select(ProcessDefinition.spec_json).where(ProcessDefinition.id == definition_id)))
+
+    def _cached_spec(self, definition_id: int, read_json):
+        cached = self._specs.get(definition_id)
         if cached is None:
-            cached = serialization.load_spec(definition.spec_json)
-            self._specs[definition.id] = cached
+            cached = serialization.load_spec(read_json())
+            self._specs[definition_id] = cached
             if len(self._specs) > self._spec_cache_size:
                 self._specs.popitem(last=False)
         else:
-            self._specs.move_to_end(definition.id)
+            self._specs.move_to_end(definition_id)
         return cached
 
     def _functions(self, ctx: CommandContext) -> dict:
@@ -175,7 +184,7 @@ class Engine:
         instance = ctx.session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFound(f"process instance {instance_id} not found")
-        spec, subprocess_specs = self._spec_for(instance.definition)
+        spec, subprocess_specs = self._spec_by_id(ctx.session, instance.definition_id)
         workflow = serialization.load_state(instance.state_json, spec, subprocess_specs, ctx.script_engine)
         workflow.duban_ready_before = ready_user_task_ids(workflow)
         return instance, workflow
@@ -225,16 +234,22 @@ class Engine:
         ctx.audit("incident.opened", instance, element_id=element_id, data={"kind": kind, "message": message[:500]})
 
     def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow,
-              known_rows: dict | None = None) -> None:
-        instance.state_json = serialization.dump_state(workflow)
-        instance.updated_at = ctx.now
+              known_rows: dict | None = None) -> list[Change]:
+        values = {"state_json": serialization.dump_state(workflow), "updated_at": ctx.now}
         if instance.status == "running" and workflow.is_completed():
-            instance.status = "completed"
-            instance.ended_at = ctx.now
+            values.update(status="completed", ended_at=ctx.now)
+        if row_writes.is_persistent(instance):
+            # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
+            values.setdefault("status", instance.status)
+            row_writes.save_instance(ctx.session, instance, **values)
+        else:
+            for key, value in values.items():
+                setattr(instance, key, value)
         with ctx.session.no_autoflush:
             changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
-                                 ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows)
-            if self._has_timers(instance.definition):
+                                 ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows,
+                                 ladder_for=self.ladder_for)
+            if self._has_timers(ctx.session, instance.definition_id):
                 changes += sync_timers(ctx.session, instance, workflow, ctx.now)
         self._update_ladders(ctx, changes)
         for change in changes:
@@ -243,6 +258,7 @@ class Engine:
         self._audit_changes(ctx, instance, changes)
         if instance.status == "completed":
             ctx.audit("instance.completed", instance)
+        return changes
 
     def _update_ladders(self, ctx: CommandContext, changes: list[Change]) -> None:
         """New tasks get their escalation steps; finished ones drop theirs."""
@@ -251,12 +267,15 @@ class Engine:
             if task is None:
                 continue
             if change.action == "task.created":
-                task.ladder = (task.ladder or self.settings().get((task.process_id, task.element_id))
-                               or self.settings().get((task.process_id, "")) or self.default_ladder)
                 for moment in escalation.schedule_steps(ctx.session, task, self.calendar()):
                     ctx.due(moment)
             elif task.due_at is not None or "created" in (task.ladder or ""):
                 escalation.cancel_steps(ctx.session, task)
+
+    def ladder_for(self, process_id: str, element_id: str) -> str:
+        """The ladder of a task whose BPMN sets none: the administrators' setting, else the default."""
+        settings = self.settings()
+        return settings.get((process_id, element_id)) or settings.get((process_id, "")) or self.default_ladder
 
     def settings(self) -> dict:
         """Administrators' ladder settings {(process_id, element_id or ""): ladder}, cached like the calendar."""
@@ -405,13 +424,21 @@ class Engine:
     # -- human tasks ------------------------------------------------------
 
     def _task_for_update(self, session, task_id: int) -> HumanTask:
-        # The instance (and its definition) come in the same query.
-        task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
-        if task is None:
+        return self._task_and_cosigners(session, task_id)[0]
+
+    def _task_and_cosigners(self, session, task_id: int) -> tuple[HumanTask, bool]:
+        """The open task, its instance and whether co-handlers are still to sign, in one query.
+        The definition is not joined: its spec is cached by id (loaded on access if needed)."""
+        pending = exists().where(TaskCosigner.task_id == HumanTask.id, TaskCosigner.status == "pending")
+        found = session.execute(
+            select(HumanTask, pending).where(HumanTask.id == task_id)
+            .options(joinedload(HumanTask.instance).lazyload(ProcessInstance.definition))).first()
+        if found is None:
             raise NotFound(f"task {task_id} not found")
+        task, cosigners_pending = found
         if task.status != "open":
             raise TaskNotReady(f"task {task_id} is {task.status} (by {task.completed_by or 'the process'})")
-        return task
+        return task, cosigners_pending
 
     @staticmethod
     def is_candidate(task: HumanTask, actor: Actor) -> bool:
@@ -454,15 +481,17 @@ class Engine:
             task.assignee = None
             ctx.audit("task.unclaimed", task.instance, task=task)
 
-    def complete(self, task_id: int, actor: Actor, data: dict | None = None) -> None:
-        """Complete a ready user task with form data, then run to the next wait state."""
+    def complete(self, task_id: int, actor: Actor, data: dict | None = None) -> list[int]:
+        """Complete a ready user task with form data, then run to the next wait state.
+        Returns the ids of the user tasks that opened on the way (the next steps)."""
         with self._command(actor) as ctx:
-            task = self._task_for_update(ctx.session, task_id)
+            task, cosigners_pending = self._task_and_cosigners(ctx.session, task_id)
             if task.assignee and task.assignee != actor.username:
                 raise PermissionDenied(f"task {task_id} is assigned to {task.assignee}")
             if not self.is_candidate(task, actor):
                 raise PermissionDenied(f"{actor.username} may not complete task {task_id}")
-            blocker = completion_blocker(ctx.session, task)  # a pending delegation or co-handler (engine.operations)
+            # A pending delegation or co-handler (engine.operations).
+            blocker = completion_blocker(ctx.session, task, cosigners_pending)
             if blocker:
                 raise InvalidOperation(blocker)
             instance, workflow = self._load(ctx, task.instance_id)
@@ -475,13 +504,13 @@ class Engine:
                 raise TaskNotReady(f"task {task_id} is not ready")
             spiff_task.data.update(data or {})
             spiff_task.run()
-            task.status = "completed"
-            task.completed_by = actor.username
-            task.completed_at = ctx.now
+            close_task(ctx.session, task, {"status": "completed", "completed_by": actor.username,
+                                           "completed_at": ctx.now})
             ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})
             self._advance(ctx, instance, workflow)
-            self._save(ctx, instance, workflow, known_rows={task.spiff_task_id: task})
+            changes = self._save(ctx, instance, workflow, known_rows={task.spiff_task_id: task})
+        return [change.task.id for change in changes if change.action == "task.created"]
 
     def reassign(self, task_id: int, actor: Actor, assignee: str, reason: str) -> None:
         """A supervisor gives the task to another person (it stays with its candidates)."""
@@ -506,11 +535,7 @@ class Engine:
             task = self._task_for_update(ctx.session, task_id)
             before = {"assignee": task.assignee, "candidate_groups": task.candidate_groups,
                       "candidate_users": task.candidate_users}
-            task.assignee = to_user
-            task.candidate_groups = ",".join(to_groups or [])
-            task.candidate_users = to_user or ""
-            task.candidates = ([TaskCandidate(kind="group", name=g) for g in (to_groups or [])]
-                               + ([TaskCandidate(kind="user", name=to_user)] if to_user else []))
+            replace_candidates(ctx.session, task, to_groups or [], to_user)
             self._touch_instance(ctx.session, task.instance_id)
             ctx.audit("task.transferred", task.instance, task=task,
                       reason=reason, data={"from": before, "to": {"assignee": to_user, "candidate_groups": to_groups}})

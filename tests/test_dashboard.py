@@ -208,10 +208,10 @@ def world(app, clock):
                              candidate_groups=groups, priority=50, created_at=bj(2, 15), due_at=due, status=status,
                              assignee=person, completed_by=person if status == "completed" else None,
                              completed_at=completed)
-            if status == "open":   # the engine keeps candidate rows for open tasks only
-                task.candidates = [TaskCandidate(kind="group", name=group) for group in groups.split(",")]
             s.add(task)
             s.flush()
+            if status == "open":   # the engine keeps candidate rows for open tasks only
+                s.add_all([TaskCandidate(task_id=task.id, kind="group", name=group) for group in groups.split(",")])
             w.ids[name] = task.id
         s.commit()
     return w

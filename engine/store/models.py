@@ -108,8 +108,9 @@ class HumanTask(Base):
     owner: Mapped[str | None] = mapped_column(String(200))
     delegation_state: Mapped[str | None] = mapped_column(String(20))  # pending | resolved
 
-    candidates: Mapped[list["TaskCandidate"]] = relationship(
-        back_populates="task", cascade="all, delete-orphan")
+    # Read-only: candidate rows are written with plain INSERTs (engine.projection), which keeps
+    # the relationship out of every flush's unit of work.
+    candidates: Mapped[list["TaskCandidate"]] = relationship(viewonly=True)
     instance: Mapped[ProcessInstance] = relationship()
 
     @property
@@ -132,7 +133,7 @@ class TaskCandidate(Base):
     kind: Mapped[str] = mapped_column(String(10))  # user | group
     name: Mapped[str] = mapped_column(String(200))
 
-    task: Mapped[HumanTask] = relationship(back_populates="candidates")
+    task: Mapped[HumanTask] = relationship(viewonly=True)
 
 
 class Timer(Base):
