@@ -1,15 +1,19 @@
-"""Engine throughput: a 5-user-task process run start to finish.
+"""Engine throughput: user-task processes run start to finish.
 
-Compares Duban's engine (persistence on a SQLite file, task/timer sync, audit)
-with bare SpiffWorkflow doing the same steps in memory, serializing and
-deserializing the workflow (its stock JSON serializer) at every step.
+Compares Duban's engine (persistence on a SQLite file or PostgreSQL, task/timer
+sync, audit) with bare SpiffWorkflow doing the same steps in memory,
+serializing and deserializing the workflow (its stock JSON serializer) at
+every step. Runs 5, 50 and 200 user tasks per instance: the engine's per-step
+cost should stay flat as instances grow.
 
-    python bench/engine_bench.py            # 300 instances, 5 steps each
-    python bench/engine_bench.py --quick    # 30 instances
-    python bench/engine_bench.py --steps 50 # per-step cost at longer instances
+    python bench/engine_bench.py               # 300 x 5, 40 x 50, 10 x 200 steps
+    python bench/engine_bench.py --quick       # 30 x 5, 4 x 50, 1 x 200
+    python bench/engine_bench.py --steps 5     # one size only
     DATABASE_URL=postgresql+psycopg://... python bench/engine_bench.py
 
-Prints instances per second for both and, last, the ratio of per-step costs.
+Prints instances/s and ms per step for both at each size, the growth of the
+engine's per-step cost from 5 to 200 steps, and last the ratio of per-step
+costs at 5 steps (issue 2's figure: goal at most 2x).
 """
 import argparse
 import os
@@ -78,27 +82,47 @@ def run_bare(xml: bytes, instances: int, steps: int) -> float:
     return time.perf_counter() - began
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small run (30 instances)")
-    parser.add_argument("--instances", type=int, default=None)
-    parser.add_argument("--steps", type=int, default=5, help="user tasks per instance")
-    args = parser.parse_args()
-    instances = args.instances or (30 if args.quick else 300)
-    xml = sequential("bench", n=args.steps)
+SIZES = {5: 300, 50: 40, 200: 10}  # steps per instance: instances
+
+
+def measure(steps: int, instances: int) -> tuple[float, float]:
+    """(engine, bare) milliseconds per step; the start counts as a step."""
+    xml = sequential("bench", n=steps)
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
         if url.startswith("postgresql"):
             from bench_support import reset_postgres
             reset_postgres(url)
-        engine_s = run_engine(xml, instances, args.steps, url)
-    bare_s = run_bare(xml, instances, args.steps)
-    steps = instances * (args.steps + 1)  # the start counts as a step
-    print(f"database            {url.split(':')[0]}")
-    print(f"instances           {instances} x {args.steps} user tasks")
-    print(f"engine              {instances / engine_s:8.1f} instances/s   {engine_s / steps * 1000:6.2f} ms/step")
-    print(f"bare SpiffWorkflow  {instances / bare_s:8.1f} instances/s   {bare_s / steps * 1000:6.2f} ms/step")
-    print(f"ratio {engine_s / bare_s:.2f}")
+        engine_s = run_engine(xml, instances, steps, url)
+    bare_s = run_bare(xml, instances, steps)
+    total = instances * (steps + 1)
+    print(f"{steps:4} steps x {instances:4}  engine {instances / engine_s:8.1f} inst/s {engine_s / total * 1000:6.2f} ms/step"
+          f"   bare {instances / bare_s:8.1f} inst/s {bare_s / total * 1000:6.2f} ms/step"
+          f"   ratio {engine_s / bare_s:5.2f}", flush=True)
+    return engine_s / total * 1000, bare_s / total * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small run (a tenth of the instances)")
+    parser.add_argument("--instances", type=int, default=None)
+    parser.add_argument("--steps", type=int, action="append", help="user tasks per instance (repeatable)")
+    args = parser.parse_args()
+    sizes = {steps: SIZES.get(steps, 10) for steps in (args.steps or SIZES)}
+    if args.quick:
+        sizes = {steps: max(1, n // 10) for steps, n in sizes.items()}
+    if args.instances:
+        sizes = {steps: args.instances for steps in sizes}
+    url = os.environ.get("DATABASE_URL") or "sqlite (file)"
+    print(f"database {url.split(':')[0]}")
+    results = {steps: measure(steps, n) for steps, n in sizes.items()}
+    smallest, largest = min(results), max(results)
+    if largest != smallest:
+        growth = results[largest][0] / results[smallest][0]
+        print(f"engine per-step cost at {largest} steps vs {smallest}: {growth:.2f}x "
+              f"(bare SpiffWorkflow: {results[largest][1] / results[smallest][1]:.2f}x)")
+    engine_ms, bare_ms = results[smallest]
+    print(f"ratio {engine_ms / bare_ms:.2f}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
@@ -14,6 +14,9 @@ from SpiffWorkflow.util.task import TaskState
 from engine import deadlines
 from engine.store import deferred_rows, row_writes
 from engine.store.models import HumanTask, TaskCandidate, Timer
+
+
+_DELETE_CANDIDATES = delete(TaskCandidate.__table__).where(TaskCandidate.task_id == bindparam("task_id"))
 
 
 @dataclass
@@ -93,7 +96,7 @@ def replace_candidates(session, task: HumanTask, groups: list[str], user: str | 
     task.assignee = user or None
     task.candidate_groups = ",".join(groups)
     task.candidate_users = user or ""
-    session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+    session.execute(_DELETE_CANDIDATES, {"task_id": task.id})
     add_candidates(session, task, groups, [user] if user else [])
 
 
@@ -138,7 +141,7 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=No
             values["completed_at"] = now
         close_task(session, row, values)
         # Candidate rows only serve inboxes of open work; the comma lists keep the history.
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+        session.execute(_DELETE_CANDIDATES, {"task_id": row.id})
         changes.append(Change("task.completed" if finished else "task.cancelled", task=row))
     for spiff_task in ready.values():
         changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate,

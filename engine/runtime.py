@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
@@ -52,6 +52,11 @@ from engine.store.models import (
 log = logging.getLogger(__name__)
 
 TIMER_LEASE = timedelta(seconds=60)
+# Built once (every command that acts on a task starts with it).
+_TASK_AND_COSIGNERS = (
+    select(HumanTask, exists().where(TaskCosigner.task_id == HumanTask.id, TaskCosigner.status == "pending"))
+    .where(HumanTask.id == bindparam("task_id"))
+    .options(joinedload(HumanTask.instance).lazyload(ProcessInstance.definition)))
 CALENDAR_TTL_SECONDS = 60
 
 
@@ -429,10 +434,7 @@ class Engine:
     def _task_and_cosigners(self, session, task_id: int) -> tuple[HumanTask, bool]:
         """The open task, its instance and whether co-handlers are still to sign, in one query.
         The definition is not joined: its spec is cached by id (loaded on access if needed)."""
-        pending = exists().where(TaskCosigner.task_id == HumanTask.id, TaskCosigner.status == "pending")
-        found = session.execute(
-            select(HumanTask, pending).where(HumanTask.id == task_id)
-            .options(joinedload(HumanTask.instance).lazyload(ProcessInstance.definition))).first()
+        found = session.execute(_TASK_AND_COSIGNERS, {"task_id": task_id}).first()
         if found is None:
             raise NotFound(f"task {task_id} not found")
         task, cosigners_pending = found
