@@ -71,9 +71,14 @@ def schedule_steps(session, task: HumanTask, calendar) -> list[datetime]:
     return due_times
 
 
-def cancel_steps(session, task: HumanTask) -> None:
+def close_ladder(session, task: HumanTask) -> None:
+    """A task that finished (or was cancelled) climbs no further, and the escalations it
+    raised leave the supervisors' inboxes as resolved."""
     session.execute(update(EscalationStep).where(EscalationStep.task_id == task.id,
                                                  EscalationStep.status == "waiting").values(status="cancelled"))
+    session.execute(update(Escalation).where(Escalation.task_id == task.id,
+                                             Escalation.status.in_(("open", "acknowledged")))
+                    .values(status="resolved"))
 
 
 def remaining_workdays(due_at: datetime | None, now: datetime, calendar) -> int | None:
@@ -185,12 +190,12 @@ class Escalator:
 
     def _rung_leader(self, ctx, step, task):
         unit = self._raise_escalation(ctx, step, task, "leaders")
-        self._mark(ctx, task, unit, "yellow", "ladder", f"still open {step.rung} rung", SYSTEM.username)
+        self._mark(ctx, task, unit, "yellow", "ladder", "逾期未办结，已提级领导督办", SYSTEM.username)
         return True
 
     def _rung_accountability(self, ctx, step, task):
         unit = self._raise_escalation(ctx, step, task, "leaders")
-        self._mark(ctx, task, unit, "red", "ladder", "accountability rung reached", SYSTEM.username)
+        self._mark(ctx, task, unit, "red", "ladder", "逾期未办结，已启动问责", SYSTEM.username)
         reason = f"任务「{task.name}」逾期未办结 (task {task.id} overdue)"
         start_supervision = ctx.script_engine.environment.functions.get("start_supervision")
         if start_supervision is not None and unit is not None:

@@ -404,7 +404,7 @@ class TaskOperations:
                     raise ConflictError(f"「{row.name}」 has just been claimed; it can no longer be taken back")
         for row in closed:
             row.status = "cancelled"
-            escalation.cancel_steps(ctx.session, row)
+            escalation.close_ladder(ctx.session, row)
             if row is not current:
                 ctx.audit("task.cancelled", instance, task=row, reason=reason, data={"by": action})
         # Timers of dropped branches: close them here, sync_timers only knows tasks still in the tree.

@@ -275,7 +275,7 @@ class Engine:
                 for moment in escalation.schedule_steps(ctx.session, task, self.calendar()):
                     ctx.due(moment)
             elif task.due_at is not None or "created" in (task.ladder or ""):
-                escalation.cancel_steps(ctx.session, task)
+                escalation.close_ladder(ctx.session, task)
 
     def ladder_for(self, process_id: str, element_id: str) -> str:
         """The ladder of a task whose BPMN sets none: the administrators' setting, else the default."""

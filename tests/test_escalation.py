@@ -93,8 +93,8 @@ def test_the_whole_ladder_of_a_lead_notifies_each_rung_once_in_order(engine, esc
             ("accountability", "leaders", "market")]
         supervision = s.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "supervision")).one()
         assert supervision.status == "running"
-        marks = s.scalars(select(SupervisionMark.level).order_by(SupervisionMark.id)).all()
-        assert marks == ["yellow", "red"]
+        marks = s.execute(select(SupervisionMark.level, SupervisionMark.reason).order_by(SupervisionMark.id)).all()
+        assert marks == [("yellow", "逾期未办结，已提级领导督办"), ("red", "逾期未办结，已启动问责")]
         assert escalator.unit_score(s, "market") == 85
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("escalation.%"))
                             .order_by(AuditEvent.id)).all()
@@ -109,6 +109,23 @@ def test_completing_in_time_cancels_the_ladder(engine, escalator, session_factor
     assert escalator.run_due() == 0 and outbox.sent == []
     with session_factory() as s:
         assert set(s.scalars(select(EscalationStep.status))) == {"cancelled"}
+
+
+def test_finishing_a_late_task_resolves_the_escalations_it_raised(engine, escalator, session_factory, clock,
+                                                                   outbox):
+    instance_id, task = _lead(engine, session_factory, clock)
+    clock.set(task.due_at + timedelta(hours=1))
+    escalator.run_due()
+    with session_factory() as s:
+        [item] = s.scalars(select(Escalation)).all()
+        assert (item.rung, item.status) == ("overdue", "open")
+    escalator.acknowledge(item.id, SUPERVISOR, "已督促")
+    engine.complete(task.id, OFFICER, {})
+    clock.advance(days=40)
+    assert escalator.run_due() == 0
+    with session_factory() as s:
+        assert s.scalars(select(Escalation.status)).all() == ["resolved"]
+        assert set(s.scalars(select(EscalationStep.status))) == {"done", "cancelled"}
 
 
 def test_task_and_process_ladders_override_the_default(engine, escalator, session_factory, clock, outbox):
