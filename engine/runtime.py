@@ -76,6 +76,7 @@ class CommandContext:
     script_engine: DubanScriptEngine | None = None
     events: list = field(default_factory=list)
     wake_at: datetime | None = None  # the earliest timer or escalation due time this command wrote
+    is_command: bool = True  # False for read-only views of an instance
 
     def due(self, moment: datetime | None) -> None:
         if moment is not None and (self.wake_at is None or moment < self.wake_at):
@@ -192,11 +193,14 @@ class Engine:
         spec, subprocess_specs = self._spec_by_id(ctx.session, instance.definition_id)
         workflow = serialization.load_state(instance.state_json, spec, subprocess_specs, ctx.script_engine)
         workflow.duban_ready_before = ready_user_task_ids(workflow)
+        if ctx.is_command:  # what its scripts record belongs to this instance (domain.audit)
+            ctx.session.info[deferred_rows.CURRENT_INSTANCE] = instance
         return instance, workflow
 
     def load_workflow(self, session, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
         """Read-only view of an instance's workflow (for diagrams and history)."""
-        return self._load(CommandContext(session, SYSTEM, self.now(), DubanScriptEngine()), instance_id)
+        return self._load(CommandContext(session, SYSTEM, self.now(), DubanScriptEngine(), is_command=False),
+                          instance_id)
 
     @staticmethod
     def _evaluate(spiff_task, expression):
@@ -388,8 +392,14 @@ class Engine:
         session.add(instance)
         ctx.audit("instance.started", instance, definition=definition,
                   data={"version": definition.version, "data": start_data})
-        self._advance(ctx, instance, workflow)
-        self._save(ctx, instance, workflow)
+        # Records its scripts write belong to the new instance; then back to the one starting it, if any.
+        outer = ctx.session.info.get(deferred_rows.CURRENT_INSTANCE)
+        ctx.session.info[deferred_rows.CURRENT_INSTANCE] = instance
+        try:
+            self._advance(ctx, instance, workflow)
+            self._save(ctx, instance, workflow)
+        finally:
+            ctx.session.info[deferred_rows.CURRENT_INSTANCE] = outer
         return instance
 
     def cancel(self, instance_id: int, actor: Actor, reason: str) -> None:

@@ -35,9 +35,11 @@ def test_no_problem_found_leaves_only_the_grade(risk):
     assert c.instance(instance_id).status == "completed"
     assert c.grades(subject_id) == ["green"] and c.get(Subject, subject_id).grade == "green"
     assert c.measures(subject_id=subject_id) == []
-    assert c.trail(instance_id)[-2:] == [("task.completed", "assess_risk"), ("instance.completed", None)]
+    # The grade recorded by the process's script is on the process's own trail.
+    assert c.trail(instance_id)[-3:] == [("task.completed", "assess_risk"), ("risk.graded", None),
+                                         ("instance.completed", None)]
     [graded] = c.domain_events("risk.graded", subject_id=subject_id)
-    assert (graded.actor, graded.data["grade"]) == ("market.officer", "green")
+    assert (graded.actor, graded.data["grade"], graded.instance_id) == ("market.officer", "green", instance_id)
 
 
 @pytest.mark.parametrize("problem_found", [False, True], ids=["nothing_new", "problem_found"])

@@ -257,6 +257,22 @@ def test_the_case_page_shows_records_masked_reporter_timeline_holders_and_diagra
     assert "cdn" not in text.lower()
 
 
+def test_records_written_by_a_process_appear_on_its_case_timeline_in_plain_words(client, session_factory):
+    lead = _demo_lead(session_factory, 0)
+    with session_factory() as s:
+        started = s.scalar(select(func.min(AuditEvent.at)).where(AuditEvent.instance_id == lead.instance_id))
+        s.add_all([AuditEvent(at=started, actor="market.officer", action=action, instance_id=lead.instance_id,
+                              data={"grade": "orange"})
+                   for action in ("risk.graded", "disposal.recorded", "rectification.opened", "supervision.opened",
+                                  "accountability.opened")])
+        s.commit()
+    login(client, "office.officer")
+    timeline = client.get(f"/leads/{lead.id}").text.split('id="timeline"')[1].split("</ol>")[0]
+    for words in ("评定风险等级", "记录处置措施", "建立整改事项", "立案督办", "启动问责"):
+        assert words in timeline, words
+    assert not re.search(r"<strong>[a-z]+\.[a-z]+</strong>", timeline)  # no raw action names
+
+
 def test_the_diagram_xml_and_markers_follow_the_instance(client, demo, session_factory):
     lead = _demo_lead(session_factory, 2)
     login(client, "office.officer")

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from engine.store.models import AuditEvent, TaskCandidate
 
 PENDING = "duban_deferred_rows"
+# The process instance whose step an engine command is running: domain events its scripts
+# record are filed under it (domain.audit).
+CURRENT_INSTANCE = "duban_current_instance"
 
 
 @dataclass
@@ -87,6 +90,7 @@ def _before_commit(session: Session) -> None:
 
 def _discard(session: Session, *_args) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(CURRENT_INSTANCE, None)
 
 
 event.listen(Session, "after_flush_postexec", _write_pending)
