@@ -135,4 +135,8 @@ def validate_submission(form: Mapping, data: Mapping, locale: str | None = "zh",
         loaded = form_schema(form, locale, unit_codes, only=visible).load(data)
     except ValidationError as err:
         raise ValidationFailed(err.messages) from None
+    # A visible field left empty takes the form's declared default, so scripts can count on it.
+    for spec in form["fields"]:
+        if "default" in spec and spec["id"] in visible and loaded.get(spec["id"]) is None:
+            loaded[spec["id"]] = spec["default"]
     return {key: to_json_value(value) for key, value in loaded.items()}

@@ -65,7 +65,7 @@ FIELD_TYPES = {"text", "textarea", "integer", "number", "boolean", "date", "date
 FIELD_KEYS = {"id", "type", "label", "required", "min", "max", "max_length", "future", "default", "help",
               "visible_if", "options"}
 
-LEAD_FIELDS = {"status", "result", "responsible_unit", "feedback_deadline", "major"}
+LEAD_FIELDS = {"status", "result", "responsible_unit", "feedback_deadline", "major", "recovered_amount"}
 LEAD_STATUSES = {"dispatched", "verifying", "feedback", "reviewing", "closed"}
 RESULTS = {"substantiated", "partly", "not_substantiated"}
 INTENSITIES = {"none", "low", "medium", "high"}

@@ -144,7 +144,7 @@ def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campa
 
     # -- 7. the unit feeds back on the lead; the office will review after the look-back ---------
     c.complete("feedback_lead", s.feedback(), lead_instance, actor="market.officer")
-    assert c.get(Lead, lead_id).status == "reviewing"
+    assert (c.get(Lead, lead_id).status, c.get(Lead, lead_id).recovered_amount) == ("reviewing", 120000)
     assert c.open_elements(lead_instance) == ["review_feedback"]
 
     # -- 8. the look-back timer fires after 30 days; the look-back finds it stayed fixed -------

@@ -109,7 +109,10 @@ def test_verification_result_is_what_the_closed_lead_says(campaign, result):
     instance_id, lead_id = c.dispatched_lead()
     c.complete("verify_lead", s.verify(result), instance_id)
     assert (c.get(Lead, lead_id).status, c.get(Lead, lead_id).result) == ("feedback", result)
-    c.complete("feedback_lead", s.feedback(handling=["no_action"], risk_disposal_started="false"), instance_id)
+    # Losses recovered left empty counts as none recovered.
+    c.complete("feedback_lead", s.feedback(handling=["no_action"], risk_disposal_started="false",
+                                           losses_recovered=""), instance_id)
+    assert c.get(Lead, lead_id).recovered_amount == 0
     c.complete("review_feedback", s.review("accept"), instance_id)
     c.complete("report_closure", s.report_closure(), instance_id)
     lead = c.get(Lead, lead_id)
