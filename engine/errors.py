@@ -18,6 +18,13 @@ class ConflictError(DubanError):
     """Someone else changed the same instance or task first (optimistic lock)."""
 
 
+class StaleInstance(ConflictError):
+    """The instance changed between reading and writing it (another step of the same case won)."""
+
+    def __init__(self, message="someone else changed this case at the same time; reload and try again"):
+        super().__init__(message)
+
+
 class TaskNotReady(ConflictError):
     """The task is not open any more (completed, cancelled) or not yet ready."""
 

@@ -33,7 +33,8 @@ from engine.operations import completion_blocker
 from engine.bpmn import serialization
 from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
-from engine.errors import ConflictError, InvalidOperation, NotFound, PermissionDenied, TaskNotReady
+from engine.errors import (ConflictError, InvalidOperation, NotFound, PermissionDenied, StaleInstance,
+                           TaskNotReady)
 from engine.identity import SYSTEM, Actor
 from engine.projection import (Change, close_task, human_spec, ready_user_task_ids, replace_candidates,
                                sync_tasks, sync_timers)
@@ -129,6 +130,10 @@ class Engine:
 
     @contextmanager
     def _command(self, actor: Actor):
+        # Refreshing these caches opens a session of its own: do it before this command holds a
+        # connection, or a busy process could wait on its own pool.
+        self.calendar()
+        self.settings()
         session = self.session_factory()
         ctx = CommandContext(session, actor, self.now())
         ctx.script_engine = DubanScriptEngine(self._functions(ctx))
@@ -136,7 +141,7 @@ class Engine:
             with session.begin():
                 yield ctx
         except StaleDataError:
-            raise ConflictError("someone else changed this case at the same time; reload and try again") from None
+            raise StaleInstance() from None
         finally:
             session.close()
         listeners = [(listener, ctx.events) for listener in self._listeners]
@@ -493,9 +498,24 @@ class Engine:
             task.assignee = None
             ctx.audit("task.unclaimed", task.instance, task=task)
 
+    COMPLETE_ATTEMPTS = 3
+
     def complete(self, task_id: int, actor: Actor, data: dict | None = None) -> list[int]:
         """Complete a ready user task with form data, then run to the next wait state.
-        Returns the ids of the user tasks that opened on the way (the next steps)."""
+        Returns the ids of the user tasks that opened on the way (the next steps).
+
+        Another step of the same case finishing first (a parallel branch) is not the officer's
+        conflict: the completion is tried again on the new state. The same task completed by
+        someone else still fails (TaskNotReady) when tried again."""
+        for attempt in range(1, self.COMPLETE_ATTEMPTS + 1):
+            try:
+                return self._complete_once(task_id, actor, data)
+            except StaleInstance:
+                if attempt == self.COMPLETE_ATTEMPTS:
+                    raise
+                log.info("task %s: case changed meanwhile, completing again (attempt %s)", task_id, attempt + 1)
+
+    def _complete_once(self, task_id: int, actor: Actor, data: dict | None) -> list[int]:
         with self._command(actor) as ctx:
             task, cosigners_pending = self._task_and_cosigners(ctx.session, task_id)
             if task.assignee and task.assignee != actor.username:

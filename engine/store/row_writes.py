@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, inspect, insert, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.errors import ConflictError
+from engine.errors import StaleInstance
 from engine.store.models import HumanTask, ProcessInstance
 
 INSTANCES = ProcessInstance.__table__
@@ -34,7 +34,7 @@ def save_instance(session, instance: ProcessInstance, **values) -> None:
         _UPDATE_INSTANCE, {"row_id": instance.id, "read_version": version, "lock_version": version + 1,
                            **values}).rowcount
     if written != 1:
-        raise ConflictError("someone else changed this case at the same time; reload and try again")
+        raise StaleInstance()
     for key, value in {**values, "lock_version": version + 1}.items():
         set_committed_value(instance, key, value)
 
