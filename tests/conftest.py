@@ -30,7 +30,7 @@ def _throwaway_postgres_database(url):
     from sqlalchemy.engine import make_url
     base = make_url(url)
     name = f"duban_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    admin = make_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a server restart
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -72,6 +72,16 @@ class CurrentUser:
         return can_view_reporter(self.actor)
 
 
+def local_target(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: never a redirect to another site,
+    whether written //host, /\\host or with characters browsers drop (tabs, newlines)."""
+    target = target or ""
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target)):
+        return target
+    return default
+
+
 def roles_required(*roles):
     """Allow the view only to users with one of `roles` (403 otherwise)."""
 

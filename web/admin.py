@@ -48,6 +48,7 @@ from engine.errors import BpmnValidationError, DubanError
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from web.access import roles_required
 from web.commands import current_runtime, run_command
+from web.errors import csrf_failed
 from web.extensions import db
 from web.i18n import short_locale
 
@@ -98,7 +99,7 @@ def _forbidden(_err):
 def _csrf_failed(err):
     if _api_path():
         return _json_error(400, _("The security token is missing or expired; reload the page."))
-    return render_template("error.html", code=400, message=err.description), 400
+    return csrf_failed(err)
 
 
 def api_admin_only(view):

@@ -11,7 +11,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from domain.models import User
-from web.access import CurrentUser
+from web.access import CurrentUser, local_target
 from web.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -32,8 +32,9 @@ def load_user(user_id: str):
 
 
 def _login_rate_key():
-    # Counts per address and per attempted username, so neither can be brute-forced.
-    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+    # Counts per attempted username, whatever the address (the other limit counts per address),
+    # so neither one address nor many addresses together can brute-force a password.
+    return f"username|{(request.form.get('username') or '').strip().lower()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,18 +44,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        password_ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
-                                          form.password.data)
-        if user is not None and user.active and password_ok:
+        has_password = user is not None and bool(user.password_hash)
+        password_ok = check_password_hash(user.password_hash if has_password else _DUMMY_HASH, form.password.data)
+        # A user without a password cannot sign in with one (not even the dummy hash's).
+        if has_password and user.active and password_ok:
             session.clear()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(CurrentUser(user))
             session["signed_in_at"] = datetime.now(timezone.utc).isoformat()
-            target = request.args.get("next") or ""
             # Only local paths: never redirect to another site after sign-in.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("inbox.index")
-            return redirect(target)
+            return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
         form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 400)
 
@@ -72,4 +71,4 @@ def switch_language(code):
     if code in ("zh", "en"):
         session["locale"] = code
     target = request.referrer or "/"
-    return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
+    return redirect(target if target.startswith(request.host_url) else local_target(target, "/"))

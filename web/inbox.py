@@ -10,6 +10,7 @@ from domain.labels import CHANNEL, GRADE, SECTOR
 from domain.models import Lead, Subject
 from engine import clock
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, TaskCopy
+from web.access import local_target
 from web.commands import run_command
 from web.extensions import db
 from web.queries import todo_count, todo_query
@@ -122,7 +123,7 @@ def claim(task_id):
     _task_or_404(task_id)
     if run_command(lambda engine: engine.claim(task_id, current_user.actor)):
         flash(_("Task claimed."), "success")
-    return redirect(request.form.get("next") or url_for("inbox.index"))
+    return redirect(local_target(request.form.get("next"), url_for("inbox.index")))
 
 
 @bp.post("/<int:task_id>/unclaim")
@@ -131,4 +132,4 @@ def unclaim(task_id):
     _task_or_404(task_id)
     if run_command(lambda engine: engine.unclaim(task_id, current_user.actor)):
         flash(_("Task returned to the unit's queue."), "info")
-    return redirect(request.form.get("next") or url_for("inbox.index"))
+    return redirect(local_target(request.form.get("next"), url_for("inbox.index")))

@@ -1,5 +1,6 @@
 """Landing page and health check."""
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import login_required
 from sqlalchemy import func, select, text
 
 from engine.store.models import HumanTask, ProcessDefinition
@@ -25,6 +26,7 @@ def health():
 
 
 @bp.get("/about")
+@login_required  # the campaign's processes and workload are not for the public
 def about():
     definitions = db.session.execute(
         select(ProcessDefinition.process_id, ProcessDefinition.name, func.max(ProcessDefinition.version))

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from engine import clock
 from notifications.inbox import list_inbox, mark_all_read, mark_read
+from web.access import local_target
 from web.extensions import db
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -21,7 +22,7 @@ def index():
 def read(notification_id):
     mark_read(db.session, current_user.username, notification_id, clock.now)
     db.session.commit()
-    return redirect(request.form.get("next") or url_for("notifications.index"))
+    return redirect(local_target(request.form.get("next"), url_for("notifications.index")))
 
 
 @bp.post("/read-all")

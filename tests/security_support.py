@@ -1,0 +1,217 @@
+"""A demo world for the security tests (tests/test_security_*.py), built once per module.
+
+`flask demo` data on the test database (SQLite or PostgreSQL), with CSRF on, plus what
+the demo lacks so every route has a real record of the market regulation unit to aim at:
+
+- the market unit's open rectification task (提交整改材料) and its process instance;
+- the lead behind it, triaged to market (responsible_unit), with a reporter on record;
+- the lead's subject; an evidence file uploaded to the task by market.officer;
+- escalations of the market tasks (the clock moved past their deadline) and a yellow card;
+- a notification of market.officer; an API token of market.officer with some scopes.
+
+One signed-in Flask test client per role. The police station's officer and supervisor are
+"another unit": they must not even learn that the market unit's records exist (404).
+
+The module-scoped world does not use the function-scoped `session_factory`, `app`, `demo`,
+`clock` or `field_key` fixtures (their teardown would empty the tables under it); it
+empties the tables itself when the module is done.
+"""
+import io
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import clock as clock_module
+from tests.conftest import START, _fast_hash, login
+
+BEIJING = timezone(timedelta(hours=8))
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+TOKEN_SCOPES = "leads:read,tasks:read,tasks:write,instances:read,units:read"
+
+# role -> username (None: nobody signed in). "token" sends market.officer's API token and no cookie.
+USERS = {
+    "anonymous": None,
+    "market_officer": "market.officer",          # the unit's officer
+    "police_officer": "police.officer",          # another unit's officer
+    "market_supervisor": "market.supervisor",    # supervises market only
+    "police_supervisor": "police.supervisor",    # another unit's supervisor
+    "office_officer": "office.officer",          # the special office: sees every case, supervises nothing
+    "office_leader": "office.leader",            # sees and supervises everything
+    "admin": "admin",                            # administrator
+    "token": None,                               # API token holder (market.officer, TOKEN_SCOPES)
+}
+ROLES = tuple(USERS)
+
+
+@dataclass
+class World:
+    app: object
+    clock: object
+    clients: dict
+    ids: dict
+    token: str
+    csrf: dict = field(default_factory=dict)
+
+    def client(self, role):
+        return self.clients[role]
+
+
+def form_token(page_text):
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page_text) or \
+        re.search(r'<meta name="csrf-token" content="([^"]+)"', page_text)
+    return found.group(1)
+
+
+def clean_tables(db_engine):
+    from engine.store.base import Base
+    with db_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@contextmanager
+def demo_world(database_url, db_engine, upload_dir, **overrides):
+    """The world described above; yields a World, empties the tables afterwards."""
+    from domain.crypto import configure_field_keys, generate_field_key
+    from web import create_app
+    from web.extensions import db
+
+    clean_tables(db_engine)  # whatever an earlier module left behind
+    configure_field_keys(generate_field_key())
+    manual = clock_module.ManualClock(START)
+    clock_module.install(manual)
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "security-test-secret",
+              "DUBAN_HASH_PASSWORD": _fast_hash, "DUBAN_UPLOAD_DIR": str(upload_dir), "RATELIMIT_ENABLED": False}
+    config.update(overrides)
+    app = create_app(config)
+    assert app.config.get("WTF_CSRF_ENABLED", True) is not False, "the security tests run with CSRF on"
+    try:
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        world = World(app=app, clock=manual, clients={}, ids={}, token="")
+        _prepare(world)
+        yield world
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        clean_tables(db_engine)
+        configure_field_keys()
+        clock_module.install(clock_module.SystemClock())
+
+
+@pytest.fixture(scope="module")
+def world(database_url, db_engine, tmp_path_factory):
+    """The demo world, once per test module (import it: `from tests.security_support import world`)."""
+    with demo_world(database_url, db_engine, tmp_path_factory.mktemp("uploads")) as built:
+        yield built
+
+
+def _prepare(world):
+    from domain.api_tokens import create_token
+    from domain.models import Lead, RectificationItem, User
+    from engine.store.models import Attachment, HumanTask
+    from engine.store.supervision_models import Escalation, SupervisionMark
+    from notifications.models import InboxNotification
+    from web.extensions import db
+
+    app = world.app
+    runtime = app.extensions["duban"]
+    with app.app_context():
+        task = db.session.scalars(select(HumanTask).where(HumanTask.status == "open",
+                                                          HumanTask.candidate_groups == "market")
+                                  .order_by(HumanTask.id)).first()
+        item = db.session.scalars(select(RectificationItem).where(RectificationItem.instance_id == task.instance_id)
+                                  ).one()
+        lead = db.session.get(Lead, item.lead_id)
+        assert lead.reporter is not None and not lead.reporter.anonymous
+        lead.responsible_unit = "market"  # triaged to market, as 研判分流 would have done
+        other_task = db.session.scalars(select(HumanTask).where(
+            HumanTask.status == "open", HumanTask.candidate_groups == "market", HumanTask.id != task.id)).first()
+        market_supervisor = db.session.scalars(select(User).where(User.username == "market.supervisor")).one()
+        _, world.token = create_token(db.session, "market.officer", TOKEN_SCOPES, "security-test")
+        db.session.commit()
+        ids = {"task": task.id, "instance": task.instance_id, "lead": lead.id, "subject": lead.subject_id,
+               "other_task": other_task.id, "reporter_name": lead.reporter.name,
+               "reporter_phone": lead.reporter.phone}
+        supervisor_actor = market_supervisor.to_actor()
+
+    # Two weeks later the market tasks are overdue: the sweep raises escalations; a yellow card.
+    world.clock.set(datetime(2026, 3, 17, 10, 0, tzinfo=BEIJING).astimezone(timezone.utc))
+    runtime.escalator.run_due()
+    runtime.escalator.supervise(ids["other_task"], supervisor_actor, "yellow", "逾期未办")
+    while runtime.notifier.deliver_due().claimed:  # the in-app notifications of all that
+        pass
+
+    for role, username in USERS.items():
+        client = app.test_client()
+        if username:
+            login(client, username)
+            world.csrf[role] = form_token(client.get("/inbox/").text)
+        else:
+            world.csrf[role] = form_token(client.get("/login").text)
+        if role == "token":
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world.token}"
+        world.clients[role] = client
+
+    upload = world.clients["market_officer"].post(
+        f"/tasks/{ids['task']}/attachments", content_type="multipart/form-data",
+        data={"csrf_token": world.csrf["market_officer"], "file": (io.BytesIO(PDF), "整改材料.pdf")})
+    assert upload.status_code == 302, upload.text
+
+    with app.app_context():
+        ids["attachment"] = db.session.scalar(select(func.max(Attachment.id)).where(
+            Attachment.instance_id == ids["instance"]))
+        ids["escalation"] = db.session.scalar(select(func.min(Escalation.id)).where(
+            Escalation.task_id == ids["task"], Escalation.status == "open", Escalation.unit == "market",
+            Escalation.audience == "supervisors"))
+        ids["mark"] = db.session.scalar(select(func.min(SupervisionMark.id)).where(
+            SupervisionMark.task_id == ids["other_task"]))
+        ids["notification"] = db.session.scalar(select(func.min(InboxNotification.id)).where(
+            InboxNotification.recipient == "market.officer"))
+        from domain.api_tokens import ApiToken
+        from engine.store.models import ProcessDefinition
+        ids["token"] = db.session.scalar(select(func.max(ApiToken.id)))
+        ids["definition"] = db.session.scalar(select(func.min(ProcessDefinition.id)))  # ids go on across modules
+        assert all(value is not None for value in ids.values()), ids
+        db.session.rollback()
+    world.ids = ids
+
+
+def fingerprint(world) -> dict:
+    """What a refused request must leave as it was: every row a state-changing route could touch."""
+    from domain.api_tokens import ApiToken
+    from domain.models import Lead, Reporter, User
+    from engine.store.models import (Attachment, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
+                                     TaskCopy, TaskCosigner)
+    from engine.store.supervision_models import Escalation, SupervisionMark
+    from notifications.models import InboxNotification
+    from web.extensions import db
+
+    def rows(*columns):
+        return [tuple(row) for row in db.session.execute(select(*columns).order_by(columns[0]))]
+
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    with world.app.app_context():
+        state = {
+            "audit": count(AuditEvent), "attachments": count(Attachment), "copies": count(TaskCopy),
+            "cosigners": count(TaskCosigner), "definitions": count(ProcessDefinition), "reporters": count(Reporter),
+            "tasks": rows(HumanTask.id, HumanTask.status, HumanTask.assignee, HumanTask.due_at,
+                          HumanTask.candidate_groups, HumanTask.delegation_state, HumanTask.draft_by),
+            "instances": rows(ProcessInstance.id, ProcessInstance.status, ProcessInstance.definition_id,
+                              ProcessInstance.updated_at),
+            "leads": rows(Lead.id, Lead.status, Lead.responsible_unit),
+            "escalations": rows(Escalation.id, Escalation.status),
+            "marks": rows(SupervisionMark.id, SupervisionMark.cancelled_at),
+            "notifications": rows(InboxNotification.id, InboxNotification.read_at),
+            "tokens": rows(ApiToken.id, ApiToken.revoked_at),
+            "users": rows(User.id, User.active),
+        }
+        db.session.rollback()
+    return state

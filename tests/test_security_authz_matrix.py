@@ -1,0 +1,314 @@
+"""The authorization matrix: every route of the app × every role, against the expected status.
+
+The routes are read from `app.url_map`; a route (or a method of one) without a row in
+EXPECTED fails `test_every_route_has_a_row`, so a new page cannot ship without deciding
+who may open it. Path parameters name real records of the market regulation unit
+(tests/security_support.py), so the police station's officer and supervisor are "another
+unit": its cases answer them 404, as if they did not exist.
+
+Cells:
+    200, 302, 400, 401, 403, 404   the status code
+    LOGIN                          302 to the sign-in page (pages, for nobody signed in)
+    OK                             allowed; a state-changing request is not sent (it would change
+                                   the shared demo data). Every refused one IS sent, with a valid
+                                   CSRF token and a complete form, and must leave the data as it was.
+    302 on a POST                  refused by the engine with a flashed message (e.g. not a candidate),
+                                   the data unchanged
+
+Roles (tests/security_support.py USERS): anonymous; market_officer (the unit's officer);
+police_officer (another unit's officer); market_supervisor; police_supervisor; office_officer
+(the special office: sees every case, supervises nothing); office_leader; admin; token
+(market.officer's API token with leads:read, tasks:read, tasks:write, instances:read, units:read,
+and no cookie: pages treat it as nobody).
+"""
+import io
+
+import pytest
+
+from tests.security_support import PDF, ROLES, fingerprint, form_token, world  # noqa: F401 (fixture)
+
+LOGIN, OK = "login", "ok"
+ALL_ROLES = ROLES
+
+
+def cells(default, **overrides):
+    row = {role: default for role in ALL_ROLES}
+    row.update(overrides)
+    return row
+
+
+# -- rules per kind of route --------------------------------------------------------------------
+
+PUBLIC = cells(200)
+REDIRECT = cells(302)
+SIGNED_IN = cells(200, anonymous=LOGIN, token=LOGIN)
+# A page about the market unit's case (task, lead, subject, instance, evidence file).
+MARKET_CASE = {**SIGNED_IN, "police_officer": 404, "police_supervisor": 404}
+SPECIAL_OFFICE = {**SIGNED_IN, "market_officer": 403, "police_officer": 403, "market_supervisor": 403,
+                  "police_supervisor": 403}
+SUPERVISORS = {**SIGNED_IN, "market_officer": 403, "police_officer": 403, "office_officer": 403}
+SUPERVISING_MARKET_TASK = {**SUPERVISORS, "police_supervisor": 404}
+SUPERVISING_MARKET_UNIT = {**SUPERVISORS, "police_supervisor": 403}
+ADMIN_PAGE = cells(403, anonymous=LOGIN, token=LOGIN, admin=200)
+ADMIN_JSON = cells(403, anonymous=401, token=401, admin=200)
+
+# The JSON API: 401 without credentials; the session has every scope; the token only its own.
+API_READ = cells(200, anonymous=401)
+API_READ_NO_TOKEN_SCOPE = {**API_READ, "token": 403}
+API_MARKET_RECORD = {**API_READ, "police_officer": 404, "police_supervisor": 404}
+
+
+def post(allowed, refused, **special):
+    """A state-changing page route: nobody signed in -> LOGIN; `allowed` roles are not sent;
+    every other role gets `refused` unless `special` says otherwise."""
+    row = cells(refused, anonymous=LOGIN, token=LOGIN)
+    row.update({role: OK for role in allowed})
+    row.update(special)
+    return row
+
+
+def post_market_task(allowed, refused):
+    """A page action on the market unit's task: another unit gets 404 (the task does not exist for them)."""
+    return post(allowed, refused, police_officer=404, police_supervisor=404)
+
+
+def api_write(allowed, refused, **special):
+    row = cells(refused, anonymous=401)
+    row.update({role: OK for role in allowed})
+    row.update(special)
+    return row
+
+
+SUPERVISING = ("market_supervisor", "office_leader", "admin")
+SIGNED_IN_ROLES = tuple(role for role in ALL_ROLES if role not in ("anonymous", "token"))
+SUPERVISOR_POST = post(SUPERVISING, 403, police_supervisor=404)
+
+G, P, D = "GET", "POST", "DELETE"
+# (endpoint, method) -> (path, expected by role). Paths use the world's ids: {task}, {lead} ...
+EXPECTED = {
+    # -- public, or only redirects -------------------------------------------------------------
+    ("main.home", G): ("/", REDIRECT),
+    ("main.about", G): ("/about", SIGNED_IN),
+    ("main.health", G): ("/healthz", PUBLIC),
+    ("auth.login", G): ("/login", PUBLIC),
+    ("auth.login", P): ("/login", cells(OK)),  # for everyone; rate limits and CSRF: test_security_auth.py
+    ("auth.logout", P): ("/logout", post(SIGNED_IN_ROLES, LOGIN)),
+    ("auth.switch_language", G): ("/lang/zh", REDIRECT),
+    ("assets.vendor", G): ("/vendor/bootstrap/css/bootstrap.min.css", PUBLIC),
+    ("static", G): ("/static/duban.css", PUBLIC),
+    # -- inbox and notifications: everyone signed in, each their own ------------------------------
+    ("inbox.index", G): ("/inbox/", SIGNED_IN),
+    ("inbox.done", G): ("/inbox/done", SIGNED_IN),
+    ("inbox.copied", G): ("/inbox/cc", SIGNED_IN),
+    ("inbox.claim", P): ("/inbox/{task}/claim", post_market_task(("market_officer", "market_supervisor"), 302)),
+    ("inbox.unclaim", P): ("/inbox/{task}/unclaim",
+                           post_market_task(("market_officer",) + SUPERVISING, 302)),
+    ("notifications.index", G): ("/notifications/", SIGNED_IN),
+    # market.officer's notification: anyone else's attempt changes nothing.
+    ("notifications.read", P): ("/notifications/{notification}/read", post(("market_officer",), 302)),
+    ("notifications.read_all", P): ("/notifications/read-all", post(SIGNED_IN_ROLES, 302)),
+    # -- the task page and its operations ---------------------------------------------------------
+    ("tasks.show", G): ("/tasks/{task}", MARKET_CASE),
+    ("tasks.attachment", G): ("/attachments/{attachment}", MARKET_CASE),
+    ("tasks.complete", P): ("/tasks/{task}/complete", post_market_task(("market_officer", "market_supervisor"), 403)),
+    ("tasks.draft", P): ("/tasks/{task}/draft", post_market_task(("market_officer", "market_supervisor"), 403)),
+    ("tasks.upload", P): ("/tasks/{task}/attachments", post_market_task(("market_officer",) + SUPERVISING, 403)),
+    ("tasks.comment", P): ("/tasks/{task}/comments",
+                           post_market_task(("market_officer", "office_officer") + SUPERVISING, 302)),
+    ("tasks.send_back", P): ("/tasks/{task}/send-back", post_market_task(("market_officer",) + SUPERVISING, 302)),
+    ("tasks.transfer", P): ("/tasks/{task}/transfer", post_market_task(SUPERVISING, 302)),
+    ("tasks.delegate", P): ("/tasks/{task}/delegate", post_market_task(("market_officer", "market_supervisor"), 302)),
+    ("tasks.add_cosigner", P): ("/tasks/{task}/cosigners", post_market_task(("market_officer",) + SUPERVISING, 302)),
+    ("tasks.sign", P): ("/tasks/{task}/sign", post_market_task((), 302)),  # nobody was asked to co-sign
+    ("tasks.copy", P): ("/tasks/{task}/cc", post_market_task(("market_officer",) + SUPERVISING, 302)),
+    ("tasks.remind", P): ("/tasks/{task}/remind", post_market_task(SUPERVISING, 302)),
+    ("tasks.take_back", P): ("/tasks/{task}/take-back", post_market_task((), 302)),  # nobody completed it
+    # 撤销: the registering office (and administrators) withdraw a whole case.
+    ("tasks.withdraw", P): ("/tasks/{task}/withdraw",
+                            post_market_task(("office_officer", "office_leader", "admin"), 302)),
+    # -- case pages -------------------------------------------------------------------------------
+    ("cases.leads", G): ("/leads", SIGNED_IN),
+    ("cases.lead", G): ("/leads/{lead}", MARKET_CASE),
+    ("cases.subject", G): ("/subjects/{subject}", MARKET_CASE),
+    ("cases.diagram_xml", G): ("/instances/{instance}/diagram.xml", MARKET_CASE),
+    ("cases.diagram_markers_json", G): ("/instances/{instance}/markers.json", MARKET_CASE),
+    ("cases.register", G): ("/leads/new", SPECIAL_OFFICE),
+    ("cases.register", P): ("/leads/new", post(("office_officer", "office_leader", "admin"), 403)),
+    # The reporter's identity: supervisors and office leaders (not officers, not administrators).
+    ("cases.reveal_reporter", P): ("/leads/{lead}/reporter",
+                                   post_market_task(("market_supervisor", "office_leader"), 403)),
+    # -- supervisors --------------------------------------------------------------------------------
+    ("supervise.index", G): ("/supervise/", SUPERVISORS),
+    ("supervise.escalations", G): ("/supervise/escalations", SUPERVISORS),
+    ("supervise.board", G): ("/supervise/board", SUPERVISORS),
+    ("supervise.unit", G): ("/supervise/units/market", SUPERVISING_MARKET_UNIT),
+    ("supervise.task", G): ("/supervise/tasks/{task}", SUPERVISING_MARKET_TASK),
+    ("supervise.acknowledge", P): ("/supervise/escalations/{escalation}/acknowledge", SUPERVISOR_POST),
+    ("supervise.extend", P): ("/supervise/tasks/{task}/extend", SUPERVISOR_POST),
+    ("supervise.reassign", P): ("/supervise/tasks/{task}/reassign", SUPERVISOR_POST),
+    ("supervise.transfer", P): ("/supervise/tasks/{task}/transfer", SUPERVISOR_POST),
+    ("supervise.remind", P): ("/supervise/tasks/{task}/remind", SUPERVISOR_POST),
+    ("supervise.supervise", P): ("/supervise/tasks/{task}/supervise", SUPERVISOR_POST),
+    ("supervise.cancel_mark", P): ("/supervise/marks/{mark}/cancel", SUPERVISOR_POST),
+    # -- dashboards, narrowed to the market unit ------------------------------------------------
+    ("dashboard.index", G): ("/dashboard/?unit=market", SUPERVISING_MARKET_UNIT),
+    ("dashboard.drill", G): ("/dashboard/list?figure=received_unit&key=market&unit=market",
+                             SUPERVISING_MARKET_UNIT),
+    ("dashboard.report", G): ("/dashboard/reports?unit=market", SUPERVISING_MARKET_UNIT),
+    ("dashboard.report_xlsx", G): ("/dashboard/reports.xlsx?unit=market", SUPERVISING_MARKET_UNIT),
+    ("dashboard.ledger_xlsx", G): ("/dashboard/ledger.xlsx?unit=market", SUPERVISING_MARKET_UNIT),
+    # -- administration -----------------------------------------------------------------------------
+    ("admin.index", G): ("/admin/", ADMIN_PAGE),
+    ("admin.processes", G): ("/admin/processes", ADMIN_PAGE),
+    ("admin.versions", G): ("/admin/processes/lead_handling/versions", ADMIN_PAGE),
+    ("admin.version_xml", G): ("/admin/processes/lead_handling/versions/1.bpmn", ADMIN_PAGE),
+    ("admin.diff", G): ("/admin/processes/lead_handling/diff", ADMIN_PAGE),
+    ("admin.rollback", P): ("/admin/processes/lead_handling/rollback/1", post(("admin",), 403)),
+    ("admin.migrate", G): ("/admin/processes/lead_handling/migrate", ADMIN_PAGE),
+    ("admin.migrate", P): ("/admin/processes/lead_handling/migrate", post(("admin",), 403)),
+    ("admin.modeler", G): ("/admin/modeler", ADMIN_PAGE),
+    ("admin.process_modeler", G): ("/admin/processes/lead_handling/modeler", ADMIN_PAGE),
+    ("admin.instances", G): ("/admin/instances", ADMIN_PAGE),
+    ("admin.instance", G): ("/admin/instances/{instance}", ADMIN_PAGE),
+    ("admin.instance_action", P): ("/admin/instances/{instance}/suspend", post(("admin",), 403)),
+    ("admin.set_variable", P): ("/admin/instances/{instance}/variables", post(("admin",), 403)),
+    ("admin.incidents", G): ("/admin/incidents", ADMIN_PAGE),
+    ("admin.api_known_groups", G): ("/admin/api/known-groups", ADMIN_JSON),
+    ("admin.api_template", G): ("/admin/api/template", ADMIN_JSON),
+    ("admin.api_validate", P): ("/admin/api/validate", api_write(("admin",), 403, token=401)),
+    ("admin.api_deploy", P): ("/admin/api/deploy", api_write(("admin",), 403, token=401)),
+    # -- the JSON API -------------------------------------------------------------------------------
+    ("api.index", G): ("/api/v1/", PUBLIC),
+    ("api.docs", G): ("/api/v1/docs", PUBLIC),
+    ("api-docs.openapi_json", G): ("/api/v1/openapi.json", PUBLIC),
+    ("api-definitions.list_definitions", G): ("/api/v1/definitions", API_READ_NO_TOKEN_SCOPE),
+    ("api-definitions.get_definition", G): ("/api/v1/definitions/{definition}", API_READ_NO_TOKEN_SCOPE),
+    ("api-definitions.deploy_definition", P): ("/api/v1/definitions", api_write(("admin",), 403)),
+    ("api-instances.get_instance", G): ("/api/v1/instances/{instance}", API_MARKET_RECORD),
+    ("api-instances.start_instance", P): ("/api/v1/instances", api_write(
+        ("market_supervisor", "police_supervisor", "office_leader", "admin"), 403)),
+    ("api-leads.list_leads", G): ("/api/v1/leads", API_READ),
+    ("api-leads.get_lead", G): ("/api/v1/leads/{lead}", API_MARKET_RECORD),
+    # Channels push leads as their token's user (any unit); the test token lacks leads:write.
+    ("api-leads.create_lead", P): ("/api/v1/leads", api_write(SIGNED_IN_ROLES, 403)),
+    ("api-tasks.list_tasks", G): ("/api/v1/tasks", API_READ),
+    ("api-tasks.get_task", G): ("/api/v1/tasks/{task}", API_MARKET_RECORD),
+    ("api-tasks.claim_task", P): ("/api/v1/tasks/{task}/claim", api_write(
+        ("market_officer", "market_supervisor", "token"), 403, police_officer=404, police_supervisor=404)),
+    ("api-tasks.unclaim_task", P): ("/api/v1/tasks/{task}/unclaim", api_write(
+        ("market_officer", "token") + SUPERVISING, 403, police_officer=404, police_supervisor=404)),
+    ("api-tasks.complete_task", P): ("/api/v1/tasks/{task}/complete", api_write(
+        ("market_officer", "market_supervisor", "token"), 403, police_officer=404, police_supervisor=404)),
+    ("api-tokens.list_api_tokens", G): ("/api/v1/tokens", cells(403, anonymous=401, admin=200)),
+    ("api-tokens.create_api_token", P): ("/api/v1/tokens", api_write(("admin",), 403)),
+    ("api-tokens.revoke_api_token", D): ("/api/v1/tokens/{token}", api_write(("admin",), 403)),
+    ("api-units.list_units", G): ("/api/v1/units", API_READ),
+    ("api-statistics.statistics", G): ("/api/v1/statistics", API_READ_NO_TOKEN_SCOPE),
+}
+
+# A complete form for every page action, so that only the role can be why it is refused.
+FORM = {
+    "reason": "安全测试", "opinion": "同意", "text": "安全测试评论", "note": "安全测试",
+    "to_user": "police.officer", "to_unit": "police", "username": "police.officer", "recipients": "police.officer",
+    "to": "previous", "level": "yellow", "due_date": "2026-04-30", "due_time": "18:00",
+    "assignee": "market.officer", "unit": "police", "name": "security_probe", "value": "1",
+    "from": "1", "selection": "all", "next": "/inbox/",
+    "channel": "hotline_12345", "received_at": "2026-03-17T09:00", "summary": "安全测试：不应被登记的线索。",
+    "subject_mode": "new", "subject_name": "安全测试主体", "sector": "illegal_fundraising",
+    "reporter_name": "测试举报人", "reporter_phone": "13900001111",
+}
+API_BODIES = {
+    "/api/v1/leads": {"channel": "hotline_12345", "summary": "安全测试：不应被登记的线索。",
+                      "received_at": "2026-03-17T09:00:00+08:00", "sector": "illegal_fundraising"},
+    "/api/v1/instances": {"process_id": "lead_handling", "data": {}},
+    "/api/v1/tokens": {"user": "police.officer", "scopes": ["leads:read"]},
+    "/admin/api/validate": {"xml": "<bpmn:definitions/>"},
+    "/admin/api/deploy": {"xml": "<bpmn:definitions/>"},
+}
+
+
+def _methods(rule):
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def test_every_route_has_a_row(world):
+    routes = {(rule.endpoint, method) for rule in world.app.url_map.iter_rules() for method in _methods(rule)}
+    assert sorted(routes - set(EXPECTED)) == [], "routes without a row in the authorization matrix"
+    assert sorted(set(EXPECTED) - routes) == [], "rows for routes that no longer exist"
+    for (endpoint, method), (path, expected) in EXPECTED.items():
+        assert set(expected) == set(ALL_ROLES), (endpoint, method)
+        if method == G:
+            assert OK not in expected.values(), f"{endpoint}: a GET row gives a status for every role"
+
+
+def _request(world, role, method, path):
+    client = world.client(role)
+    if method == G:
+        return client.get(path)
+    if role in ("anonymous", "token"):  # a sign-out (auth.logout) clears the session and its CSRF token
+        world.csrf[role] = form_token(client.get("/login").text)
+    is_json_api = path.startswith("/api/") or path.startswith("/admin/api/")
+    if not is_json_api:
+        data = {**FORM, "csrf_token": world.csrf[role]}
+        if path.endswith("/attachments"):
+            data["file"] = (io.BytesIO(PDF), "probe.pdf")
+        return client.open(path, method=method, data=data, content_type="multipart/form-data")
+    headers = {"X-CSRFToken": world.csrf[role]}  # the API ignores it for tokens; admin JSON needs it
+    if path == "/api/v1/definitions":
+        return client.open(path, method=method, headers=headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"<bpmn:definitions/>"), "probe.bpmn")})
+    body = API_BODIES.get(path, {"data": {}} if path.endswith("/complete") else None)
+    return client.open(path, method=method, headers=headers, json=body)
+
+
+def _outcome(response):
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and location.split("?")[0].endswith("/login"):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("endpoint, method", sorted(EXPECTED))
+def test_route_answers_each_role_as_expected(world, endpoint, method):
+    template, expected = EXPECTED[(endpoint, method)]
+    path = template.format(**world.ids)
+    before = fingerprint(world) if method != G else None
+    wrong = {}
+    for role in ALL_ROLES:
+        want = expected[role]
+        if want == OK and method != G:
+            continue  # allowed: not sent (the CSRF test sends it without a token)
+        got = _outcome(_request(world, role, method, path))
+        if got != want:
+            wrong[role] = f"expected {want}, got {got}"
+    assert wrong == {}, f"{method} {path}"
+    if before is not None:
+        assert fingerprint(world) == before, f"a refused {method} {path} changed the data"
+
+
+def test_a_wrong_method_is_405_everywhere(world):
+    """Routing refuses other methods before any view runs (JSON under /api/)."""
+    client = world.client("admin")
+    wrong = {}
+    for (endpoint, method), (template, _expected) in EXPECTED.items():
+        if method != G:
+            continue
+        path = template.format(**world.ids)
+        response = client.open(path.split("?")[0], method="PUT")
+        if response.status_code != 405 or (path.startswith("/api/") and not response.is_json):
+            wrong[path] = response.status_code
+    readable = {rule.rule for rule in world.app.url_map.iter_rules() if "GET" in rule.methods}
+    for rule in world.app.url_map.iter_rules():
+        if rule.rule not in readable:  # POST/DELETE-only routes refuse GET
+            path = next(t for (e, _m), (t, _x) in EXPECTED.items() if e == rule.endpoint).format(**world.ids)
+            response = client.get(path)
+            if response.status_code != 405:
+                wrong[f"GET {path}"] = response.status_code
+    assert wrong == {}
+
+
+def test_an_api_token_opens_no_page(world):
+    """A bearer token is for the JSON API only: pages treat its holder as nobody."""
+    client = world.client("token")
+    assert _outcome(client.get("/inbox/")) == LOGIN
+    assert client.get("/api/v1/tasks").status_code == 200
