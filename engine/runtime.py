@@ -61,6 +61,14 @@ _TASK_AND_COSIGNERS = (
 CALENDAR_TTL_SECONDS = 60
 
 
+def _describe(err: Exception) -> str:
+    """An error's message for an incident; some of SpiffWorkflow's wrapped errors cannot print themselves."""
+    try:
+        return str(err)
+    except Exception:  # noqa: BLE001 - the incident must be recorded whatever the error
+        return f"{type(err).__name__} in a script or expression"
+
+
 @dataclass
 class DeployResult:
     definition: ProcessDefinition
@@ -231,7 +239,7 @@ class Engine:
             workflow.do_engine_steps()
         except SpiffWorkflowException as err:
             task = getattr(err, "task", None)
-            self._open_incident(ctx, instance, "script_error", str(err),
+            self._open_incident(ctx, instance, "script_error", _describe(err),
                                 element_id=getattr(task.task_spec, "bpmn_id", None) if task else None,
                                 spiff_task_id=str(task.id) if task else None)
         for event in workflow.get_events():

@@ -2,13 +2,18 @@
 
 Administrators upload BPMN, so its Python must never reach the operating
 system. RestrictedPython compiles the code with guards: no imports, no names or
-attributes starting with an underscore (so no `__class__.__mro__` walks), a
-short list of builtins. On top of that we bound run time (a line budget and a
-wall-clock limit enforced by a trace function) and the size of values built by
-`*`, `**` and `<<`, which a trace function cannot interrupt.
+attributes starting with an underscore (so no `__class__.__mro__` walks), no
+classes, a short list of builtins. On top of that we bound run time (a line
+budget and a wall-clock limit enforced by a trace function, which a script
+cannot catch: no bare `except`, no `Exception`/`BaseException`) and the size of
+values built in C where a trace function cannot interrupt: `*`, `**`, `<<`,
+`pow()`, `%`-formatting, f-string and `format()` widths, and the str/bytes
+methods that pad or multiply their input (ljust, rjust, center, zfill,
+expandtabs, replace, join).
 """
 import ast
 import math
+import re
 import sys
 import time
 from functools import lru_cache
@@ -41,13 +46,37 @@ SCRIPT_FILENAME = "<bpmn-script>"
 FORBIDDEN_NAMES = frozenset({
     "open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
     "delattr", "__import__", "input", "breakpoint", "type", "object", "super", "help", "exit", "quit",
+    # The budget's own exception must not be caught (a loop around `try` would never end).
+    "Exception", "BaseException",
 })
 
 
 class _DubanPolicy(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus guarded `*`, `**` and `<<`."""
+    """RestrictedPython's policy plus guarded `*`, `**`, `<<`, `%` and f-string widths."""
 
-    _GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
+    _GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+
+    def visit_ClassDef(self, node):
+        self.error(node, "class definitions are not allowed in BPMN scripts")
+
+    def visit_ExceptHandler(self, node):
+        if node.type is None:
+            self.error(node, "a bare except is not allowed in BPMN scripts; name the errors to catch")
+        return super().visit_ExceptHandler(node)
+
+    def visit_FormattedValue(self, node):
+        node = self.node_contents_visit(node)
+        spec = node.format_spec
+        if isinstance(spec, ast.JoinedStr):
+            for index, part in enumerate(spec.values):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    if _too_wide(part.value):
+                        self.error(node, f"a format width over {MAX_SEQUENCE} is not allowed")
+                elif isinstance(part, ast.FormattedValue):
+                    # A width computed at run time is checked when it is known.
+                    call = ast.Call(func=ast.Name(id="_width_", ctx=ast.Load()), args=[part.value], keywords=[])
+                    part.value = ast.fix_missing_locations(ast.copy_location(call, part.value))
+        return node
 
     def visit_BinOp(self, node):
         node = self.node_contents_visit(node)
@@ -69,8 +98,41 @@ class _DubanPolicy(RestrictingNodeTransformer):
 
     def visit_AugAssign(self, node):
         if isinstance(node.op, tuple(self._GUARDED_OPS)):
-            self.error(node, "augmented *=, **= and <<= are not allowed; write x = x * y")
+            self.error(node, "augmented *=, **=, <<= and %= are not allowed; write x = x * y")
         return super().visit_AugAssign(node)
+
+
+def _too_wide(text: str) -> bool:
+    """Whether a format specification asks for a width or precision over the limit."""
+    return any(int(number) > MAX_SEQUENCE for number in re.findall(r"\d+", text))
+
+
+def _limit(size: int, what: str = "text") -> None:
+    if size > MAX_SEQUENCE:
+        raise ScriptLimitExceeded(f"{what} too large")
+
+
+def _width_(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        _limit(value, "format width")
+    return value
+
+
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _mod_(a, b):
+    """`%`: for text, no width or precision (given or `*`) over the limit."""
+    if isinstance(a, (str, bytes)):
+        text = a.decode("latin-1") if isinstance(a, bytes) else a
+        for width, precision in _PERCENT_SPEC.findall(text):
+            for part in (width, precision):
+                if part.isdigit():
+                    _limit(int(part), "format width")
+        if "*" in text:
+            for arg in (b if isinstance(b, tuple) else (b,)):
+                _width_(arg)
+    return a % b
 
 
 def _size_of(value):
@@ -101,6 +163,53 @@ def _lshift_(a, b):
     return a << b
 
 
+def _limited_pow(base, exp, mod=None):
+    return pow(base, exp, mod) if mod is not None else _pow_(base, exp)
+
+
+def _text_method(value, name, method):
+    """str/bytes methods whose result can grow far beyond their input, checked before they run."""
+    if name in ("ljust", "rjust", "center", "zfill"):
+        def padded(width, *rest):
+            _width_(width)
+            return method(width, *rest)
+        return padded
+    if name == "expandtabs":
+        def expanded(tabsize=8):
+            _limit(len(value) * max(int(tabsize), 1))
+            return method(tabsize)
+        return expanded
+    if name == "replace":
+        def replaced(old, new, count=-1):
+            found = value.count(old) if old else len(value) + 1
+            if count is not None and count >= 0:
+                found = min(found, count)
+            _limit(len(value) + found * max(len(new) - len(old), 0))
+            return method(old, new, count)
+        return replaced
+    if name == "join":
+        def joined(items):
+            items = list(items)
+            _limit(sum(len(item) for item in items if isinstance(item, (str, bytes)))
+                   + len(value) * max(len(items) - 1, 0))
+            return method(items)
+        return joined
+    return method  # (str.format and format_map are refused by RestrictedPython itself)
+
+
+def _getattr_(obj, name, default=None):
+    value = safer_getattr(obj, name, default)
+    if isinstance(obj, (str, bytes)) and callable(value):
+        return _text_method(obj, name, value)
+    return value
+
+
+def _limited_format(value, spec=""):
+    if _too_wide(str(spec)):
+        _limit(MAX_SEQUENCE + 1, "format width")
+    return format(value, spec)
+
+
 def _limited_range(*args):
     r = range(*args)
     if len(r) > MAX_RANGE:
@@ -122,13 +231,14 @@ _EXTRA_BUILTINS = {
     "min": min, "max": max, "sum": sum, "any": any, "all": all, "sorted": sorted,
     "enumerate": enumerate, "zip": zip, "map": map, "filter": filter, "reversed": reversed,
     "range": _limited_range, "str": str, "int": int, "float": float, "bool": bool,
+    "pow": _limited_pow, "format": _limited_format,
 }
 _BUILTINS = {k: v for k, v in safe_builtins.items() if k not in ("setattr", "delattr", "__build_class__")}
 _BUILTINS.update(_EXTRA_BUILTINS)
 
 _GUARDS = {
     "__builtins__": _BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": _getattr_,
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -138,6 +248,8 @@ _GUARDS = {
     "_mul_": _mul_,
     "_pow_": _pow_,
     "_lshift_": _lshift_,
+    "_mod_": _mod_,
+    "_width_": _width_,
 }
 _RESERVED = frozenset(_GUARDS)
 
