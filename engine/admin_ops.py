@@ -297,14 +297,14 @@ class AdminOperations:
         if not reason:
             raise InvalidOperation("a reason is required")
         if len(reason) > MAX_REASON:
-            raise InvalidOperation(f"the reason is longer than {MAX_REASON} characters")
+            raise InvalidOperation("the reason is longer than {limit} characters", limit=MAX_REASON)
         return reason
 
     @staticmethod
     def _instance(ctx, instance_id: int) -> ProcessInstance:
         instance = ctx.session.get(ProcessInstance, instance_id)
         if instance is None:
-            raise NotFound(f"process instance {instance_id} not found")
+            raise NotFound("process instance {instance} not found", instance=instance_id)
         return instance
 
     # -- suspend / resume / cancel -----------------------------------------------
@@ -315,8 +315,8 @@ class AdminOperations:
         with self.engine._command(actor) as ctx:
             instance = self._instance(ctx, instance_id)
             if instance.status != "running":
-                raise InvalidOperation(f"instance {instance_id} is {instance.status}; only a running instance "
-                                       f"can be suspended")
+                raise InvalidOperation("instance {instance} is {status}; only a running instance can be suspended",
+                                       instance=instance_id, status=instance.status)
             instance.status = "suspended"
             instance.updated_at = ctx.now
             parked = _park(ctx.session, instance.id)
@@ -328,7 +328,7 @@ class AdminOperations:
         with self.engine._command(actor) as ctx:
             instance = self._instance(ctx, instance_id)
             if instance.status != "suspended":
-                raise InvalidOperation(f"instance {instance_id} is {instance.status}, not suspended")
+                raise InvalidOperation("instance {instance} is {status}, not suspended", instance=instance_id, status=instance.status)
             instance.status = "running"
             instance.updated_at = ctx.now
             ctx.due(_unpark(ctx.session, instance.id))
@@ -340,7 +340,7 @@ class AdminOperations:
         with self.engine._command(actor) as ctx:
             instance, workflow = self.engine._load(ctx, instance_id)
             if instance.status in ("completed", "cancelled"):
-                raise InvalidOperation(f"instance {instance_id} is already {instance.status}")
+                raise InvalidOperation("instance {instance} is already {status}", instance=instance_id, status=instance.status)
             previous = instance.status
             _unpark(ctx.session, instance.id)  # so the save below cancels them with the rest
             workflow.cancel()
@@ -365,7 +365,7 @@ class AdminOperations:
         except (TypeError, ValueError):
             raise InvalidOperation("the value must be JSON") from None
         if size > MAX_VALUE_BYTES:
-            raise InvalidOperation(f"the value is {size} bytes; the limit is {MAX_VALUE_BYTES}")
+            raise InvalidOperation("the value is {size} bytes; the limit is {limit}", size=size, limit=MAX_VALUE_BYTES)
 
     @staticmethod
     def current_data(workflow) -> dict:
@@ -391,10 +391,10 @@ class AdminOperations:
         with self.engine._command(actor) as ctx:
             instance, workflow = self.engine._load(ctx, instance_id)
             if instance.status not in ("running", "suspended", "error"):
-                raise InvalidOperation(f"instance {instance_id} is {instance.status}; its variables are final")
+                raise InvalidOperation("instance {instance} is {status}; its variables are final", instance=instance_id, status=instance.status)
             active = workflow.get_tasks(state=ACTIVE)
             if not active:
-                raise InvalidOperation(f"instance {instance_id} has no active step to hold the variable")
+                raise InvalidOperation("instance {instance} has no active step to hold the variable", instance=instance_id)
             old = next((task.data[name] for task in active if name in task.data), _MISSING)
             for task in active:
                 task.data[name] = deepcopy(value)
@@ -413,10 +413,10 @@ class AdminOperations:
         with self.engine.session_factory() as session:
             instance, workflow = self.engine.load_workflow(session, instance_id)
             if instance.status != "error":
-                raise InvalidOperation(f"instance {instance_id} is not in error")
+                raise InvalidOperation("instance {instance} is not in error", instance=instance_id)
             if not workflow.get_tasks(state=TaskState.ERROR):
-                raise InvalidOperation(f"instance {instance_id} has no failed step to run again (it stopped on an "
-                                       f"uncaught BPMN error); cancel it instead")
+                raise InvalidOperation("instance {instance} has no failed step to run again (it stopped on an uncaught "
+                                       "BPMN error); cancel it instead", instance=instance_id)
         for name, value in (variables or {}).items():
             self.set_variable(instance_id, actor, name, value, reason)
         self.engine.retry(instance_id, actor, reason=reason)
@@ -428,7 +428,7 @@ class AdminOperations:
         definition = session.scalars(select(ProcessDefinition).where(
             ProcessDefinition.process_id == process_id, ProcessDefinition.version == version)).first()
         if definition is None:
-            raise NotFound(f"process {process_id!r} has no version {version}")
+            raise NotFound("process {process} has no version {version}", process=process_id, version=version)
         return definition
 
     def deploy_checked(self, bpmn: bytes, actor: Actor, comment: str | None = None, accept_warnings: bool = False,
@@ -451,7 +451,7 @@ class AdminOperations:
             definition = self._definition(session, process_id, version)
             latest = self.engine.latest_definition(session, process_id)
             if latest.version == version:
-                raise InvalidOperation(f"v{version} is the latest version already")
+                raise InvalidOperation("v{version} is the latest version already", version=version)
             source, filename, latest_version = definition.source_xml, definition.filename, latest.version
         errors = lint_module.errors(lint_module.lint(source, filename, known_groups))
         if errors:

@@ -3,7 +3,16 @@ from dataclasses import dataclass
 
 
 class DubanError(Exception):
-    """Base class; `str(err)` is a message fit for a user."""
+    """Base class; `str(err)` is a message fit for a user, in English.
+
+    Raised with a template and its values (`NotFound("task {task} not found", task=7)`), so a
+    user interface can show the message in its user's language (web.errors.engine_message).
+    """
+
+    def __init__(self, message: str = "", **params):
+        self.template = message
+        self.params = params
+        super().__init__(message.format(**params) if params else message)
 
 
 class NotFound(DubanError):

@@ -231,15 +231,15 @@ class Escalator:
     def _open_task(self, ctx, task_id):
         task = ctx.session.get(HumanTask, task_id)
         if task is None:
-            raise NotFound(f"task {task_id} not found")
+            raise NotFound("task {task} not found", task=task_id)
         if task.status != "open":
-            raise InvalidOperation(f"task {task_id} is {task.status}")
+            raise InvalidOperation("task {task} is {status}", task=task_id, status=task.status)
         return task
 
     @staticmethod
     def _check(actor: Actor, reason: str | None, what: str):
         if not actor.supervises:
-            raise PermissionDenied(f"only a supervisor may {what}")
+            raise PermissionDenied("only a supervisor may {what}", what=what)
         if not reason or not reason.strip():
             raise InvalidOperation("a reason is required")
 
@@ -247,7 +247,7 @@ class Escalator:
         """Start supervised handling (督办) of a task, or raise its card."""
         self._check(actor, reason, "start supervised handling")
         if level not in LEVELS:
-            raise InvalidOperation(f"level must be one of {', '.join(LEVELS)}")
+            raise InvalidOperation("level must be one of {levels}", levels=", ".join(LEVELS))
         with self.engine._command(actor) as ctx:
             task = self._open_task(ctx, task_id)
             unit = self.directory.unit_of_task(ctx.session, task)
@@ -261,7 +261,7 @@ class Escalator:
         with self.engine._command(actor) as ctx:
             mark = ctx.session.get(SupervisionMark, mark_id)
             if mark is None:
-                raise NotFound(f"supervision mark {mark_id} not found")
+                raise NotFound("supervision mark {mark} not found", mark=mark_id)
             if mark.cancelled_at is not None:
                 raise InvalidOperation("this supervision mark is already cancelled")
             mark.cancelled_at, mark.cancelled_by, mark.cancel_reason = ctx.now, actor.username, reason
@@ -280,9 +280,9 @@ class Escalator:
         with self.engine._command(actor) as ctx:
             item = ctx.session.get(Escalation, escalation_id)
             if item is None:
-                raise NotFound(f"escalation {escalation_id} not found")
+                raise NotFound("escalation {escalation} not found", escalation=escalation_id)
             if item.status != "open":
-                raise InvalidOperation(f"escalation {escalation_id} is already {item.status}")
+                raise InvalidOperation("escalation {escalation} is already {status}", escalation=escalation_id, status=item.status)
             item.status, item.acknowledged_by, item.acknowledged_at, item.note = (
                 "acknowledged", actor.username, ctx.now, note)
             ctx.audit("escalation.acknowledged", item.task.instance, task=item.task, reason=note)

@@ -77,13 +77,14 @@ def completion_blocker(session, task: HumanTask, cosigners_pending: bool = True)
     """Why the task may not be completed now (a pending delegation or co-handler), or None.
     `cosigners_pending=False` (already known from the task's query) skips the co-handler lookup."""
     if task.delegation_state == "pending":
-        return (f"task {task.id} is delegated to {task.assignee}; the delegate hands it back to "
-                f"{task.owner} before it can be completed")
+        return InvalidOperation("task {task} is delegated to {user}; the delegate hands it back to {owner} "
+                                "before it can be completed", task=task.id, user=task.assignee, owner=task.owner)
     if task.id is not None and cosigners_pending:
         waiting = session.scalars(select(TaskCosigner.username).where(
             TaskCosigner.task_id == task.id, TaskCosigner.status == "pending")).all()
         if waiting:
-            return f"task {task.id} waits for co-handlers to sign: {', '.join(sorted(waiting))}"
+            return InvalidOperation("task {task} waits for co-handlers to sign: {users}", task=task.id,
+                                    users=", ".join(sorted(waiting)))
     return None
 
 
@@ -132,7 +133,7 @@ def _clean_reason(reason: str | None, limit: int = MAX_REASON) -> str:
         raise InvalidOperation("a reason is required")
     reason = reason.strip()
     if len(reason) > limit:
-        raise InvalidOperation(f"the text is too long (at most {limit} characters)")
+        raise InvalidOperation("the text is too long (at most {limit} characters)", limit=limit)
     return reason
 
 
@@ -151,7 +152,7 @@ class TaskOperations:
     def _open_task(self, ctx, task_id: int) -> HumanTask:
         task = self.engine._task_for_update(ctx.session, task_id)
         if task.instance.status != "running":
-            raise InvalidOperation(f"the process is {task.instance.status}")
+            raise InvalidOperation("the process is {status}", status=task.instance.status)
         return task
 
     def holds(self, task: HumanTask, actor: Actor) -> bool:
@@ -163,7 +164,7 @@ class TaskOperations:
     def _require_holder(self, task, actor, what, supervisor_too=False):
         if self.holds(task, actor) or (supervisor_too and actor.supervises):
             return
-        raise PermissionDenied(f"{actor.username} may not {what} task {task.id}")
+        raise PermissionDenied("{user} may not {what} task {task}", user=actor.username, what=what, task=task.id)
 
     @staticmethod
     def _touch(ctx, instance: ProcessInstance) -> None:
@@ -176,7 +177,7 @@ class TaskOperations:
         if not username:
             raise InvalidOperation("name a person")
         if self.user_exists is not None and not self.user_exists(ctx.session, username):
-            raise NotFound(f"no user {username!r}")
+            raise NotFound("no user {user}", user=username)
         return username
 
     def _notify(self, ctx, key, kind, usernames, task, **extra):
@@ -227,7 +228,7 @@ class TaskOperations:
             to_user = self._check_user(ctx, to_user)
             task = self._open_task(ctx, task_id)
             if task.delegation_state == "pending":
-                raise InvalidOperation(f"task {task_id} is already delegated to {task.assignee}")
+                raise InvalidOperation("task {task} is already delegated to {user}", task=task_id, user=task.assignee)
             self._require_holder(task, actor, "delegate")
             if to_user == actor.username:
                 raise InvalidOperation("a task cannot be delegated to oneself")
@@ -244,9 +245,9 @@ class TaskOperations:
         with self.engine._command(actor) as ctx:
             task = self._open_task(ctx, task_id)
             if task.delegation_state != "pending":
-                raise InvalidOperation(f"task {task_id} is not delegated")
+                raise InvalidOperation("task {task} is not delegated", task=task_id)
             if task.assignee != actor.username:
-                raise PermissionDenied(f"task {task_id} is delegated to {task.assignee}")
+                raise PermissionDenied("task {task} is delegated to {user}", task=task_id, user=task.assignee)
             task.draft = dict(data or {})
             task.draft_by, task.draft_at = actor.username, ctx.now
             task.assignee = task.owner
@@ -269,7 +270,7 @@ class TaskOperations:
             if ctx.session.scalar(select(TaskCosigner.id).where(
                     TaskCosigner.task_id == task.id, TaskCosigner.username == username,
                     TaskCosigner.status == "pending")) is not None:
-                raise InvalidOperation(f"{username} is already a co-handler of this task")
+                raise InvalidOperation("{user} is already a co-handler of this task", user=username)
             row = TaskCosigner(task=task, instance_id=task.instance_id, username=username, added_by=actor.username,
                                added_at=ctx.now, reason=reason, status="pending")
             ctx.session.add(row)
@@ -287,7 +288,7 @@ class TaskOperations:
                 TaskCosigner.task_id == task.id, TaskCosigner.username == actor.username,
                 TaskCosigner.status == "pending"))
             if row is None:
-                raise PermissionDenied(f"{actor.username} has nothing to sign on task {task_id}")
+                raise PermissionDenied("{user} has nothing to sign on task {task}", user=actor.username, task=task_id)
             row.status, row.signed_at, row.opinion = "signed", ctx.now, opinion
             self._touch(ctx, task.instance)
             ctx.audit("task.cosigned", task.instance, task=task, reason=opinion)
@@ -300,11 +301,11 @@ class TaskOperations:
         with self.engine._command(actor) as ctx:
             task = ctx.session.get(HumanTask, task_id)
             if task is None:
-                raise NotFound(f"task {task_id} not found")
+                raise NotFound("task {task} not found", task=task_id)
             may = (self.holds(task, actor) or actor.supervises or task.owner == actor.username
                    or task.completed_by == actor.username)
             if not may:
-                raise PermissionDenied(f"{actor.username} may not copy task {task_id}")
+                raise PermissionDenied("{user} may not copy task {task}", user=actor.username, task=task_id)
             names = list(dict.fromkeys(self._check_user(ctx, name) for name in recipients or []))
             if not names:
                 raise InvalidOperation("name at least one recipient")
@@ -393,7 +394,7 @@ class TaskOperations:
                 raise InvalidOperation("no task is waiting after this one; there is nothing to take back")
             busy = [row for row in closed if self.started(ctx.session, row)]
             if busy:
-                raise ConflictError(f"「{busy[0].name}」 has already been started; it can no longer be taken back")
+                raise ConflictError("「{step}」 has already been started; it can no longer be taken back", step=busy[0].name)
             for row in closed:
                 # Compare-and-set: a claim (which does not touch the instance) may have just won the race.
                 unclaimed = HumanTask.assignee.is_(None) if row.assignee is None else HumanTask.assignee == row.assignee
@@ -401,7 +402,7 @@ class TaskOperations:
                     update(HumanTask).where(HumanTask.id == row.id, HumanTask.status == "open", unclaimed)
                     .values(status="cancelled").execution_options(synchronize_session=False)).rowcount
                 if not won:
-                    raise ConflictError(f"「{row.name}」 has just been claimed; it can no longer be taken back")
+                    raise ConflictError("「{step}」 has just been claimed; it can no longer be taken back", step=row.name)
         for row in closed:
             row.status = "cancelled"
             escalation.close_ladder(ctx.session, row)
@@ -437,11 +438,11 @@ class TaskOperations:
             task = self._open_task(ctx, task_id)
             self._require_holder(task, actor, "send back", supervisor_too=True)
             if task.delegation_state == "pending":
-                raise InvalidOperation(f"task {task_id} is delegated; it is handed back to {task.owner} first")
+                raise InvalidOperation("task {task} is delegated; it is handed back to {owner} first", task=task_id, owner=task.owner)
             instance, workflow = self.engine._load(ctx, task.instance_id)
             spiff = _find(workflow, UUID(task.spiff_task_id))
             if spiff is None or not spiff.has_state(TaskState.READY):
-                raise ConflictError(f"task {task_id} is not ready")
+                raise ConflictError("task {task} is not ready", task=task_id)
             steps = _human_ancestors(workflow, spiff)
             if not steps:
                 raise InvalidOperation("this is the first step; there is no step to send it back to")
@@ -464,12 +465,12 @@ class TaskOperations:
         with self.engine._command(actor) as ctx:
             row = ctx.session.get(HumanTask, task_id)
             if row is None:
-                raise NotFound(f"task {task_id} not found")
+                raise NotFound("task {task} not found", task=task_id)
             if row.status != "completed" or row.completed_by != actor.username:
                 raise PermissionDenied("only the person who completed a task may take it back")
             instance, workflow = self.engine._load(ctx, row.instance_id)
             if instance.status != "running":
-                raise InvalidOperation(f"the process is {instance.status}")
+                raise InvalidOperation("the process is {status}", status=instance.status)
             target = _find(workflow, UUID(row.spiff_task_id))
             if target is None or not target.has_state(TaskState.COMPLETED):
                 raise InvalidOperation("this step has already been re-opened or is no longer on the case's path")
@@ -501,7 +502,7 @@ class TaskOperations:
             if not self.may_withdraw(actor, instance):
                 raise PermissionDenied("only the registering office may withdraw a case")
             if instance.status in ("completed", "cancelled"):
-                raise InvalidOperation(f"the case is already {instance.status}")
+                raise InvalidOperation("the case is already {status}", status=instance.status)
             workflow.cancel()
             instance.status = "cancelled"
             instance.ended_at = ctx.now
@@ -518,7 +519,7 @@ class TaskOperations:
         with self.engine._command(actor) as ctx:
             instance = ctx.session.get(ProcessInstance, instance_id)
             if instance is None:
-                raise NotFound(f"process instance {instance_id} not found")
+                raise NotFound("process instance {instance} not found", instance=instance_id)
             task = ctx.session.get(HumanTask, task_id) if task_id else None
             ctx.audit("comment.added", instance, task=task, data={"text": text})
 
@@ -528,7 +529,7 @@ class TaskOperations:
         with self.engine._command(actor) as ctx:
             instance = ctx.session.get(ProcessInstance, instance_id)
             if instance is None:
-                raise NotFound(f"process instance {instance_id} not found")
+                raise NotFound("process instance {instance} not found", instance=instance_id)
             task = ctx.session.get(HumanTask, task_id) if task_id else None
             row = Attachment(instance_id=instance.id, task_id=task.id if task else None, filename=filename[:255],
                              storage_name=storage_name, content_type=content_type, size=size, sha256=sha256,

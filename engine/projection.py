@@ -107,7 +107,7 @@ def ready_user_task_ids(workflow) -> set[str]:
 
 def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=None,
                ready_before: set[str] | None = None, known_rows: dict | None = None,
-               ladder_for=lambda process_id, element_id: None) -> list[Change]:
+               completed_by: str | None = None, ladder_for=lambda process_id, element_id: None) -> list[Change]:
     """Insert rows for newly ready user tasks; close rows whose task moved on.
 
     Every ready user task has an open row after each save, so only the
@@ -116,12 +116,12 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=No
     """
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY)
              if t.task_spec.manual and human_spec(t.task_spec) is not None}
+    known_rows = known_rows or {}
     if ready_before is None:
         rows = [] if instance.id is None else session.scalars(
             select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
     else:
         gone = ready_before - set(ready)
-        known_rows = known_rows or {}
         rows = [known_rows[i] for i in gone if i in known_rows]
         missing = [i for i in gone if i not in known_rows]
         if missing:
@@ -139,6 +139,8 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=No
         values = {"status": "completed" if finished else "cancelled"}
         if finished and row.completed_at is None:
             values["completed_at"] = now
+        if finished and completed_by and row.spiff_task_id in known_rows:
+            values["completed_by"] = completed_by  # the task the command's user completed
         close_task(session, row, values)
         # Candidate rows only serve inboxes of open work; the comma lists keep the history.
         session.execute(_DELETE_CANDIDATES, {"task_id": row.id})

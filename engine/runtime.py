@@ -36,8 +36,8 @@ from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import (ConflictError, InvalidOperation, NotFound, PermissionDenied, StaleInstance,
                            TaskNotReady)
 from engine.identity import SYSTEM, Actor
-from engine.projection import (Change, close_task, human_spec, ready_user_task_ids, replace_candidates,
-                               sync_tasks, sync_timers)
+from engine.projection import (Change, human_spec, ready_user_task_ids, replace_candidates, sync_tasks,
+                               sync_timers)
 from engine.store import deferred_rows, row_writes
 from engine.store.supervision_models import LadderSetting
 from engine.workcal import WorkCalendar
@@ -202,7 +202,7 @@ class Engine:
     def _load(self, ctx: CommandContext, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
         instance = ctx.session.get(ProcessInstance, instance_id)
         if instance is None:
-            raise NotFound(f"process instance {instance_id} not found")
+            raise NotFound("process instance {instance} not found", instance=instance_id)
         spec, subprocess_specs = self._spec_by_id(ctx.session, instance.definition_id)
         workflow = serialization.load_state(instance.state_json, spec, subprocess_specs, ctx.script_engine)
         workflow.duban_ready_before = ready_user_task_ids(workflow)
@@ -256,7 +256,7 @@ class Engine:
         ctx.audit("incident.opened", instance, element_id=element_id, data={"kind": kind, "message": message[:500]})
 
     def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow,
-              known_rows: dict | None = None) -> list[Change]:
+              known_rows: dict | None = None, completed_by: str | None = None) -> list[Change]:
         values = {"state_json": serialization.dump_state(workflow), "updated_at": ctx.now}
         if instance.status == "running" and workflow.is_completed():
             values.update(status="completed", ended_at=ctx.now)
@@ -270,7 +270,7 @@ class Engine:
         with ctx.session.no_autoflush:
             changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
                                  ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows,
-                                 ladder_for=self.ladder_for)
+                                 completed_by=completed_by, ladder_for=self.ladder_for)
             if self._has_timers(ctx.session, instance.definition_id):
                 changes += sync_timers(ctx.session, instance, workflow, ctx.now)
         self._update_ladders(ctx, changes)
@@ -354,7 +354,7 @@ class Engine:
             .order_by(ProcessDefinition.version.desc()).limit(1)
         ).first()
         if definition is None:
-            raise NotFound(f"process {process_id!r} is not deployed")
+            raise NotFound("process {process} is not deployed", process=process_id)
         return definition
 
     # -- instances --------------------------------------------------------
@@ -389,7 +389,7 @@ class Engine:
             definition = session.scalars(select(ProcessDefinition).where(
                 ProcessDefinition.process_id == process_id, ProcessDefinition.version == version)).first()
             if definition is None:
-                raise NotFound(f"process {process_id!r} has no version {version}")
+                raise NotFound("process {process} has no version {version}", process=process_id, version=version)
         spec, subprocess_specs = self._spec_for(definition)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
         start_data = dict(data or {})
@@ -421,7 +421,7 @@ class Engine:
         with self._command(actor) as ctx:
             instance, workflow = self._load(ctx, instance_id)
             if instance.status in ("completed", "cancelled"):
-                raise InvalidOperation(f"instance {instance_id} is already {instance.status}")
+                raise InvalidOperation("instance {instance} is already {status}", instance=instance_id, status=instance.status)
             workflow.cancel()
             instance.status = "cancelled"
             instance.ended_at = ctx.now
@@ -434,7 +434,7 @@ class Engine:
         with self._command(actor) as ctx:
             instance, workflow = self._load(ctx, instance_id)
             if instance.status != "error":
-                raise InvalidOperation(f"instance {instance_id} is not in error")
+                raise InvalidOperation("instance {instance} is not in error", instance=instance_id)
             failed = workflow.get_tasks(state=TaskState.ERROR)
             for task in failed:
                 if data:
@@ -459,10 +459,11 @@ class Engine:
         The definition is not joined: its spec is cached by id (loaded on access if needed)."""
         found = session.execute(_TASK_AND_COSIGNERS, {"task_id": task_id}).first()
         if found is None:
-            raise NotFound(f"task {task_id} not found")
+            raise NotFound("task {task} not found", task=task_id)
         task, cosigners_pending = found
         if task.status != "open":
-            raise TaskNotReady(f"task {task_id} is {task.status} (by {task.completed_by or 'the process'})")
+            raise TaskNotReady("task {task} is {status} (by {by})", task=task_id, status=task.status,
+                               by=task.completed_by or "the process")
         return task, cosigners_pending
 
     @staticmethod
@@ -479,15 +480,15 @@ class Engine:
     @staticmethod
     def _require_supervisor(actor: Actor, what: str) -> None:
         if not actor.supervises:
-            raise PermissionDenied(f"only a supervisor may {what}")
+            raise PermissionDenied("only a supervisor may {what}", what=what)
 
     def claim(self, task_id: int, actor: Actor) -> None:
         with self._command(actor) as ctx:
             task = self._task_for_update(ctx.session, task_id)
             if task.assignee and task.assignee != actor.username:
-                raise ConflictError(f"task {task_id} is already claimed by {task.assignee}")
+                raise ConflictError("task {task} is already claimed by {user}", task=task_id, user=task.assignee)
             if not self.is_candidate(task, actor):
-                raise PermissionDenied(f"{actor.username} is not a candidate for task {task_id}")
+                raise PermissionDenied("{user} is not a candidate for task {task}", user=actor.username, task=task_id)
             # Compare-and-set so two simultaneous claims cannot both win.
             won = ctx.session.execute(
                 update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == "open",
@@ -495,14 +496,14 @@ class Engine:
                 .values(assignee=actor.username).execution_options(synchronize_session=False)
             ).rowcount
             if not won:
-                raise ConflictError(f"task {task_id} was claimed by someone else")
+                raise ConflictError("task {task} was claimed by someone else", task=task_id)
             ctx.audit("task.claimed", task.instance, task=task)
 
     def unclaim(self, task_id: int, actor: Actor) -> None:
         with self._command(actor) as ctx:
             task = self._task_for_update(ctx.session, task_id)
             if task.assignee != actor.username and not actor.supervises:
-                raise PermissionDenied(f"task {task_id} is not claimed by {actor.username}")
+                raise PermissionDenied("task {task} is not claimed by {user}", task=task_id, user=actor.username)
             task.assignee = None
             ctx.audit("task.unclaimed", task.instance, task=task)
 
@@ -527,29 +528,31 @@ class Engine:
         with self._command(actor) as ctx:
             task, cosigners_pending = self._task_and_cosigners(ctx.session, task_id)
             if task.assignee and task.assignee != actor.username:
-                raise PermissionDenied(f"task {task_id} is assigned to {task.assignee}")
+                raise PermissionDenied("task {task} is assigned to {user}", task=task_id, user=task.assignee)
             if not self.is_candidate(task, actor):
-                raise PermissionDenied(f"{actor.username} may not complete task {task_id}")
+                raise PermissionDenied("{user} may not complete task {task}", user=actor.username, task=task_id)
             # A pending delegation or co-handler (engine.operations).
             blocker = completion_blocker(ctx.session, task, cosigners_pending)
             if blocker:
-                raise InvalidOperation(blocker)
+                raise blocker
             instance, workflow = self._load(ctx, task.instance_id)
             if instance.status != "running":
-                raise InvalidOperation(f"the process is {instance.status}; the task cannot be completed now")
+                raise InvalidOperation("the process is {status}; the task cannot be completed now",
+                                       status=instance.status)
             spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
             # SpiffWorkflow's Task.run() accepts any task; only a READY user task may be completed.
             if (spiff_task is None or not spiff_task.has_state(TaskState.READY)
                     or human_spec(spiff_task.task_spec) is None):
-                raise TaskNotReady(f"task {task_id} is not ready")
+                raise TaskNotReady("task {task} is not ready", task=task_id)
             spiff_task.data.update(data or {})
             spiff_task.run()
-            close_task(ctx.session, task, {"status": "completed", "completed_by": actor.username,
-                                           "completed_at": ctx.now})
             ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})
             self._advance(ctx, instance, workflow)
-            changes = self._save(ctx, instance, workflow, known_rows={task.spiff_task_id: task})
+            # The row is closed by the save, after the instance's row: every command writes the
+            # instance first, so two commands on one case never wait for each other in a circle.
+            changes = self._save(ctx, instance, workflow, known_rows={task.spiff_task_id: task},
+                                 completed_by=actor.username)
         return [change.task.id for change in changes if change.action == "task.created"]
 
     def reassign(self, task_id: int, actor: Actor, assignee: str, reason: str) -> None:

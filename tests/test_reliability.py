@@ -174,14 +174,16 @@ def test_fifty_clients_race_for_the_same_task_and_exactly_one_wins(demo, clients
     # Each refusal says why: who handled or claimed the task, or that the case changed meanwhile.
     for answer in completions:
         if answer.kind == "refused":
-            assert_reason_is(answer, won_first.who, display_name(won_first.who), "someone else changed this case")
+            assert_reason_is(answer, won_first.who, display_name(won_first.who), "someone else changed this case",
+                             "他人同时修改了此案件")
     for answer in claims:
         if answer.kind == "refused":
-            assert_reason_is(answer, f"claimed by {won_claim.who}", "claimed by someone else")
+            assert_reason_is(answer, f"claimed by {won_claim.who}", "claimed by someone else",  # API (English)
+                             f"已被 {won_claim.who} 签收", "已被他人签收")  # pages (Chinese)
     for answer in seconds:
         if answer.kind == "refused":
             assert_reason_is(answer, f"it is with {won_claim.who}", "该任务不在您的办理范围内", won_claim.who,
-                             display_name(won_claim.who), "someone else changed this case")
+                             display_name(won_claim.who), "someone else changed this case", "他人同时修改了此案件")
 
     # The database agrees with what the clients were told.
     done = {t.id: t for t in tasks_of(session_factory, [raced, claimed], "review")}
@@ -247,7 +249,7 @@ def test_fifty_clients_on_different_tasks_of_shared_cases_lose_no_update(demo, c
     for answer in everything:
         if answer.kind == "refused":
             assert answer.action == "complete", answer
-            assert_reason_is(answer, "someone else changed this case at the same time")
+            assert_reason_is(answer, "someone else changed this case at the same time", "他人同时修改了此案件")
     assert len(winners(everything)) == 2 * CLIENTS
 
     ids = [t.id for t in branch_tasks]

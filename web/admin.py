@@ -48,7 +48,7 @@ from engine.errors import BpmnValidationError, DubanError
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from web.access import roles_required
 from web.commands import current_runtime, run_command
-from web.errors import csrf_failed
+from web.errors import csrf_failed, engine_message
 from web.extensions import db
 from web.i18n import short_locale
 
@@ -311,7 +311,7 @@ def rollback(process_id, version):
               + "; ".join(problem_message(p) for p in err.problems), "error")
         return redirect(url_for("admin.versions", process_id=process_id))
     except DubanError as err:
-        flash(str(err), "error")
+        flash(engine_message(err), "error")
         return redirect(url_for("admin.versions", process_id=process_id))
     flash(_("Version %(old)s was deployed again as version %(new)s.", old=version, new=result.definition.version),
           "success")
@@ -346,7 +346,7 @@ def migrate(process_id):
     try:
         plan = ops.plan_migration(process_id, source, target, instance_ids)
     except DubanError as err:
-        flash(str(err), "error")
+        flash(engine_message(err), "error")
     return render_template("admin/migrate.html", process_id=process_id, versions=rows, source=source,
                            target=target, plan=plan)
 

@@ -37,7 +37,7 @@ from domain.reporters import masked_reporter, view_reporter
 from engine import clock
 from engine.errors import DubanError
 from engine.store.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
-from web.errors import status_of
+from web.errors import engine_message, status_of
 from web.extensions import db
 from web.i18n import short_locale
 from web.presenters import BEIJING
@@ -710,6 +710,6 @@ def register():
         values["register_anyway"] = ""
         return _register_page(values, duplicate=dup.info, status=409)
     except DubanError as err:
-        return _register_page(values, errors={"_form": [str(err)]}, status=status_of(err))
+        return _register_page(values, errors={"_form": [engine_message(err)]}, status=status_of(err))
     flash(_("Lead %(number)s registered; it is now with the special office for triage.", number=number), "success")
     return redirect(url_for("cases.lead", lead_id=lead_id))

@@ -24,11 +24,26 @@ def status_of(err: DubanError) -> int:
     return next(code for kind, code in STATUS if isinstance(err, kind))
 
 
+def engine_message(err: DubanError) -> str:
+    """The engine's message in the page's language (catalog area "engine"); as the engine wrote
+    it if the catalog has no translation. Its values are translated too when they are words the
+    catalog knows (a status, an action), not when they are names."""
+    template = getattr(err, "template", None)
+    if not template:
+        return str(err)
+    params = {key: _(value) if isinstance(value, str) and value else value
+              for key, value in err.params.items()}
+    try:
+        return _(template).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return str(err)
+
+
 def flash_engine_error(err: DubanError) -> None:
     if isinstance(err, ConflictError):
-        flash(_("Someone else changed this first: %(message)s", message=str(err)), "warning")
+        flash(_("Someone else changed this first: %(message)s", message=engine_message(err)), "warning")
     else:
-        flash(str(err), "error")
+        flash(engine_message(err), "error")
 
 
 def csrf_message() -> str:
@@ -99,7 +114,7 @@ def register(app):
         code = status_of(err)
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return jsonify({"error": type(err).__name__, "message": str(err)}), code
-        return render_template("error.html", code=code, message=str(err)), code
+        return render_template("error.html", code=code, message=engine_message(err)), code
 
     for code, text in ((403, "You may not open this page."), (404, "This page does not exist."),
                        (413, "The upload is too large."), (429, "Too many attempts; wait a minute.")):

@@ -42,7 +42,7 @@ from engine.store.models import HumanTask, ProcessDefinition, TaskCandidate
 from engine.store.supervision_models import Escalation, SupervisionMark
 from web.access import ALL_UNITS, roles_required
 from web.commands import current_runtime, run_command
-from web.errors import flash_engine_error
+from web.errors import engine_message, flash_engine_error
 from web.extensions import db
 from web.i18n import short_locale
 from web.presenters import BEIJING
@@ -499,7 +499,7 @@ def _run(command, success: str) -> bool:
         flash_engine_error(err)
         return False
     except DubanError as err:
-        flash(_(str(err)), "error")
+        flash(engine_message(err), "error")
         return False
     flash(success, "success")
     return True

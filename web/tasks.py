@@ -55,7 +55,7 @@ from engine.store.models import (
     TaskCosigner,
 )
 from web.commands import current_runtime, run_command
-from web.errors import status_of
+from web.errors import engine_message, status_of
 from web.extensions import db
 from web.i18n import short_locale
 from web.presenters import BEIJING
@@ -550,13 +550,13 @@ def show(task_id):
 
 def _flash_error(err: DubanError) -> None:
     if isinstance(err, ConflictError):
-        flash(_("Someone else changed this first: %(message)s", message=str(err)), "warning")
+        flash(_("Someone else changed this first: %(message)s", message=engine_message(err)), "warning")
     elif isinstance(err, PermissionDenied):
-        flash(_("You may not do this: %(message)s", message=str(err)), "error")
+        flash(_("You may not do this: %(message)s", message=engine_message(err)), "error")
     elif isinstance(err, NotFound):
-        flash(_("Not found: %(message)s", message=str(err)), "error")
+        flash(_("Not found: %(message)s", message=engine_message(err)), "error")
     else:
-        flash(_("This cannot be done now: %(message)s", message=str(err)), "error")
+        flash(_("This cannot be done now: %(message)s", message=engine_message(err)), "error")
 
 
 def _run(call) -> bool:
@@ -614,7 +614,7 @@ def complete(task_id):
                               flash_errors=False)
     except ConflictError as err:
         flash(_("Someone else handled this task first; your input was not saved. (%(message)s)",
-                message=str(err)), "warning")
+                message=engine_message(err)), "warning")
         return redirect(url_for("inbox.index")), 303
     except DubanError as err:
         _flash_error(err)
