@@ -50,9 +50,9 @@ def run_engine(xml: bytes, instances: int, steps: int, url: str) -> float:
     began = time.perf_counter()
     for _ in range(instances):
         instance_id = engine.start("bench", {"amount": 1})
-        with sessions() as s:  # an officer finds the first task in the inbox ...
-            opened = [s.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
-                                                          HumanTask.status == "open"))]
+        with db.connect() as connection:  # an officer finds the first task in the inbox ...
+            opened = [connection.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                                   HumanTask.status == "open"))]
         for step in range(steps):
             # ... and each completion hands back the next step.
             opened = engine.complete(opened[0], OFFICER, {f"field_{step}": "值"})

@@ -166,8 +166,11 @@ class Gunicorn:
                "DUBAN_SECRET_KEY": SECRET, "DUBAN_INSTANCE_PATH": instance_path, "DUBAN_SCHEDULER": "0",
                "DUBAN_UPLOAD_DIR": os.path.join(instance_path, "uploads")}
         self.log = open(log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", APP], cwd=ROOT,
-                                        env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        # Its own control socket: the default ($HOME/.gunicorn/gunicorn.ctl) is shared by every gunicorn of the user.
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                   "--control-socket", os.path.join(instance_path, f"gunicorn-{workers}.ctl"), APP]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
@@ -241,7 +244,11 @@ def timed(call):
 
 
 def run_clients(clients: list[Client], work, duration: float) -> float:
-    """Run work(client, stop_at) in a thread per client; returns the wall time taken."""
+    """Run work(client, stop_at) in a thread per client; returns the wall time taken.
+    Each client starts on a fresh connection: one left idle since the last phase may
+    have been closed by gunicorn's keep-alive timeout just as it is reused."""
+    for client in clients:
+        client.http.close()
     started = time.perf_counter()
     stop_at = time.monotonic() + duration
     threads = [threading.Thread(target=work, args=(client, stop_at), daemon=True) for client in clients]
@@ -315,13 +322,22 @@ def describe(tally: Tally, elapsed: float) -> dict:
             "claim_p95": percentile(tally.claims, 0.95) if tally.claims else None}
 
 
+def warm_up(client, _stop_at) -> None:
+    """A few untimed requests, so every worker has loaded its caches."""
+    for _ in range(3):
+        try:
+            client.get("/inbox/")
+        except requests.RequestException:
+            pass
+
+
 def measure(url: str, workers: int, instance_path: str, inbox_users: list[str], tasks, args) -> dict:
     server = Gunicorn(url, workers, instance_path, os.path.join(instance_path, f"gunicorn-{workers}.log"))
     try:
         server.wait_ready()
         inbox_clients = [Client(server.base, inbox_users[n % len(inbox_users)]) for n in range(args.clients)]
         complete_clients = [Client(server.base, f"bench.office{n:03d}") for n in range(args.clients)]
-        run_clients(inbox_clients, lambda c, _stop: [c.get("/inbox/") for _ in range(3)], 0)  # warm every worker
+        run_clients(inbox_clients, warm_up, 0)
         results = {}
         tally, elapsed = inbox_phase(inbox_clients, args.duration)
         results["inbox"] = describe(tally, elapsed)

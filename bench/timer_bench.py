@@ -14,6 +14,7 @@ per timer; fired/s is N over the span from the first due time to the last firing
     python bench/timer_bench.py                            # 10,000 over 60 s, then 100,000 over 300 s
     python bench/timer_bench.py --quick                    # 1,000 timers over 10 s
     python bench/timer_bench.py --timers 5000 --window 20  # one size
+    python bench/timer_bench.py --schedulers 3             # PostgreSQL: three schedulers share the rows
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/timer_bench.py
 
 DATABASE_URL's database is emptied (DROP SCHEMA public) before each size: point it
@@ -102,7 +103,7 @@ def analyze(db) -> None:
             connection.execute(text(f"ANALYZE {table}"))
 
 
-def run(url: str, count: int, window: float) -> dict:
+def run(url: str, count: int, window: float, schedulers: int = 1) -> dict:
     if url.startswith("postgresql"):
         from bench_support import reset_postgres
         reset_postgres(url)
@@ -135,9 +136,13 @@ def run(url: str, count: int, window: float) -> dict:
         print("warning: creation overran the start of the window; early timers count as late")
 
     last_due = dues[-1]
-    deadline = time.monotonic() + (last_due - datetime.now(timezone.utc)).total_seconds() + max(120.0, count / 20)
-    scheduler = DubanScheduler(engine, safety_interval=3600)  # only waking fires: no polling
-    scheduler.start()
+    # A scheduler that has not caught up a window's length after the last due time is given up on.
+    deadline = time.monotonic() + (last_due - datetime.now(timezone.utc)).total_seconds() + max(120.0, window)
+    # Only waking fires (no polling sweep). Several schedulers (PostgreSQL) share the due rows
+    # through FOR UPDATE SKIP LOCKED, as one per gunicorn worker would.
+    running = [DubanScheduler(engine if n == 0 else Engine(sessions, node_id=f"bench-{n}"), safety_interval=3600)
+               for n in range(schedulers)]
+    running = [scheduler for scheduler in running if scheduler.start()]
     in_window = (Timer.status == "fired", Timer.due_at >= first_due, Timer.due_at <= last_due)
     try:
         while True:
@@ -150,10 +155,13 @@ def run(url: str, count: int, window: float) -> dict:
                 break
             time.sleep(0.5 if count <= 20_000 else 2.0)
     finally:
-        scheduler.shutdown()
+        for scheduler in running:
+            scheduler.shutdown()
     with sessions() as s:
         rows = s.execute(select(Timer.due_at, Timer.fired_at).where(*in_window)).all()
     db.dispose()
+    if not rows:
+        raise SystemExit("no timer fired")
     lateness = [(fired_at - due).total_seconds() for due, fired_at in rows]
     finished = max(fired_at for _, fired_at in rows)
     span = (finished - first_due).total_seconds()
@@ -166,6 +174,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1,000 timers over 10 s")
     parser.add_argument("--timers", type=int, help="one size: this many timers")
     parser.add_argument("--window", type=float, help="seconds over which the due times are spread (with --timers)")
+    parser.add_argument("--schedulers", type=int, default=1,
+                        help="schedulers firing side by side (PostgreSQL only; SQLite allows one)")
     args = parser.parse_args()
     if args.timers:
         sizes = [(args.timers, args.window or max(2.0, args.timers / 170))]
@@ -175,11 +185,14 @@ def main():
             sizes = [(count, args.window) for count, _ in sizes]
 
     url = os.environ.get("DATABASE_URL")
-    print(f"database           {'postgresql' if url and url.startswith('postgresql') else 'sqlite'}")
+    postgres = bool(url and url.startswith("postgresql"))
+    schedulers = max(1, args.schedulers) if postgres else 1
+    print(f"database           {'postgresql' if postgres else 'sqlite'}")
+    print(f"schedulers         {schedulers}")
     results = []
     for count, window in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            result = run(url or f"sqlite:///{tmp}/timers.sqlite", count, window)
+            result = run(url or f"sqlite:///{tmp}/timers.sqlite", count, window, schedulers)
         late = result["lateness"]
         print(f"fired              {result['fired']} of {count} timers due over {window:.0f} s; all fired "
               f"{result['drain']:.2f} s after the last due time; {result['per_second']:.0f} fired/s")

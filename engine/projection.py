@@ -45,8 +45,7 @@ def _new_human_task(session, instance, spiff_task, now, evaluate, calendar, ladd
     groups = [str(g) for g in (literal_or_eval(g) for g in human["candidate_groups"]) if g]
     users = [str(u) for u in (literal_or_eval(u) for u in human["candidate_users"]) if u]
     assignee = literal_or_eval(human.get("assignee"))
-    task = HumanTask(
-        instance=instance,
+    row = dict(
         instance_id=instance.id,
         spiff_task_id=str(spiff_task.id),
         process_id=instance.process_id,
@@ -64,10 +63,7 @@ def _new_human_task(session, instance, spiff_task, now, evaluate, calendar, ladd
         ladder=((spiff_task.task_spec.extensions or {}).get("escalation")
                 or ladder_for(instance.process_id, spiff_task.task_spec.bpmn_id)),
     )
-    if row_writes.is_persistent(instance):
-        row_writes.insert_task(session, task)
-    else:  # a new instance has no id yet: its first tasks go out with the ORM's flush
-        session.add(task)
+    task = row_writes.insert_task(session, row, instance)
     add_candidates(session, task, groups, users)
     return task
 
@@ -75,13 +71,8 @@ def _new_human_task(session, instance, spiff_task, now, evaluate, calendar, ladd
 def close_task(session, task: HumanTask, values: dict) -> None:
     """Write what changed of `values` (status, completed_at, completed_by) to the task's row."""
     changed = {key: value for key, value in values.items() if getattr(task, key) != value}
-    if not changed:
-        return
-    if row_writes.is_persistent(task):
+    if changed:
         row_writes.update_task(session, task, **changed)
-    else:
-        for key, value in changed.items():
-            setattr(task, key, value)
 
 
 def add_candidates(session, task: HumanTask, groups, users) -> None:
@@ -96,7 +87,7 @@ def replace_candidates(session, task: HumanTask, groups: list[str], user: str | 
     task.assignee = user or None
     task.candidate_groups = ",".join(groups)
     task.candidate_users = user or ""
-    session.execute(_DELETE_CANDIDATES, {"task_id": task.id})
+    session.connection().execute(_DELETE_CANDIDATES, {"task_id": task.id})
     add_candidates(session, task, groups, [user] if user else [])
 
 
@@ -143,7 +134,7 @@ def sync_tasks(session, instance, workflow, now: datetime, evaluate, calendar=No
             values["completed_by"] = completed_by  # the task the command's user completed
         close_task(session, row, values)
         # Candidate rows only serve inboxes of open work; the comma lists keep the history.
-        session.execute(_DELETE_CANDIDATES, {"task_id": row.id})
+        session.connection().execute(_DELETE_CANDIDATES, {"task_id": row.id})
         changes.append(Change("task.completed" if finished else "task.cancelled", task=row))
     for spiff_task in ready.values():
         changes.append(Change("task.created", task=_new_human_task(session, instance, spiff_task, now, evaluate,

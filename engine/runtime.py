@@ -260,13 +260,9 @@ class Engine:
         values = {"state_json": serialization.dump_state(workflow), "updated_at": ctx.now}
         if instance.status == "running" and workflow.is_completed():
             values.update(status="completed", ended_at=ctx.now)
-        if row_writes.is_persistent(instance):
-            # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
-            values.setdefault("status", instance.status)
-            row_writes.save_instance(ctx.session, instance, **values)
-        else:
-            for key, value in values.items():
-                setattr(instance, key, value)
+        # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
+        values.setdefault("status", instance.status)
+        row_writes.save_instance(ctx.session, instance, **values)
         with ctx.session.no_autoflush:
             changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
                                  ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows,
@@ -397,12 +393,11 @@ class Engine:
         workflow.task_tree.data.update(start_data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(start_data)
-        instance = ProcessInstance(
-            definition_id=definition.id, definition=definition, process_id=definition.process_id,
-            business_key=business_key, status="running", state_json="{}", started_by=actor.username,
-            started_at=ctx.now, updated_at=ctx.now,
-        )
-        session.add(instance)
+        # The row goes in now (its id for the first tasks); the save below writes its state.
+        instance = row_writes.insert_instance(session, dict(
+            definition_id=definition.id, process_id=definition.process_id, business_key=business_key,
+            status="running", state_json="{}", started_by=actor.username, started_at=ctx.now,
+            updated_at=ctx.now), definition)
         ctx.audit("instance.started", instance, definition=definition,
                   data={"version": definition.version, "data": start_data})
         # Records its scripts write belong to the new instance; then back to the one starting it, if any.

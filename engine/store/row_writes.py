@@ -7,7 +7,7 @@ helpers write them directly and then record the written values as the
 objects' committed state (`set_committed_value`), so later reads see them and
 a later flush of some other change still checks the right lock_version.
 """
-from sqlalchemy import bindparam, inspect, insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,10 +21,7 @@ _UPDATE_INSTANCE = update(INSTANCES).where(INSTANCES.c.id == bindparam("row_id")
                                            INSTANCES.c.lock_version == bindparam("read_version"))
 _UPDATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("row_id"))
 _INSERT_TASK = insert(TASKS).returning(TASKS.c.id)
-
-
-def is_persistent(obj) -> bool:
-    return inspect(obj).persistent
+_INSERT_INSTANCE = insert(INSTANCES).returning(INSTANCES.c.id)
 
 
 def save_instance(session, instance: ProcessInstance, **values) -> None:
@@ -45,20 +42,34 @@ def update_task(session, task: HumanTask, **values) -> None:
         set_committed_value(task, key, value)
 
 
-def _column_value(obj, column):
-    if column.key in obj.__dict__:
-        return obj.__dict__[column.key]
-    default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+def _column_values(table, values: dict) -> dict:
+    """Every column of a row but its id: the given values, else the column's default (else None)."""
+    row = {}
+    for column in table.columns:
+        if column.key == "id":
+            continue
+        default = column.default
+        row[column.key] = values.get(column.key, default.arg if default is not None and default.is_scalar else None)
+    return row
 
 
-def insert_task(session, task: HumanTask) -> HumanTask:
-    """Insert a new (transient) task row and attach `task` to the session as that persistent row,
-    every column loaded so reading it later costs no query."""
-    row = {column.key: _column_value(task, column) for column in TASKS.columns if column.key != "id"}
-    task.id = session.connection().execute(_INSERT_TASK, row).scalar_one()
-    for key, value in row.items():
-        set_committed_value(task, key, value)
-    make_transient_to_detached(task)
-    session.add(task)
-    return task
+def _inserted(session, model, statement, row: dict, **related):
+    """Insert `row` and return it as a persistent object of the session: every column loaded
+    (reading it later costs no query), nothing left for the flush to write."""
+    obj = model.__mapper__.class_manager.new_instance()  # no constructor: no change events
+    set_committed_value(obj, "id", session.connection().execute(statement, row).scalar_one())
+    for key, value in {**row, **related}.items():
+        set_committed_value(obj, key, value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+def insert_task(session, values: dict, instance: ProcessInstance) -> HumanTask:
+    return _inserted(session, HumanTask, _INSERT_TASK, _column_values(TASKS, values), instance=instance)
+
+
+def insert_instance(session, values: dict, definition) -> ProcessInstance:
+    # Version 0: the save that follows in the same command makes it 1, as if inserted with its state.
+    row = _column_values(INSTANCES, {**values, "lock_version": 0})
+    return _inserted(session, ProcessInstance, _INSERT_INSTANCE, row, definition=definition)

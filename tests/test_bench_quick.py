@@ -1,0 +1,65 @@
+"""The benchmark scripts at a tiny size, so they keep working: each runs as it would
+from the command line (a subprocess), exits 0 and prints its headline figure last.
+No speed is asserted: the figures belong in bench/README.md, not in a test.
+
+On PostgreSQL (DATABASE_URL set) each bench gets a throwaway database of its own on
+that server, since a bench empties the database it is pointed at."""
+import os
+import re
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _throwaway_postgres_database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def bench_environment():
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    url = os.environ.get("DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        with _throwaway_postgres_database(url) as throwaway:
+            env["DATABASE_URL"] = throwaway
+            yield env
+    else:
+        yield env
+
+
+def run_bench(script, *args, timeout=240):
+    with bench_environment() as env:
+        result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{script} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    lines = result.stdout.strip().splitlines()
+    assert lines, f"{script} printed nothing\n{result.stderr}"
+    expected = "postgresql" if "DATABASE_URL" in os.environ and os.environ["DATABASE_URL"].startswith(
+        "postgresql") else "sqlite"
+    assert f"database           {expected}" in lines, result.stdout
+    return lines
+
+
+def test_web_bench_times_the_inbox_at_each_size():
+    lines = run_bench("web_bench.py", "--sizes", "300,1000", "--requests", "5")
+    assert re.fullmatch(r"p95 \(1000 tasks\) \d+\.\d ms", lines[-1]), lines[-1]
+    assert any(line.startswith("inbox p95 at      300 tasks") for line in lines), lines
+
+
+def test_timer_bench_fires_every_timer():
+    lines = run_bench("timer_bench.py", "--timers", "150", "--window", "2")
+    assert re.fullmatch(r"lateness p99 \(150 timers\) \d+\.\d{3} s", lines[-1]), lines[-1]
+    assert any(re.match(r"fired +150 of 150 timers", line) for line in lines), lines
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs a POSIX system")
+def test_http_bench_drives_gunicorn_with_two_and_four_workers():
+    pytest.importorskip("gunicorn")
+    lines = run_bench("http_bench.py", "--workers", "2,4", "--clients", "2", "--duration", "1",
+                      "--background", "300", "--leads", "100")
+    assert re.fullmatch(r"inbox p95 \(4 workers\) \d+ ms", lines[-1]), lines[-1]
+    for workers in (2, 4):
+        assert any(re.match(rf"{workers} workers complete .* errors 0", line) for line in lines), lines
