@@ -56,7 +56,8 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def db_engine(database_url):
-    engine = make_engine(database_url)
+    # Pre-ping: the reliability tests restart the PostgreSQL server; pooled connections die with it.
+    engine = make_engine(database_url, pool_pre_ping=True)
     yield engine
     engine.dispose()
 
