@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     JSON,
     String,
     Table,
@@ -76,6 +77,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(10), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime | None]
+    # Sessions carry the epoch they began in; signing out moves it on, which ends them all
+    # (a session is only a signed cookie: a copy would otherwise outlive the sign-out).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(

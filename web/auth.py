@@ -3,9 +3,9 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -28,7 +28,9 @@ class LoginForm(FlaskForm):
 @login_manager.user_loader
 def load_user(user_id: str):
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return CurrentUser(user) if user is not None and user.active else None
+    if user is None or not user.active or session.get("session_epoch", 0) != user.session_epoch:
+        return None  # unknown, disabled, or signed out since this session began
+    return CurrentUser(user)
 
 
 def _login_rate_key():
@@ -52,6 +54,7 @@ def login():
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(CurrentUser(user))
             session["signed_in_at"] = datetime.now(timezone.utc).isoformat()
+            session["session_epoch"] = user.session_epoch
             # Only local paths: never redirect to another site after sign-in.
             return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
         form.password.errors.append(_("Wrong username or password."))
@@ -60,6 +63,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:  # every session of this user ends, copies of the cookie too
+        db.session.execute(update(User).where(User.id == int(current_user.get_id()))
+                           .values(session_epoch=User.session_epoch + 1))
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
