@@ -77,14 +77,14 @@ def test_wrong_password_unknown_user_and_inactive_user_get_the_same_answer(clien
 
 # -- rate limits ----------------------------------------------------------------------------------
 
-@pytest.fixture
-def limited(database_url, session_factory, field_key, clock, tmp_path):
-    """The demo app with sign-in rate limiting on, as in production."""
+@pytest.fixture(params=[0])
+def limited(request, database_url, session_factory, field_key, clock, tmp_path):
+    """The demo app with sign-in rate limiting on, as in production (behind `param` proxies)."""
     from web import create_app
     from web.extensions import db, limiter
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "x",
                       "DUBAN_HASH_PASSWORD": _fast_hash, "DUBAN_UPLOAD_DIR": str(tmp_path / "uploads"),
-                      "RATELIMIT_ENABLED": True})
+                      "RATELIMIT_ENABLED": True, "DUBAN_PROXY_HOPS": request.param})
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     limiter.reset()
     yield app
@@ -125,6 +125,27 @@ def test_ten_attempts_per_address_whatever_the_usernames(limited):
         assert _login_form(client, f"nobody{n}", "guess", **_from("10.3.0.1")).status_code == 400
     assert _login_form(client, "market.officer", DEMO_PASSWORD, **_from("10.3.0.1")).status_code == 429
     assert _login_form(client, "market.officer", DEMO_PASSWORD, **_from("10.3.0.2")).status_code == 302
+
+
+def _via_proxy(client_address):
+    return {"environ_base": {"REMOTE_ADDR": "127.0.0.1"}, "headers": {"X-Forwarded-For": client_address}}
+
+
+@pytest.mark.parametrize("limited", [1], indirect=True)
+def test_behind_a_proxy_the_address_limit_counts_each_client_not_the_proxy(limited):
+    client = limited.test_client()
+    for n in range(10):
+        assert _login_form(client, f"nobody{n}", "guess", **_via_proxy("203.0.113.7")).status_code == 400
+    assert _login_form(client, "market.officer", DEMO_PASSWORD, **_via_proxy("203.0.113.7")).status_code == 429
+    # Another citizen behind the same proxy is not locked out.
+    assert _login_form(client, "market.officer", DEMO_PASSWORD, **_via_proxy("198.51.100.4")).status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(limited):
+    client = limited.test_client()
+    for n in range(10):
+        assert _login_form(client, f"nobody{n}", "guess", **_via_proxy(f"192.0.2.{n + 1}")).status_code == 400
+    assert _login_form(client, "market.officer", DEMO_PASSWORD, **_via_proxy("192.0.2.99")).status_code == 429
 
 
 def test_opening_the_sign_in_page_is_not_limited(limited):

@@ -14,6 +14,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.config import from_environment
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
+    hops = app.config["DUBAN_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from web.extensions import babel, csrf, db, limiter, login_manager, migrate
     from web.i18n import compile_catalogs, select_locale

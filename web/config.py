@@ -47,4 +47,8 @@ def from_environment(instance_path: str) -> dict:
         "DUBAN_BASE_URL": os.environ.get("DUBAN_BASE_URL", "http://127.0.0.1:5000"),
         "DUBAN_JSON_LOGS": _bool("DUBAN_JSON_LOGS", False),
         "DUBAN_LOG_LEVEL": os.environ.get("DUBAN_LOG_LEVEL", "INFO"),
+        # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto/-Host to believe (0: none).
+        # Behind nginx set 1: otherwise every client has the proxy's address, and the per-address
+        # sign-in limit counts the whole city together.
+        "DUBAN_PROXY_HOPS": int(os.environ.get("DUBAN_PROXY_HOPS", "0")),
     }
