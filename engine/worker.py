@@ -7,7 +7,6 @@ import argparse
 import logging
 import signal
 import threading
-import time
 from datetime import timedelta
 
 from engine.escalation import Escalator

@@ -1,4 +1,6 @@
 """Small helpers shared by engine tests."""
+import threading
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -28,3 +30,46 @@ def complete_open_tasks(engine, session_factory, instance_id, actor=OFFICER, dat
         for task in tasks:
             engine.complete(task.id, actor, data or {})
     raise AssertionError("instance did not finish")
+
+
+def meet_after_first_calls(obj, name, parties=2):
+    """Patch `obj.name` so its first `parties` calls wait for each other once they have read, and
+    racing commands read the same version; later calls (an engine's retry) run straight through.
+    Returns the list of calls, which grows as they happen."""
+    original = getattr(obj, name)
+    barrier = threading.Barrier(parties)
+    calls = []
+
+    def meeting(*args):
+        result = original(*args)
+        calls.append(args)
+        if len(calls) <= parties:
+            barrier.wait(timeout=10)
+        return result
+
+    setattr(obj, name, meeting)
+    return calls
+
+
+def run_together(*calls, expected=(Exception,)):
+    """Run the calls in threads at once. Returns, in the order given, "ok" or the `expected` error
+    each call raised; any other error fails the test."""
+    results = [None] * len(calls)
+    unexpected = []
+
+    def run(index, call):
+        try:
+            call()
+            results[index] = "ok"
+        except expected as err:
+            results[index] = err
+        except BaseException as err:  # noqa: BLE001 - reported below, in the test's own thread
+            unexpected.append(err)
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not unexpected, unexpected
+    return results

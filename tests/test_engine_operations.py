@@ -20,7 +20,7 @@ from engine.store.models import (
     Timer,
 )
 from tests import bpmn_builder as b
-from tests.helpers import OFFICER, OTHER_OFFICER, SUPERVISOR, open_tasks
+from tests.helpers import OFFICER, OTHER_OFFICER, SUPERVISOR, meet_after_first_calls, open_tasks, run_together
 
 # market officers, an office registrar, and a market supervisor
 LI = Actor("li.market", groups=frozenset({"market"}), roles=frozenset({"officer"}))
@@ -470,36 +470,12 @@ def test_a_delegation_racing_a_completion_one_wins(ops, engine, session_factory)
     instance_id = three_steps(engine)
     task = only_open(session_factory, instance_id)
     engine.claim(task.id, WANG)
-    barrier = threading.Barrier(2)
-    original = engine._task_and_cosigners
-    reads = []
-
-    def synchronised(session, task_id):
-        row = original(session, task_id)
-        reads.append(task_id)
-        if len(reads) <= 2:
-            barrier.wait(timeout=10)  # both commands have read the task and the instance's version
-        return row
-
-    engine._task_and_cosigners = synchronised
-    outcomes = []
-
-    def run(name, call):
-        try:
-            call()
-            outcomes.append((name, "ok"))
-        except (ConflictError, InvalidOperation, PermissionDenied) as err:
-            # A completion that lost tries again and then finds the task delegated (to someone else).
-            outcomes.append((name, err))
-
-    threads = [threading.Thread(target=run, args=("complete", lambda: engine.complete(task.id, WANG, {}))),
-               threading.Thread(target=run, args=("delegate",
-                                                  lambda: ops.delegate(task.id, WANG, "li.market", "帮忙")))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    engine._task_and_cosigners = original
+    meet_after_first_calls(engine, "_task_and_cosigners")  # both have read the task and the case's version
+    # A completion that lost tries again and then finds the task delegated (to someone else).
+    results = run_together(lambda: engine.complete(task.id, WANG, {}),
+                           lambda: ops.delegate(task.id, WANG, "li.market", "帮忙"),
+                           expected=(ConflictError, InvalidOperation, PermissionDenied))
+    outcomes = list(zip(("complete", "delegate"), results))
     assert sorted(result == "ok" for _, result in outcomes) == [False, True]
     row = task_of(session_factory, task.id)
     if dict(outcomes)["complete"] == "ok":

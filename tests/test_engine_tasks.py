@@ -1,5 +1,4 @@
 """Instances and human tasks: flows, permissions, conflicts, reassignment."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,8 @@ from engine.identity import Actor
 from engine.runtime import Engine
 from engine.store.models import AuditEvent, HumanTask, ProcessInstance
 from tests import bpmn_builder as b
-from tests.helpers import OFFICER, OTHER_OFFICER, SUPERVISOR, complete_open_tasks, open_tasks
+from tests.helpers import (OFFICER, OTHER_OFFICER, SUPERVISOR, complete_open_tasks, meet_after_first_calls,
+                           open_tasks, run_together)
 
 
 def actions(session_factory, instance_id):
@@ -39,13 +39,15 @@ def test_sequential_process_runs_start_to_finish_with_task_rows_and_audit(engine
         "task.created", "task.completed", "instance.completed"]
 
 
+TWO_CHECKS_THEN_REVIEW = b.process(
+    "par", b.start(), b.gateway("split", "parallelGateway"), b.user_task("police_check", groups="police"),
+    b.user_task("market_check", groups="market"), b.gateway("join", "parallelGateway"), b.user_task("review"), b.end(),
+    *b.chain("start", "split"), b.flow("split", "police_check"), b.flow("split", "market_check"),
+    b.flow("police_check", "join"), b.flow("market_check", "join"), *b.chain("join", "review", "end"))
+
+
 def test_parallel_gateway_opens_both_branches_and_joins(engine, session_factory):
-    xml = b.process("par", b.start(), b.gateway("split", "parallelGateway"), b.user_task("police_check", groups="police"),
-                    b.user_task("market_check", groups="market"), b.gateway("join", "parallelGateway"),
-                    b.user_task("review"), b.end(),
-                    *b.chain("start", "split"), b.flow("split", "police_check"), b.flow("split", "market_check"),
-                    b.flow("police_check", "join"), b.flow("market_check", "join"), *b.chain("join", "review", "end"))
-    engine.deploy(xml)
+    engine.deploy(TWO_CHECKS_THEN_REVIEW)
     instance_id = engine.start("par")
     tasks = {t.element_id: t for t in open_tasks(session_factory, instance_id)}
     assert set(tasks) == {"police_check", "market_check"}
@@ -113,29 +115,9 @@ def test_same_task_completed_from_two_sessions_one_wins_one_conflicts(engine, se
     engine.deploy(b.sequential("seq", n=2))
     instance_id = engine.start("seq")
     [task] = open_tasks(session_factory, instance_id)
-    barrier = threading.Barrier(2)
-    original_load = engine._load
-
-    def synchronised_load(session, iid):
-        loaded = original_load(session, iid)
-        barrier.wait(timeout=10)  # both sessions have read the same version
-        return loaded
-
-    engine._load = synchronised_load
-    outcomes = []
-
-    def worker(actor):
-        try:
-            engine.complete(task.id, actor, {"by": actor.username})
-            outcomes.append("ok")
-        except ConflictError as err:
-            outcomes.append(err)
-
-    threads = [threading.Thread(target=worker, args=(a,)) for a in (OFFICER, SUPERVISOR)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    meet_after_first_calls(engine, "_load")  # both sessions have read the same version
+    outcomes = run_together(*(lambda actor=actor: engine.complete(task.id, actor, {"by": actor.username})
+                              for actor in (OFFICER, SUPERVISOR)), expected=ConflictError)
     assert sorted(map(str, outcomes)).count("ok") == 1
     [error] = [o for o in outcomes if o != "ok"]
     # The loser's engine tried again on the new state and found the task done, and by whom.
@@ -149,41 +131,13 @@ def test_same_task_completed_from_two_sessions_one_wins_one_conflicts(engine, se
 
 
 def test_two_branches_of_one_case_completed_at_the_same_moment_both_succeed(engine, session_factory):
-    xml = b.process("par", b.start(), b.gateway("split", "parallelGateway"), b.user_task("police_check", groups="police"),
-                    b.user_task("market_check", groups="market"), b.gateway("join", "parallelGateway"),
-                    b.user_task("review"), b.end(),
-                    *b.chain("start", "split"), b.flow("split", "police_check"), b.flow("split", "market_check"),
-                    b.flow("police_check", "join"), b.flow("market_check", "join"), *b.chain("join", "review", "end"))
-    engine.deploy(xml)
+    engine.deploy(TWO_CHECKS_THEN_REVIEW)
     instance_id = engine.start("par")
     tasks = {t.element_id: t for t in open_tasks(session_factory, instance_id)}
-    barrier = threading.Barrier(2)
-    original_load = engine._load
-    loads = []
-
-    def synchronised_load(session, iid):
-        loaded = original_load(session, iid)
-        loads.append(iid)
-        if len(loads) <= 2:
-            barrier.wait(timeout=10)  # both completions read the same version of the case
-        return loaded
-
-    engine._load = synchronised_load
-    outcomes = []
-
-    def worker(task, actor):
-        try:
-            engine.complete(task.id, actor, {f"{task.element_id}_done": True})
-            outcomes.append("ok")
-        except Exception as err:  # noqa: BLE001 - the test reports what went wrong
-            outcomes.append(err)
-
-    threads = [threading.Thread(target=worker, args=(tasks["police_check"], OTHER_OFFICER)),
-               threading.Thread(target=worker, args=(tasks["market_check"], OFFICER))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    loads = meet_after_first_calls(engine, "_load")  # both completions read the same version of the case
+    outcomes = run_together(
+        lambda: engine.complete(tasks["police_check"].id, OTHER_OFFICER, {"police_check_done": True}),
+        lambda: engine.complete(tasks["market_check"].id, OFFICER, {"market_check_done": True}))
     assert outcomes == ["ok", "ok"]
     assert len(loads) == 3  # one of them loaded the case again after the other won
     assert [t.element_id for t in open_tasks(session_factory, instance_id)] == ["review"]

@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from domain.labels import CHANNEL, GRADE, SECTOR
 from domain.models import Lead, Subject
