@@ -9,6 +9,7 @@ cost should stay flat as instances grow.
     python bench/engine_bench.py               # 300 x 5, 40 x 50, 10 x 200 steps
     python bench/engine_bench.py --quick       # 30 x 5, 4 x 50, 1 x 200
     python bench/engine_bench.py --steps 5     # one size only
+    python bench/engine_bench.py --no-cache    # no workflows kept in memory: every step reads its rows
     DATABASE_URL=postgresql+psycopg://... python bench/engine_bench.py
 
 Prints instances/s and ms per step for both at each size, the growth of the
@@ -41,11 +42,12 @@ from tests.bpmn_builder import sequential  # noqa: E402
 OFFICER = Actor("bench.officer", groups=frozenset({"office"}))
 
 
-def run_engine(xml: bytes, instances: int, steps: int, url: str) -> float:
+def run_engine(xml: bytes, instances: int, steps: int, url: str, keep_workflows: bool = True) -> float:
     upgrade(url)
     db = make_engine(url)
     sessions = make_session_factory(db)
-    engine = Engine(sessions, node_id="bench")
+    # Workflows kept in memory between steps (engine.workflow_cache), or read back every step.
+    engine = Engine(sessions, node_id="bench", workflow_cache_size=256 if keep_workflows else 0)
     engine.deploy(xml)
     began = time.perf_counter()
     for _ in range(instances):
@@ -85,7 +87,7 @@ def run_bare(xml: bytes, instances: int, steps: int) -> float:
 SIZES = {5: 300, 50: 40, 200: 10}  # steps per instance: instances
 
 
-def measure(steps: int, instances: int) -> tuple[float, float]:
+def measure(steps: int, instances: int, keep_workflows: bool = True) -> tuple[float, float]:
     """(engine, bare) milliseconds per step; the start counts as a step."""
     xml = sequential("bench", n=steps)
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,7 +95,7 @@ def measure(steps: int, instances: int) -> tuple[float, float]:
         if url.startswith("postgresql"):
             from bench_support import reset_postgres
             reset_postgres(url)
-        engine_s = run_engine(xml, instances, steps, url)
+        engine_s = run_engine(xml, instances, steps, url, keep_workflows)
     bare_s = run_bare(xml, instances, steps)
     total = instances * (steps + 1)
     print(f"{steps:4} steps x {instances:4}  engine {instances / engine_s:8.1f} inst/s {engine_s / total * 1000:6.2f} ms/step"
@@ -107,6 +109,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small run (a tenth of the instances)")
     parser.add_argument("--instances", type=int, default=None)
     parser.add_argument("--steps", type=int, action="append", help="user tasks per instance (repeatable)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="read every step's workflow back from the database (no workflows kept in memory)")
     args = parser.parse_args()
     sizes = {steps: SIZES.get(steps, 10) for steps in (args.steps or SIZES)}
     if args.quick:
@@ -114,8 +118,8 @@ def main():
     if args.instances:
         sizes = {steps: args.instances for steps in sizes}
     url = os.environ.get("DATABASE_URL") or "sqlite (file)"
-    print(f"database {url.split(':')[0]}")
-    results = {steps: measure(steps, n) for steps, n in sizes.items()}
+    print(f"database {url.split(':')[0]}" + (", workflows read back every step" if args.no_cache else ""))
+    results = {steps: measure(steps, n, not args.no_cache) for steps, n in sizes.items()}
     smallest, largest = min(results), max(results)
     if largest != smallest:
         growth = results[largest][0] / results[smallest][0]

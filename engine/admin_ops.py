@@ -52,7 +52,8 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine import lint as lint_module
-from engine.bpmn import serialization
+from engine.bpmn import serialization, stored_tasks
+from engine.bpmn.json_data import as_stored
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import BpmnValidationError, InvalidOperation, NotFound, PermissionDenied, Problem
 from engine.identity import Actor
@@ -267,6 +268,7 @@ def migrate_in_memory(workflow, new_spec, new_subprocess_specs: dict, to_version
                     result.reasons.append(_say("not-aligned", step=_label(task.task_spec), version=to_version))
     if result.reasons:
         return result
+    stored_tasks.forget(workflow)  # specs changed under finished tasks too: the next save writes all
     # The stored state must load against the new version exactly as the engine will load it.
     try:
         reloaded = serialization.load_state(serialization.dump_state(workflow), new_spec, new_subprocess_specs,
@@ -397,9 +399,8 @@ class AdminOperations:
                 raise InvalidOperation("instance {instance} has no active step to hold the variable", instance=instance_id)
             old = next((task.data[name] for task in active if name in task.data), _MISSING)
             for task in active:
-                task.data[name] = deepcopy(value)
-            instance.state_json = serialization.dump_state(workflow)
-            instance.updated_at = ctx.now
+                task.data[name] = as_stored(value)  # a copy each, in the shape a load gives
+            self.engine.write_state(ctx, instance, workflow)
             ctx.audit("instance.variable_set", instance, reason=reason,
                       data={"name": name, "existed": old is not _MISSING,
                             "old": None if old is _MISSING else _jsonable(old), "new": _jsonable(value)})

@@ -15,6 +15,7 @@ Durations are ISO 8601 or working-day (`P3WD`) durations. Rungs anchored on
 """
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 
 from engine import workcal
@@ -42,7 +43,8 @@ class Rung:
         return workcal.add_duration(base, self.offset, calendar) if self.offset else base
 
 
-def parse(text: str) -> list[Rung]:
+@lru_cache(maxsize=256)  # every new task parses its ladder; there are few distinct ones
+def parse(text: str) -> tuple[Rung, ...]:
     """Parse a ladder; raise ValueError naming the bad rung."""
     rungs = []
     for part in (p.strip() for p in text.split(";")):
@@ -62,4 +64,4 @@ def parse(text: str) -> list[Rung]:
             if rung.offset:
                 workcal.parse_duration(rung.offset)  # raises ValueError on bad syntax
         rungs.append(rung)
-    return rungs
+    return tuple(rungs)

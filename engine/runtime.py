@@ -7,6 +7,7 @@
 Views and workers call these methods; nothing else touches SpiffWorkflow.
 """
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -31,6 +32,8 @@ from engine import deadlines, escalation
 from engine.ladder import DEFAULT_LADDER
 from engine.operations import completion_blocker
 from engine.bpmn import serialization
+from engine.bpmn.json_data import all_as_stored
+from engine.bpmn.workflow_class import DubanWorkflow
 from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import (ConflictError, InvalidOperation, NotFound, PermissionDenied, StaleInstance,
@@ -38,9 +41,10 @@ from engine.errors import (ConflictError, InvalidOperation, NotFound, Permission
 from engine.identity import SYSTEM, Actor
 from engine.projection import (Change, human_spec, ready_user_task_ids, replace_candidates, sync_tasks,
                                sync_timers)
-from engine.store import deferred_rows, row_writes
+from engine.store import deferred_rows, row_writes, state_rows
 from engine.store.supervision_models import LadderSetting
 from engine.workcal import WorkCalendar
+from engine.workflow_cache import WorkflowCache
 from engine.store.models import (
     HumanTask,
     Incident,
@@ -86,6 +90,7 @@ class CommandContext:
     events: list = field(default_factory=list)
     wake_at: datetime | None = None  # the earliest timer or escalation due time this command wrote
     is_command: bool = True  # False for read-only views of an instance
+    saved: dict = field(default_factory=dict)  # instance id -> (instance, workflow) this command saved
 
     def due(self, moment: datetime | None) -> None:
         if moment is not None and (self.wake_at is None or moment < self.wake_at):
@@ -101,10 +106,17 @@ class CommandContext:
         return record
 
 
+def _cache_size() -> int:
+    text = os.environ.get("DUBAN_WORKFLOW_CACHE", "256")
+    if not text.strip().isdigit():
+        raise ValueError(f"DUBAN_WORKFLOW_CACHE must be a whole number of workflows (0 keeps none), not {text!r}")
+    return int(text)
+
+
 class Engine:
     def __init__(self, session_factory, clock=None, services=None, node_id: str | None = None,
                  spec_cache_size: int = 64, default_ladder: str = DEFAULT_LADDER,
-                 timer_lease: timedelta = TIMER_LEASE):
+                 timer_lease: timedelta = TIMER_LEASE, workflow_cache_size: int | None = None):
         """`services(session, actor_name, start_process)` returns the functions BPMN
         scripts may call, bound to the command's transaction (see domain.services)."""
         self.session_factory = session_factory
@@ -121,6 +133,10 @@ class Engine:
         self._listeners = []
         self._wake_listeners = []
         self.timer_lease = timer_lease
+        self.workflows = WorkflowCache(_cache_size() if workflow_cache_size is None else workflow_cache_size)
+        # Tests set DUBAN_VERIFY_STATE=1: every commit checks the stored rows against a whole
+        # serialization of the workflow (engine.bpmn.stored_tasks must never miss a change).
+        self.verify_state = os.environ.get("DUBAN_VERIFY_STATE") == "1"
 
     # -- plumbing ---------------------------------------------------------
 
@@ -148,10 +164,13 @@ class Engine:
         try:
             with session.begin():
                 yield ctx
+                committed = self._before_commit(ctx)
         except StaleDataError:
             raise StaleInstance() from None
         finally:
             session.close()
+        for instance_id, version, workflow in committed:
+            self.workflows.put(instance_id, version, workflow)
         listeners = [(listener, ctx.events) for listener in self._listeners]
         if ctx.wake_at is not None:
             listeners += [(listener, ctx.wake_at) for listener in self._wake_listeners]
@@ -160,6 +179,32 @@ class Engine:
                 listener(argument)
             except Exception:  # a listener must never undo a committed command
                 log.exception("engine listener failed")
+
+    def _before_commit(self, ctx: CommandContext) -> list[tuple]:
+        """(instance id, lock_version, workflow) of the workflows this command saved, as they will commit."""
+        if not ctx.saved:
+            return []
+        ctx.session.flush()  # the final lock_version of each instance
+        if self.verify_state:
+            for instance, workflow in ctx.saved.values():
+                self._verify_stored(ctx.session, instance, workflow)
+        return [(instance.id, instance.lock_version, workflow) for instance, workflow in ctx.saved.values()
+                if instance.status not in ("completed", "cancelled")]
+
+    @staticmethod
+    def _verify_stored(session, instance, workflow) -> None:
+        connection = session.connection()
+        state = connection.scalar(select(ProcessInstance.state_json).where(ProcessInstance.id == instance.id))
+        rows = [(task_id, owner, body) for task_id, owner, _seq, body in state_rows.read(connection, instance.id)]
+        whole = json.loads(serialization.dump_state(workflow))
+        whole.pop("format", None)
+        joined = serialization.joined_document(state, rows)
+        if joined != whole:
+            differs = sorted(key for key in set(joined) | set(whole) if joined.get(key) != whole.get(key))
+            tasks = sorted(str(whole["tasks"].get(i, {}).get("task_spec")) for i in set(joined.get("tasks", {})) | set(whole["tasks"])
+                           if joined.get("tasks", {}).get(i) != whole["tasks"].get(i))
+            raise AssertionError(f"instance {instance.id}: the stored state differs from the workflow in {differs}, "
+                                 f"tasks {tasks}")
 
     def _has_timers(self, session, definition_id: int) -> bool:
         """Whether any timer event exists in the spec; saves a query per step when none does."""
@@ -203,8 +248,14 @@ class Engine:
         instance = ctx.session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFound("process instance {instance} not found", instance=instance_id)
-        spec, subprocess_specs = self._spec_by_id(ctx.session, instance.definition_id)
-        workflow = serialization.load_state(instance.state_json, spec, subprocess_specs, ctx.script_engine)
+        # A command may reuse the workflow this process committed last (engine.workflow_cache).
+        workflow = self.workflows.take(instance.id, instance.lock_version) if ctx.is_command else None
+        if workflow is None:
+            spec, subprocess_specs = self._spec_by_id(ctx.session, instance.definition_id)
+            workflow = serialization.load_split(instance.state_json, state_rows.read(ctx.session.connection(), instance.id),
+                                                spec, subprocess_specs, ctx.script_engine)
+        else:
+            workflow.script_engine = ctx.script_engine  # its functions are bound to this command
         workflow.duban_ready_before = ready_user_task_ids(workflow)
         if ctx.is_command:  # what its scripts record belongs to this instance (domain.audit)
             ctx.session.info[deferred_rows.CURRENT_INSTANCE] = instance
@@ -255,14 +306,21 @@ class Engine:
         instance.status = "error"
         ctx.audit("incident.opened", instance, element_id=element_id, data={"kind": kind, "message": message[:500]})
 
+    def write_state(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow, **values) -> None:
+        """Write the workflow (the instance's row, version-checked, then its changed task rows)."""
+        split = serialization.dump_split(workflow)
+        row_writes.save_instance(ctx.session, instance, state_json=split.state, updated_at=ctx.now, **values)
+        state_rows.write(ctx.session.connection(), instance.id, split.rows, split.removed)
+        ctx.saved[instance.id] = (instance, workflow)
+
     def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow,
               known_rows: dict | None = None, completed_by: str | None = None) -> list[Change]:
-        values = {"state_json": serialization.dump_state(workflow), "updated_at": ctx.now}
+        values = {}
         if instance.status == "running" and workflow.is_completed():
             values.update(status="completed", ended_at=ctx.now)
         # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
         values.setdefault("status", instance.status)
-        row_writes.save_instance(ctx.session, instance, **values)
+        self.write_state(ctx, instance, workflow, **values)
         with ctx.session.no_autoflush:
             changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
                                  ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows,
@@ -387,8 +445,8 @@ class Engine:
             if definition is None:
                 raise NotFound("process {process} has no version {version}", process=process_id, version=version)
         spec, subprocess_specs = self._spec_for(definition)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
-        start_data = dict(data or {})
+        workflow = DubanWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
+        start_data = all_as_stored(data)
         start_data.setdefault("initiator", actor.username)
         workflow.task_tree.data.update(start_data)
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -433,7 +491,7 @@ class Engine:
             failed = workflow.get_tasks(state=TaskState.ERROR)
             for task in failed:
                 if data:
-                    task.data.update(data)
+                    task.data.update(all_as_stored(data))
                 task._set_state(TaskState.READY)
             for incident in ctx.session.scalars(select(Incident).where(
                     Incident.instance_id == instance.id, Incident.resolved_at.is_(None))):
@@ -539,7 +597,7 @@ class Engine:
             if (spiff_task is None or not spiff_task.has_state(TaskState.READY)
                     or human_spec(spiff_task.task_spec) is None):
                 raise TaskNotReady("task {task} is not ready", task=task_id)
-            spiff_task.data.update(data or {})
+            spiff_task.data.update(all_as_stored(data))
             spiff_task.run()
             ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})

@@ -19,6 +19,9 @@ from domain.crypto import configure_field_keys, generate_field_key
 from engine.store.base import Base
 from engine.store.database import make_engine, make_session_factory, upgrade
 
+# Every commit checks the task rows it wrote against a whole serialization (engine.runtime).
+os.environ.setdefault("DUBAN_VERIFY_STATE", "1")
+
 # Monday 2 March 2026, 09:00 in Beijing.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 

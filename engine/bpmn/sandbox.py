@@ -32,6 +32,7 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
+from engine.bpmn.json_data import as_stored
 from engine.errors import ScriptLimitExceeded, ScriptRejected
 
 MAX_LINES = 200_000          # line events per script run
@@ -330,4 +331,4 @@ def execute(script: str, context: dict, functions: dict | None = None) -> None:
     for key, value in namespace.items():
         if key in blocked or key.startswith("_") or callable(value) or isinstance(value, type(sys)):
             continue
-        context[key] = value
+        context[key] = as_stored(value)  # what the next load of this data will read back

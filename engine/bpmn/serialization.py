@@ -1,10 +1,18 @@
-"""Spec stored once per version; instance state stored without the spec.
+"""Spec stored once per version; instance state stored without the spec, its tasks one row each.
 
 SpiffWorkflow's serializer embeds the whole spec (~10 KB) in every workflow.
 We register a workflow converter that leaves it out, and restore instances
 against a spec object cached per definition version.
+
+It also writes every task of the workflow at every save, so a case's steps
+grow dearer as its history grows. Instances are saved split instead
+(`dump_split`): the workflow's own fields as one JSON document, and each task
+as a row body of its own, written only when the step changed it
+(engine.bpmn.stored_tasks). `load_split` puts them back together.
 """
 import json
+from collections import defaultdict
+from dataclasses import dataclass
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -12,7 +20,11 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-STATE_FORMAT = "duban-1"
+from engine.bpmn import stored_tasks
+from engine.bpmn.workflow_class import DubanWorkflow
+
+STATE_FORMAT = "duban-1"  # the whole workflow in one document
+SPLIT_FORMAT = "duban-2"  # the workflow without its tasks; the tasks are rows
 
 
 class InstanceStateConverter(BpmnWorkflowConverter):
@@ -23,7 +35,7 @@ class InstanceStateConverter(BpmnWorkflowConverter):
         return dct
 
     def from_dict(self, dct, spec=None, subprocess_specs=None, script_engine=None):
-        workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        workflow = DubanWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -36,6 +48,8 @@ _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
 _registry = BpmnWorkflowSerializer.configure(_config)
 _serializer = BpmnWorkflowSerializer(_registry)
+# Instances run as DubanWorkflow (faster task lookups); stored as what they are to SpiffWorkflow.
+_registry.typenames[DubanWorkflow] = _registry.typenames[BpmnWorkflow]
 
 
 def _dumps(obj_to_dict) -> str:
@@ -69,3 +83,79 @@ def load_state(text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow
     dct = json.loads(text)
     dct.pop("format", None)
     return _registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
+
+
+@dataclass
+class SplitState:
+    state: str  # the workflow's own fields (SPLIT_FORMAT)
+    rows: list[dict]  # tasks to insert or overwrite: task_id, owner, seq, body
+    removed: list[str]  # task ids whose rows go
+
+
+def _workflow_fields(wf) -> dict:
+    """What SpiffWorkflow's workflow converter writes, but the tasks."""
+    return {
+        "data": _registry.convert(_registry.clean(wf.data)),
+        "correlations": wf.correlations,
+        "last_task": str(wf.last_task.id) if wf.last_task is not None else None,
+        "success": wf.success,
+        "completed": wf.completed,
+        "root": str(wf.task_tree.id),
+        "typename": _registry.typenames[type(wf)],
+    }
+
+
+def _split_document(workflow) -> dict:
+    subprocesses = {str(task_id): {**_workflow_fields(sp), "parent_task_id": str(sp.parent_task_id),
+                                   "spec": sp.spec.name}
+                    for task_id, sp in workflow.subprocesses.items()}
+    return {**_workflow_fields(workflow), "subprocesses": subprocesses,
+            "bpmn_events": _registry.convert(workflow.bpmn_events), "format": SPLIT_FORMAT}
+
+
+def _encode(value) -> str:
+    return json.dumps(value, cls=_serializer._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+
+
+def dump_split(workflow) -> SplitState:
+    """The workflow's fields and the tasks changed since its last save or load."""
+    written, removed = stored_tasks.tasks_to_write(workflow)
+    _registry._encoder_mode = True
+    try:
+        rows = [{"task_id": str(task.id), "owner": owner, "seq": seq, "body": _encode(_registry.convert(task))}
+                for owner, task, seq in written]
+        state = _encode(_split_document(workflow))
+    finally:
+        _registry._encoder_mode = False
+    stored_tasks.remember(workflow, written, removed)
+    return SplitState(state, rows, [str(task_id) for task_id in removed])
+
+
+def joined_document(state: str, rows) -> dict:
+    """One document of the whole workflow from its split state and its task rows
+    ((task_id, owner, body) in creation order)."""
+    dct = json.loads(state)
+    dct.pop("format", None)
+    if "tasks" in dct:  # stored whole (STATE_FORMAT)
+        return dct
+    tasks = defaultdict(dict)
+    for task_id, owner, body in rows:
+        tasks[owner][task_id] = json.loads(body)
+    dct["tasks"] = tasks.pop("", {})
+    for owner, subprocess in dct["subprocesses"].items():
+        subprocess["tasks"] = tasks.pop(owner, {})
+    return dct
+
+
+def load_split(state: str, rows, spec, subprocess_specs, script_engine) -> DubanWorkflow:
+    """The workflow from its split state and task rows ((task_id, owner, seq, body) by seq)."""
+    rows = list(rows)
+    workflow = _registry.restore(joined_document(state, [(task_id, owner, body) for task_id, owner, _seq, body in rows]),
+                                 spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
+    # What the rows hold now. A document stored whole has no rows yet: its first save writes every task.
+    seqs = {task_id: seq for task_id, _owner, seq, _body in rows}
+    loaded = [(owner, task, seqs[str(task_id)]) for owner, wf in stored_tasks.all_workflows(workflow)
+              for task_id, task in wf.tasks.items()] if rows else []
+    stored_tasks.remember(workflow, loaded, [])
+    setattr(workflow, stored_tasks.NEXT_SEQ, max(seqs.values(), default=-1) + 1)
+    return workflow

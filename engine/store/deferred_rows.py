@@ -64,6 +64,10 @@ class CandidateRow:
         return {"task_id": self.task.id, "kind": self.kind, "name": self.name}
 
 
+# Built once: a statement object reused keeps its compiled form (and cache key) between commands.
+_INSERTS = {record.table: record.table.insert() for record in (AuditRecord, CandidateRow)}
+
+
 def append(session: Session, record):
     session.info.setdefault(PENDING, []).append(record)
     return record
@@ -79,7 +83,7 @@ def _write_pending(session: Session, *_args) -> None:
     pending.clear()
     connection = session.connection()
     for table, rows in batches.items():
-        connection.execute(table.insert(), rows)
+        connection.execute(_INSERTS[table], rows)
 
 
 def _before_commit(session: Session) -> None:

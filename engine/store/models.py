@@ -67,6 +67,23 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+class InstanceTask(Base):
+    """One SpiffWorkflow task of an instance, serialized (engine.bpmn.serialization.dump_split).
+
+    The instance row holds the workflow without its tasks; a step rewrites
+    only the task rows it changed, so its cost does not grow with the case.
+    """
+
+    __tablename__ = "instance_task"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow's task UUID
+    owner: Mapped[str] = mapped_column(String(36), default="")  # "" or the task id of its subprocess
+    seq: Mapped[int] = mapped_column(Integer)  # creation order: a load restores parents first
+    body: Mapped[str] = mapped_column(Text)
+
+
 class HumanTask(Base):
     """Flat, indexed projection of user tasks; inboxes read this, never the JSON."""
 

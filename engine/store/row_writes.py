@@ -57,8 +57,10 @@ def _inserted(session, model, statement, row: dict, **related):
     """Insert `row` and return it as a persistent object of the session: every column loaded
     (reading it later costs no query), nothing left for the flush to write."""
     obj = model.__mapper__.class_manager.new_instance()  # no constructor: no change events
-    set_committed_value(obj, "id", session.connection().execute(statement, row).scalar_one())
-    for key, value in {**row, **related}.items():
+    # Column values go straight into the object's dict, as the ORM's loader puts them: loaded and
+    # unmodified (set_committed_value per column, the same in effect, costs ~25 calls per row).
+    obj.__dict__.update(row, id=session.connection().execute(statement, row).scalar_one())
+    for key, value in related.items():
         set_committed_value(obj, key, value)
     make_transient_to_detached(obj)
     session.add(obj)

@@ -1,0 +1,27 @@
+"""Task data is JSON data: values take the shape they will read back as.
+
+A save stores task data as JSON, and a workflow may be kept in memory between
+commands (engine.workflow_cache). For both to see the same values, data is
+given its stored shape where it enters: script results and the data of
+starts and completions. Types the serializer restores exactly (datetime,
+timedelta, UUID) stay as they are.
+"""
+import json
+
+
+def _key(key):
+    # json.dumps writes these keys as strings: 1 -> "1", True -> "true", None -> "null".
+    return key if isinstance(key, str) or not isinstance(key, (int, float, bool, type(None))) else json.dumps(key)
+
+
+def as_stored(value):
+    """`value` as a save and a load give it back: tuples and sets become lists, mapping keys strings."""
+    if isinstance(value, dict):
+        return {_key(key): as_stored(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [as_stored(item) for item in value]
+    return value
+
+
+def all_as_stored(data: dict | None) -> dict:
+    return {str(key): as_stored(value) for key, value in (data or {}).items()}
