@@ -193,18 +193,17 @@ class Engine:
 
     @staticmethod
     def _verify_stored(session, instance, workflow) -> None:
-        connection = session.connection()
-        state = connection.scalar(select(ProcessInstance.state_json).where(ProcessInstance.id == instance.id))
-        rows = [(task_id, owner, body) for task_id, owner, _seq, body in state_rows.read(connection, instance.id)]
+        _version, state, rows = state_rows.read(session.connection(), instance.id)
+        rows = [(task_id, owner, body) for task_id, owner, _seq, body in rows]
         whole = json.loads(serialization.dump_state(workflow))
         whole.pop("format", None)
-        joined = serialization.joined_document(state, rows)
-        if joined != whole:
-            differs = sorted(key for key in set(joined) | set(whole) if joined.get(key) != whole.get(key))
-            tasks = sorted(str(whole["tasks"].get(i, {}).get("task_spec")) for i in set(joined.get("tasks", {})) | set(whole["tasks"])
-                           if joined.get("tasks", {}).get(i) != whole["tasks"].get(i))
-            raise AssertionError(f"instance {instance.id}: the stored state differs from the workflow in {differs}, "
-                                 f"tasks {tasks}")
+        stored = serialization.joined_document(state, rows)
+        if stored != whole:
+            tasks = {**stored["tasks"], **whole["tasks"]}
+            stale = sorted(str(tasks[i].get("task_spec")) for i in tasks
+                           if stored["tasks"].get(i) != whole["tasks"].get(i))
+            raise AssertionError(f"instance {instance.id}: the stored state differs from the workflow "
+                                 f"(tasks {stale})")
 
     def _has_timers(self, session, definition_id: int) -> bool:
         """Whether any timer event exists in the spec; saves a query per step when none does."""
@@ -252,8 +251,10 @@ class Engine:
         workflow = self.workflows.take(instance.id, instance.lock_version) if ctx.is_command else None
         if workflow is None:
             spec, subprocess_specs = self._spec_by_id(ctx.session, instance.definition_id)
-            workflow = serialization.load_split(instance.state_json, state_rows.read(ctx.session.connection(), instance.id),
-                                                spec, subprocess_specs, ctx.script_engine)
+            version, state, rows = state_rows.read(ctx.session.connection(), instance.id)
+            if version != instance.lock_version and ctx.is_command:
+                raise StaleInstance()  # the case moved on since its row was read: start again
+            workflow = serialization.load_split(state, rows, spec, subprocess_specs, ctx.script_engine)
         else:
             workflow.script_engine = ctx.script_engine  # its functions are bound to this command
         workflow.duban_ready_before = ready_user_task_ids(workflow)

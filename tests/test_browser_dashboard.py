@@ -64,3 +64,7 @@ def test_the_monthly_report_page_renders_and_offers_excel(page):
     with page.expect_download() as download:
         page.click("#download-xlsx")
     assert download.value.suggested_filename == "monthly-report-2026-02-all.xlsx"
+    # The print button works under the page CSP (its handler lives in report.js, not inline).
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.click("#print-report")
+    assert page.evaluate("window.printed === true")

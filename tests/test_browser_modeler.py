@@ -355,6 +355,13 @@ def test_a_camunda_modeler_file_is_uploaded_validated_deployed_and_downloaded(pa
     assert not errors, errors
 
 
+def test_the_page_says_so_when_the_modeler_bundle_cannot_load(page):
+    sign_in(page, "admin")
+    page.route("**/modeler.js*", lambda route: route.fulfill(status=404, body="not built"))
+    page.goto("/admin/modeler")
+    page.wait_for_selector("#modeler-missing", state="visible")
+
+
 def test_the_modeler_is_for_administrators_only(client):
     from tests.conftest import login
     login(client, "market.officer")

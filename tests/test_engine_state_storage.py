@@ -7,12 +7,16 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
+from engine.errors import TaskNotReady
+from engine.identity import Actor
 from engine.runtime import Engine
 from engine.store import state_rows
 from engine.store.database import make_engine, make_session_factory, upgrade
 from engine.store.models import InstanceTask, ProcessInstance
 from tests import bpmn_builder as b
 from tests.helpers import OFFICER, open_tasks
+
+COLLEAGUE = Actor("zhang.office", groups=frozenset({"office"}), roles=frozenset({"officer"}))
 
 
 def stored_rows(session_factory, instance_id) -> dict:
@@ -139,7 +143,7 @@ def test_migration_0003_moves_stored_instances_to_task_rows_and_back(clock):
 
             command.upgrade(alembic_config(url), "head")
             with db.connect() as connection:
-                assert len(state_rows.read(connection, instance_id)) > 3
+                assert len(state_rows.read(connection, instance_id)[2]) > 3
             after = Engine(sessions, node_id="after")
             [t2] = open_tasks(sessions, instance_id)
             after.complete(t2.id, OFFICER, {"step": 2})
@@ -163,3 +167,26 @@ def test_how_many_workflows_a_process_keeps_comes_from_the_environment(session_f
     monkeypatch.setenv("DUBAN_WORKFLOW_CACHE", "lots")
     with pytest.raises(ValueError, match="DUBAN_WORKFLOW_CACHE must be a whole number"):
         Engine(session_factory)
+
+
+def test_a_case_completed_elsewhere_between_reading_the_task_and_its_case_is_reported_as_such(
+        session_factory, clock, monkeypatch):
+    # This process keeps no workflows, so it reads the case's rows after another process
+    # committed: it must not mix the task row it read before with the case's newer rows.
+    engine = Engine(session_factory, node_id="here", workflow_cache_size=0)
+    elsewhere = Engine(session_factory, node_id="elsewhere")
+    engine.deploy(b.sequential("meanwhile", n=2))
+    instance_id = engine.start("meanwhile", {}, OFFICER)
+    [t1] = open_tasks(session_factory, instance_id)
+    read_task = engine._task_and_cosigners
+
+    def then_someone_else_completes_it(session, task_id):
+        found = read_task(session, task_id)
+        monkeypatch.setattr(engine, "_task_and_cosigners", read_task)
+        elsewhere.complete(task_id, COLLEAGUE, {"by": "elsewhere"})
+        return found
+
+    monkeypatch.setattr(engine, "_task_and_cosigners", then_someone_else_completes_it)
+    with pytest.raises(TaskNotReady, match=f"completed \\(by {COLLEAGUE.username}\\)"):
+        engine.complete(t1.id, OFFICER, {"by": "here"})
+    assert data_of_open_task(engine, session_factory, instance_id)["by"] == "elsewhere"

@@ -5,12 +5,16 @@ Every response: X-Content-Type-Options nosniff, X-Frame-Options DENY, a Content-
 a Referrer-Policy. Pages get the pages' policy (scripts from this site only, no framing); anything
 that is not a page (JSON, XML, files) a sandbox that runs nothing even when opened on its own.
 """
+import re
+from pathlib import Path
+
 import pytest
 
 from engine.identity import SYSTEM
 from tests import bpmn_builder as b
 from tests.security_support import world  # noqa: F401 (fixture)
 
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 REFERRER_POLICIES = {"same-origin", "no-referrer", "strict-origin", "strict-origin-when-cross-origin"}
 
 
@@ -24,6 +28,8 @@ def check_headers(response, where):
     if response.mimetype == "text/html":
         assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, where
         assert "script-src 'self'" in policy and "*" not in policy and "http:" not in policy, where
+        script_src = policy.split("script-src")[1].split(";")[0]
+        assert "unsafe" not in script_src, where  # no inline scripts or handlers run
     else:
         assert "default-src 'none'" in policy and "sandbox" in policy, (where, policy)
         assert "unsafe" not in policy, where
@@ -132,3 +138,14 @@ def test_xml_from_an_uploaded_bpmn_is_served_sandboxed(world):
         assert response.status_code == 200 and "alert(document.cookie)" in response.text
         assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
         check_headers(response, path)
+
+
+def test_no_page_needs_an_inline_script():
+    """The page CSP runs scripts from this site's files only: a template with an inline <script>
+    or an on*= handler attribute would silently stop working in the browser."""
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>")
+    handler = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+    offenders = [str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+                 if inline_script.search(path.read_text(encoding="utf-8"))
+                 or handler.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

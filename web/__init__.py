@@ -52,8 +52,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# Scripts only from files of this site: no inline <script> or on*= handlers (tests/test_security_headers.py).
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+            "script-src 'self'; frame-ancestors 'none'")
 # Whatever is not a page (JSON, XML, files) never runs scripts, even when opened on its own:
 # a deployed BPMN's XML may carry XHTML <script> in its documentation, for instance.
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"

@@ -13,12 +13,17 @@ as a row body of its own, written only when the step changed it
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import stored_tasks
 from engine.bpmn.workflow_class import DubanWorkflow
@@ -36,6 +41,7 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct, spec=None, subprocess_specs=None, script_engine=None):
         workflow = DubanWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        setattr(workflow, stored_tasks.NESTED_KEYS, {})  # filled by StoredTaskConverter
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -44,8 +50,57 @@ class InstanceStateConverter(BpmnWorkflowConverter):
         return workflow
 
 
+@lru_cache(maxsize=65536)
+def _uuid(text: str) -> UUID:
+    # Each task id appears as a task, a parent and a child; UUID objects are immutable.
+    return UUID(text)
+
+
+class StoredTaskConverter(TaskConverter):
+    """SpiffWorkflow's task restore, cheaper for a case with a long history.
+
+    Every task's data is its parent's plus a stored difference; SpiffWorkflow
+    copies the parent's data value by value (containers one level deep) for
+    each task. A finished task's data never changes again, so it takes a
+    plain copy of its parent's (its nested values shared). Unfinished tasks,
+    whose data the next step may change, are restored as SpiffWorkflow does.
+    It also notes which keys hold nested values, for engine.bpmn.stored_tasks.
+    """
+
+    def from_dict(self, dct, workflow):
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=_uuid(dct["id"]))
+        task._parent = _uuid(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [_uuid(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = self.registry.restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        nested = stored_tasks.NESTED_KEYS
+        known = getattr(workflow.top_workflow, nested, None)
+        delta, parent = dct.get("delta"), task.parent
+        if delta and parent is not None:
+            finished = task._state & stored_tasks.SETTLED
+            data = dict(parent.data) if finished else DeepMerge.merge({}, parent.data)
+            updates = self.registry.restore(delta.get("updates", {}))
+            data.update(updates)
+            for key in delta.get("deletions", ()):
+                data.pop(key, None)
+            if known is not None:
+                keys = known.get(parent.id, frozenset()) - set(delta.get("deletions", ())) - updates.keys()
+                known[task.id] = keys | {key for key, value in updates.items() if stored_tasks.is_nested(value)}
+        else:
+            data = self.registry.restore(dct["data"])
+            if known is not None:
+                known[task.id] = frozenset(key for key, value in data.items() if stored_tasks.is_nested(value))
+        task.data = data
+        return task
+
+
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
+_config[Task] = StoredTaskConverter
 _registry = BpmnWorkflowSerializer.configure(_config)
 _serializer = BpmnWorkflowSerializer(_registry)
 # Instances run as DubanWorkflow (faster task lookups); stored as what they are to SpiffWorkflow.
@@ -82,7 +137,9 @@ def dump_state(workflow) -> str:
 def load_state(text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     dct = json.loads(text)
     dct.pop("format", None)
-    return _registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
+    workflow = _registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
+    delattr(workflow, stored_tasks.NESTED_KEYS)
+    return workflow
 
 
 @dataclass
@@ -138,9 +195,11 @@ def joined_document(state: str, rows) -> dict:
     dct.pop("format", None)
     if "tasks" in dct:  # stored whole (STATE_FORMAT)
         return dct
+    rows = list(rows)
+    bodies = json.loads("[" + ",".join(body for _task_id, _owner, body in rows) + "]")  # one parse for all
     tasks = defaultdict(dict)
-    for task_id, owner, body in rows:
-        tasks[owner][task_id] = json.loads(body)
+    for (task_id, owner, _body), body in zip(rows, bodies):
+        tasks[owner][task_id] = body
     dct["tasks"] = tasks.pop("", {})
     for owner, subprocess in dct["subprocesses"].items():
         subprocess["tasks"] = tasks.pop(owner, {})
@@ -156,6 +215,7 @@ def load_split(state: str, rows, spec, subprocess_specs, script_engine) -> Duban
     seqs = {task_id: seq for task_id, _owner, seq, _body in rows}
     loaded = [(owner, task, seqs[str(task_id)]) for owner, wf in stored_tasks.all_workflows(workflow)
               for task_id, task in wf.tasks.items()] if rows else []
-    stored_tasks.remember(workflow, loaded, [])
+    stored_tasks.remember(workflow, loaded, [], nested_keys=getattr(workflow, stored_tasks.NESTED_KEYS))
+    delattr(workflow, stored_tasks.NESTED_KEYS)
     setattr(workflow, stored_tasks.NEXT_SEQ, max(seqs.values(), default=-1) + 1)
     return workflow

@@ -30,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 SETTLED = TaskState.COMPLETED | TaskState.CANCELLED
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+NESTED_KEYS = "duban_nested_keys"  # while loading: {task UUID: keys of its data holding nested values}
 STORED = "duban_stored"  # attribute on the workflow: {task UUID: Stored} as of its last save or load
 NEXT_SEQ = "duban_next_seq"  # attribute on the workflow: the creation rank the next new row gets
 
@@ -46,9 +47,18 @@ def fingerprint(task) -> tuple:
             id(task.internal_data), tuple(task._children))
 
 
-def nested_digest(task) -> str:
-    """The nested values of a finished task's data (what in-place changes can reach)."""
-    nested = {key: value for key, value in task.data.items() if isinstance(value, (dict, list, set))}
+def is_nested(value) -> bool:
+    return isinstance(value, (dict, list, set))
+
+
+def nested_digest(task, keys=None) -> str:
+    """The nested values of a finished task's data (what in-place changes can reach);
+    `keys`, when known, are the keys that hold them."""
+    data = task.data
+    if keys is None:
+        keys = [key for key, value in data.items() if is_nested(value)]
+    # Top-level keys in one order for both ways of finding them; nested values as they are.
+    nested = {key: data[key] for key in sorted(keys)}
     return json.dumps(nested, default=repr, ensure_ascii=False) if nested else ""
 
 
@@ -76,7 +86,7 @@ def tasks_to_write(workflow) -> tuple[list, list]:
     for task in list(written.values()):
         parent = task.parent
         while (parent is not None and parent.id not in written and parent.id in stored
-               and stored[parent.id].digest != nested_digest(parent)):
+               and stored[parent.id].digest is not None and stored[parent.id].digest != nested_digest(parent)):
             written[parent.id] = parent
             parent = parent.parent
     result = []
@@ -91,14 +101,16 @@ def tasks_to_write(workflow) -> tuple[list, list]:
     return result, [task_id for task_id in stored if task_id not in owners]
 
 
-def remember(workflow, written: list, removed: list) -> None:
-    """After a save (or a load, with every task `written`): this is what the rows hold now."""
+def remember(workflow, written: list, removed: list, nested_keys: dict | None = None) -> None:
+    """After a save (or a load, with every task `written`): this is what the rows hold now.
+    A load passes the keys of nested values it noted, which spares scanning every task's data."""
     stored = dict(getattr(workflow, STORED, {}))
     for task_id in removed:
         stored.pop(task_id, None)
     for _owner, task, seq in written:
         settled = bool(task._state & SETTLED)
-        stored[task.id] = Stored(fingerprint(task), nested_digest(task) if settled else None, seq)
+        keys = None if nested_keys is None else nested_keys.get(task.id)
+        stored[task.id] = Stored(fingerprint(task), nested_digest(task, keys) if settled else None, seq)
     setattr(workflow, STORED, stored)
 
 
