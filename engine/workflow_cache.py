@@ -40,7 +40,3 @@ class WorkflowCache:
             self._entries.move_to_end(instance_id)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

@@ -43,6 +43,19 @@ def run_bench(script, *args, timeout=240):
     return lines
 
 
+@pytest.mark.parametrize("flags", [[], ["--no-cache"]], ids=["kept-workflows", "read-back"])
+def test_engine_bench_compares_the_engine_with_bare_spiffworkflow(flags):
+    with bench_environment() as env:
+        result = subprocess.run([sys.executable, str(ROOT / "bench" / "engine_bench.py"), "--instances", "2",
+                                 "--steps", "3", "--steps", "12", *flags],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"ratio \d+\.\d\d", lines[-1]), lines
+    assert any(re.match(r"engine per-step cost at 12 steps vs 3: \d+\.\d\dx", line) for line in lines), lines
+    assert sum(" steps x    2  engine " in line for line in lines) == 2, lines
+
+
 def test_web_bench_times_the_inbox_at_each_size():
     lines = run_bench("web_bench.py", "--sizes", "300,1000", "--requests", "5")
     assert re.fullmatch(r"p95 \(1000 tasks\) \d+\.\d ms", lines[-1]), lines[-1]
