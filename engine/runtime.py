@@ -32,7 +32,7 @@ from engine import deadlines, escalation
 from engine.ladder import DEFAULT_LADDER
 from engine.operations import completion_blocker
 from engine.bpmn import serialization
-from engine.bpmn.json_data import all_as_stored
+from engine.bpmn.json_data import as_stored
 from engine.bpmn.workflow_class import DubanWorkflow
 from engine.bpmn.loader import load_definition
 from engine.bpmn.script_engine import DubanScriptEngine
@@ -316,11 +316,10 @@ class Engine:
 
     def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow,
               known_rows: dict | None = None, completed_by: str | None = None) -> list[Change]:
-        values = {}
+        # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
+        values = {"status": instance.status}
         if instance.status == "running" and workflow.is_completed():
             values.update(status="completed", ended_at=ctx.now)
-        # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
-        values.setdefault("status", instance.status)
         self.write_state(ctx, instance, workflow, **values)
         with ctx.session.no_autoflush:
             changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
@@ -447,7 +446,7 @@ class Engine:
                 raise NotFound("process {process} has no version {version}", process=process_id, version=version)
         spec, subprocess_specs = self._spec_for(definition)
         workflow = DubanWorkflow(spec, subprocess_specs, script_engine=ctx.script_engine)
-        start_data = all_as_stored(data)
+        start_data = as_stored(data or {})
         start_data.setdefault("initiator", actor.username)
         workflow.task_tree.data.update(start_data)
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -492,7 +491,7 @@ class Engine:
             failed = workflow.get_tasks(state=TaskState.ERROR)
             for task in failed:
                 if data:
-                    task.data.update(all_as_stored(data))
+                    task.data.update(as_stored(data))
                 task._set_state(TaskState.READY)
             for incident in ctx.session.scalars(select(Incident).where(
                     Incident.instance_id == instance.id, Incident.resolved_at.is_(None))):
@@ -598,7 +597,7 @@ class Engine:
             if (spiff_task is None or not spiff_task.has_state(TaskState.READY)
                     or human_spec(spiff_task.task_spec) is None):
                 raise TaskNotReady("task {task} is not ready", task=task_id)
-            spiff_task.data.update(all_as_stored(data))
+            spiff_task.data.update(as_stored(data or {}))
             spiff_task.run()
             ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})

@@ -48,30 +48,32 @@ def test_a_step_of_a_long_case_rewrites_only_the_tasks_it_changed(engine, sessio
     assert data_of_open_task(engine, session_factory, instance_id)["field_19"] == 19
 
 
+def data_after_a_script_between_two_steps(engine, session_factory, first_script, second_script) -> dict:
+    """first_script, step one, second_script, step two: step one completed, the data step two sees on a reload."""
+    engine.deploy(b.process(
+        "scripted", b.start(), b.script_task("before", first_script), b.user_task("one"),
+        b.script_task("between", second_script), b.user_task("two"), b.end(),
+        *b.chain("start", "before", "one", "between", "two", "end")))
+    instance_id = engine.start("scripted", {}, OFFICER)
+    [one] = open_tasks(session_factory, instance_id)
+    engine.complete(one.id, OFFICER, {})
+    return data_of_open_task(engine, session_factory, instance_id)
+
+
 def test_nested_data_changed_in_place_by_a_later_script_survives_a_reload(engine, session_factory):
     # SpiffWorkflow copies data one level deep: the append below also changes the list in the
     # finished tasks before it, and the first script's task is the one that stores it.
-    engine.deploy(b.process(
-        "nested", b.start(), b.script_task("set", "info = {'tags': ['a']}"), b.user_task("first"),
-        b.script_task("append", "info['tags'].append('b')"), b.user_task("second"), b.end(),
-        *b.chain("start", "set", "first", "append", "second", "end")))
-    instance_id = engine.start("nested", {}, OFFICER)
-    [first] = open_tasks(session_factory, instance_id)
-    engine.complete(first.id, OFFICER, {})
-    assert data_of_open_task(engine, session_factory, instance_id)["info"] == {"tags": ["a", "b"]}
+    data = data_after_a_script_between_two_steps(engine, session_factory, "info = {'tags': ['a']}",
+                                                 "info['tags'].append('b')")
+    assert data["info"] == {"tags": ["a", "b"]}
 
 
 def test_values_read_back_the_same_whether_the_workflow_was_kept_in_memory_or_reloaded(engine, session_factory):
     # JSON has no tuples or sets and only string keys: the kept workflow must see what a reload sees.
-    engine.deploy(b.process(
-        "shapes", b.start(), b.script_task("make", "pair = (1, 2)\nkeyed = {1: 'one'}"), b.user_task("look"),
-        b.script_task("use", "kinds = [pair + [3], list(keyed)[0]]"), b.user_task("done"), b.end(),
-        *b.chain("start", "make", "look", "use", "done", "end")))
-    instance_id = engine.start("shapes", {}, OFFICER)
-    [look] = open_tasks(session_factory, instance_id)
-    engine.complete(look.id, OFFICER, {})
+    data = data_after_a_script_between_two_steps(engine, session_factory, "pair = (1, 2)\nkeyed = {1: 'one'}",
+                                                 "kinds = [pair + [3], list(keyed)[0]]")
     assert engine.workflows.hits >= 1
-    assert data_of_open_task(engine, session_factory, instance_id)["kinds"] == [[1, 2, 3], "1"]
+    assert data["kinds"] == [[1, 2, 3], "1"]
 
 
 def test_a_kept_workflow_is_not_used_after_another_process_moved_the_case_on(engine, session_factory):

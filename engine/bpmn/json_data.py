@@ -21,7 +21,3 @@ def as_stored(value):
     if isinstance(value, (list, tuple, set, frozenset)):
         return [as_stored(item) for item in value]
     return value
-
-
-def all_as_stored(data: dict | None) -> dict:
-    return {str(key): as_stored(value) for key, value in (data or {}).items()}

@@ -12,6 +12,7 @@ as a row body of its own, written only when the step changed it
 """
 import json
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from uuid import UUID
@@ -41,13 +42,16 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct, spec=None, subprocess_specs=None, script_engine=None):
         workflow = DubanWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
-        setattr(workflow, stored_tasks.NESTED_KEYS, {})  # filled by StoredTaskConverter
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+# While load_split restores a workflow: {task UUID: keys of its data that hold nested values}.
+_nested_keys: ContextVar[dict | None] = ContextVar("duban_nested_keys", default=None)
 
 
 @lru_cache(maxsize=65536)
@@ -77,8 +81,7 @@ class StoredTaskConverter(TaskConverter):
         task.internal_data = self.registry.restore(dct["internal_data"])
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             task.workflow.top_workflow.event_manager.add_task(task)
-        nested = stored_tasks.NESTED_KEYS
-        known = getattr(workflow.top_workflow, nested, None)
+        known = _nested_keys.get()
         delta, parent = dct.get("delta"), task.parent
         if delta and parent is not None:
             finished = task._state & stored_tasks.SETTLED
@@ -137,9 +140,7 @@ def dump_state(workflow) -> str:
 def load_state(text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     dct = json.loads(text)
     dct.pop("format", None)
-    workflow = _registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
-    delattr(workflow, stored_tasks.NESTED_KEYS)
-    return workflow
+    return _registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
 
 
 @dataclass
@@ -209,13 +210,18 @@ def joined_document(state: str, rows) -> dict:
 def load_split(state: str, rows, spec, subprocess_specs, script_engine) -> DubanWorkflow:
     """The workflow from its split state and task rows ((task_id, owner, seq, body) by seq)."""
     rows = list(rows)
-    workflow = _registry.restore(joined_document(state, [(task_id, owner, body) for task_id, owner, _seq, body in rows]),
-                                 spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
+    nested_keys = {}
+    token = _nested_keys.set(nested_keys)  # StoredTaskConverter notes them as it restores
+    try:
+        workflow = _registry.restore(
+            joined_document(state, [(task_id, owner, body) for task_id, owner, _seq, body in rows]),
+            spec=spec, subprocess_specs=subprocess_specs, script_engine=script_engine)
+    finally:
+        _nested_keys.reset(token)
     # What the rows hold now. A document stored whole has no rows yet: its first save writes every task.
     seqs = {task_id: seq for task_id, _owner, seq, _body in rows}
     loaded = [(owner, task, seqs[str(task_id)]) for owner, wf in stored_tasks.all_workflows(workflow)
               for task_id, task in wf.tasks.items()] if rows else []
-    stored_tasks.remember(workflow, loaded, [], nested_keys=getattr(workflow, stored_tasks.NESTED_KEYS))
-    delattr(workflow, stored_tasks.NESTED_KEYS)
+    stored_tasks.remember(workflow, loaded, [], nested_keys=nested_keys)
     setattr(workflow, stored_tasks.NEXT_SEQ, max(seqs.values(), default=-1) + 1)
     return workflow

@@ -30,7 +30,6 @@ from SpiffWorkflow.util.task import TaskState
 
 SETTLED = TaskState.COMPLETED | TaskState.CANCELLED
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-NESTED_KEYS = "duban_nested_keys"  # while loading: {task UUID: keys of its data holding nested values}
 STORED = "duban_stored"  # attribute on the workflow: {task UUID: Stored} as of its last save or load
 NEXT_SEQ = "duban_next_seq"  # attribute on the workflow: the creation rank the next new row gets
 
@@ -104,14 +103,16 @@ def tasks_to_write(workflow) -> tuple[list, list]:
 def remember(workflow, written: list, removed: list, nested_keys: dict | None = None) -> None:
     """After a save (or a load, with every task `written`): this is what the rows hold now.
     A load passes the keys of nested values it noted, which spares scanning every task's data."""
-    stored = dict(getattr(workflow, STORED, {}))
+    stored = getattr(workflow, STORED, None)
+    if stored is None:
+        stored = {}
+        setattr(workflow, STORED, stored)
     for task_id in removed:
         stored.pop(task_id, None)
     for _owner, task, seq in written:
         settled = bool(task._state & SETTLED)
         keys = None if nested_keys is None else nested_keys.get(task.id)
         stored[task.id] = Stored(fingerprint(task), nested_digest(task, keys) if settled else None, seq)
-    setattr(workflow, STORED, stored)
 
 
 def forget(workflow) -> None:
