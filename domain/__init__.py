@@ -8,4 +8,5 @@ the service functions BPMN scripts call. See docs/process-conventions.md.
 - `reporters`, `privacy`: reporter protection (masking, audited full views).
 - `services`: `make_service_functions(session, actor_name, start_process)` for the engine.
 - `demo`: demo data (loaded by `flask --app web demo`).
+- `wording`: how internal names read (audit actions, escalation rungs, people, units, cases).
 """

@@ -1,21 +1,17 @@
 """Demo data: 新塘街道's special office, member units and two communities, their
-users, and a plausible set of subjects, leads, gradings, disposals and
-rectification items (names and facts are invented).
+users, the institutions (subjects) of the campaign and the leads that came in about
+them (names and facts are invented).
 
-`load_demo` starts no process: the caller starts `lead_handling` for the ids
-in `leads_to_start` and `rectification` for `rectification_items`.
+`load_demo` creates the cast (units, users, subjects); domain.demo_story plays what
+happened since the campaign began through the real processes (`flask demo` runs both).
 """
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from domain import records
 from domain.creditcode import check_character
 from domain.errors import DubanError
-from domain.leads import register_lead
-from domain.models import Disposal, RiskAssessment, Unit, User
+from domain.models import Unit, User
 from engine import clock
-from engine.workcal import WorkCalendar
 
 DEMO_ACTOR = "demo"
 DEFAULT_PASSWORD = "duban-demo-2026"
@@ -56,104 +52,80 @@ SUBJECTS = [
     ("晋江市乐龄生态农业开发有限公司", "91350582MA33GH0L4", "晋江市新塘街道沙塘村后山片区", "care_land", "苏某"),
 ]
 
-# channel, days ago, subject index or name, sector, summary, reporter (name, phone) or None, major
+# The leads in the order they came in: received (working days before the demo's day, Beijing time),
+# channel, subject index or name (or (name, 17 characters of a credit code)), sector, summary,
+# reporter (name, phone) or "anonymous" or None, major. domain.demo_story says what became of each.
 LEADS = [
-    ("platform_12337", 20, 0, "illegal_fundraising",
-     "群众反映晋江市福寿康养老服务有限公司以“预订床位”名义向老人收取会员费，每人1万元至5万元不等，"
-     "承诺年返利8%，近期已有老人反映无法退费。", ("王秀英", "13905951234"), True),
-    ("hotline_12345", 18, 0, "illegal_fundraising",
-     "来电人称其母亲在福寿康养老服务公司办理“养老会员卡”交了3万元，对方称可优先入住并每月返还利息，"
-     "近两个月利息停发，公司负责人联系不上。", ("李建平", "13859961122"), False),
-    ("police_110", 16, 2, "food_health_products",
-     "报警人称其父亲参加长青健康科技公司组织的“免费体检、健康讲座”，被诱导以2.6万元购买“降糖降压”保健品，"
-     "产品无批准文号。", ("陈建国", "13605953456"), False),
-    ("market_regulation", 15, 6, "tourism_art",
-     "举报福泰养生文化传播有限公司以“收藏品升值”为名向老年人高价销售纪念币、字画，宣称“三年翻倍、公司回购”。",
-     ("林美华", "0595-85661234"), False),
-    ("grid_patrol", 14, "塘市社区“健康驿站”体验店", "food_health_products",
-     "网格员巡查发现塘市社区某店面每日上午组织老年人听课并发放鸡蛋、挂面等礼品，现场推销“量子养生床垫”，"
-     "售价1.98万元。", ("洪丽华", "13799880011"), False),
-    ("financial_regulation", 13, 4, "elderly_projects",
-     "金融监管部门转来线索：福建康乐颐养投资管理有限公司以投资“康养小镇”项目为名向社会公众吸收资金，"
-     "承诺年化收益12%，涉及老年人约200人。", None, True),
-    ("superior_transfer", 12, 5, "elderly_housing",
-     "区专项办转办：松鹤园置业有限公司销售“松鹤颐养苑”商品住房时宣称“买房送养老服务、以房养老保收益”，"
-     "涉嫌以“养老”名义虚假宣传。", None, False),
-    ("leader_assignment", 11, 3, "unlicensed_medical",
-     "街道领导批办：颐和养老公寓内设医务室无《医疗机构执业许可证》，聘用无执业资格人员为入住老人输液、开药。",
-     None, True),
-    ("mass_report", 10, 7, "internet_traps",
-     "群众来信反映：银龄网络科技有限公司开发“银龄宝”手机APP，通过直播陪聊诱导老年人充值打赏、购买“理财课程”，"
-     "其父累计充值4万余元。", "anonymous", False),
-    ("department_transfer", 9, 9, "care_land",
-     "国土所移交：乐龄生态农业开发有限公司在养老服务设施用地上建设独栋别墅并对外销售，涉嫌违规改变用地性质"
-     "变相开发房地产。", None, False),
-    ("hotline_12345", 8, 1, "tourism_art",
-     "市民反映夕阳红旅游公司组织“99元三日游”，行程中安排老人进入玉器、茶叶店购物，多名老人被诱导消费数千元。",
-     ("张阿婆", "13960901234"), False),
-    ("platform_12337", 7, 8, "illegal_fundraising",
-     "举报人称金色年华养老服务中心向老人推销“终身会员卡”，一次性缴纳10万元可终身免费入住，资金去向不明。",
-     ("许文龙", "15880012345"), True),
-    ("grid_patrol", 25, "沙塘社区流动摊点", "food_health_products",
-     "网格员在沙塘社区巡查发现流动人员以“免费领鸡蛋”为由聚集老人，推销所谓“特效药酒”，已劝离并登记车辆信息。",
-     ("施雅琴", "13905957788"), False),
-    ("police_110", 30, None, "internet_traps",
+    ((22, "09:20"), "police_110", None, "internet_traps",
      "报警人称接到自称“社保局工作人员”电话，称可代办“高龄养老补贴”，需先缴纳手续费2000元，已转账。",
      ("蔡老伯", "13905950001"), False),
-    ("market_regulation", 6, 2, "food_health_products",
+    ((20, "10:15"), "grid_patrol", "沙塘社区流动摊点", "food_health_products",
+     "网格员在沙塘社区巡查发现流动人员以“免费领鸡蛋”为由聚集老人，推销所谓“特效药酒”，已劝离并登记车辆信息。",
+     ("施雅琴", "13905957788"), False),
+    ((19, "09:05"), "platform_12337", 0, "illegal_fundraising",
+     "群众反映晋江市福寿康养老服务有限公司以“预订床位”名义向老人收取会员费，每人1万元至5万元不等，"
+     "承诺年返利8%，近期已有老人反映无法退费。", ("王秀英", "13905951234"), True),
+    ((18, "14:40"), "hotline_12345", 0, "illegal_fundraising",
+     "来电人称其母亲在福寿康养老服务公司办理“养老会员卡”交了3万元，对方称可优先入住并每月返还利息，"
+     "近两个月利息停发，公司负责人联系不上。", ("李建平", "13859961122"), False),
+    ((17, "10:00"), "police_110", 2, "food_health_products",
+     "报警人称其父亲参加长青健康科技公司组织的“免费体检、健康讲座”，被诱导以2.6万元购买“降糖降压”保健品，"
+     "产品无批准文号。", ("陈建国", "13605953456"), False),
+    ((16, "11:00"), "market_regulation", 6, "tourism_art",
+     "举报福泰养生文化传播有限公司以“收藏品升值”为名向老年人高价销售纪念币、字画，宣称“三年翻倍、公司回购”。",
+     ("林美华", "0595-85661234"), False),
+    ((15, "09:30"), "grid_patrol", "塘市社区“健康驿站”体验店", "food_health_products",
+     "网格员巡查发现塘市社区某店面每日上午组织老年人听课并发放鸡蛋、挂面等礼品，现场推销“量子养生床垫”，"
+     "售价1.98万元。", ("洪丽华", "13799880011"), False),
+    ((14, "10:00"), "financial_regulation", 4, "elderly_projects",
+     "金融监管部门转来线索：福建康乐颐养投资管理有限公司以投资“康养小镇”项目为名向社会公众吸收资金，"
+     "承诺年化收益12%，涉及老年人约200人。", None, True),
+    ((14, "16:20"), "superior_transfer", 5, "elderly_housing",
+     "区专项办转办：松鹤园置业有限公司销售“松鹤颐养苑”商品住房时宣称“买房送养老服务、以房养老保收益”，"
+     "涉嫌以“养老”名义虚假宣传。", None, False),
+    ((12, "09:15"), "leader_assignment", 3, "unlicensed_medical",
+     "街道领导批办：颐和养老公寓内设医务室无《医疗机构执业许可证》，聘用无执业资格人员为入住老人输液、开药。",
+     None, True),
+    ((11, "10:40"), "mass_report", 7, "internet_traps",
+     "群众来信反映：银龄网络科技有限公司开发“银龄宝”手机APP，通过直播陪聊诱导老年人充值打赏、购买“理财课程”，"
+     "其父累计充值4万余元。", "anonymous", False),
+    ((10, "09:30"), "department_transfer", 9, "care_land",
+     "国土所移交：乐龄生态农业开发有限公司在养老服务设施用地上建设独栋别墅并对外销售，涉嫌违规改变用地性质"
+     "变相开发房地产。", None, False),
+    ((9, "11:20"), "hotline_12345", 1, "tourism_art",
+     "市民反映夕阳红旅游公司组织“99元三日游”，行程中安排老人进入玉器、茶叶店购物，多名老人被诱导消费数千元。",
+     ("张阿婆", "13960901234"), False),
+    ((8, "09:10"), "platform_12337", 8, "illegal_fundraising",
+     "举报人称金色年华养老服务中心向老人推销“终身会员卡”，一次性缴纳10万元可终身免费入住，资金去向不明。",
+     ("许文龙", "15880012345"), True),
+    ((7, "14:00"), "market_regulation", 2, "food_health_products",
      "市场监管部门接举报：长青健康科技公司在沙塘村租用场地开展“健康讲座”，宣称保健品可“替代药物、根治糖尿病”。",
      None, False),
-    ("mass_report", 5, "新塘“康源中医养生馆”", "unlicensed_medical",
+    ((5, "16:00"), "mass_report", "新塘“康源中医养生馆”", "unlicensed_medical",
      "群众电话反映新塘某“中医养生馆”无医师资格人员为老人针灸、推拿并销售自制药丸，有老人服用后身体不适。",
      ("郑女士", "13328881234"), False),
-    ("superior_transfer", 4, 4, "elderly_projects",
+    ((4, "09:30"), "superior_transfer", 4, "elderly_projects",
      "市专项办转办：康乐颐养公司通过微信群发布“养老项目众筹”，以“认购床位、到期回购”名义继续吸收资金。",
      None, True),
-    ("financial_regulation", 3, None, "illegal_fundraising",
+    ((3, "10:30"), "financial_regulation", None, "illegal_fundraising",
      "农商银行新塘支行报告：多名老年客户近期集中大额取现并转账至同一账户，柜面询问称用于“养老项目分红”，"
      "疑似非法集资。", None, False),
-    ("department_transfer", 2, ("晋江市福瑞祥文化艺术有限公司", "91350582MA8TK2E5R"), "tourism_art",
-     "文旅部门移交：福瑞祥文化艺术有限公司举办“书画鉴赏会”，以“名家真迹、包赚不赔”诱导老年人购买字画。",
-     None, False),
-    ("leader_assignment", 1, "沙塘社区“幸福食堂”", "food_health_products",
+    ((2, "15:00"), "leader_assignment", "沙塘社区“幸福食堂”", "food_health_products",
      "街道领导批办：沙塘社区“幸福食堂”承包人借助餐之机向老人推销“富硒营养粉”，每盒售价1280元。",
      ("沙塘社区居委会", "0595-85998800"), False),
+    ((0, "08:40"), "department_transfer", ("晋江市福瑞祥文化艺术有限公司", "91350582MA8TK2E5R"), "tourism_art",
+     "文旅部门移交：福瑞祥文化艺术有限公司举办“书画鉴赏会”，以“名家真迹、包赚不赔”诱导老年人购买字画。",
+     None, False),
 ]
 
-# Closed history (lead index -> result); the others stay `registered`.
-CLOSED_LEADS = {12: "partly", 13: "substantiated"}
-
-# subject index, grade, people, money (yuan), opinion heat, stability risk, days ago
-ASSESSMENTS = [
-    (0, "yellow", 40, 800_000, "low", "low", 19),
-    (0, "red", 156, 4_800_000, "high", "high", 10),
-    (4, "red", 210, 12_500_000, "medium", "high", 9),
-    (2, "yellow", 35, 380_000, "medium", "low", 12),
-    (8, "orange", 60, 2_600_000, "medium", "medium", 6),
-    (1, "yellow", 120, 150_000, "medium", "low", 5),
-]
-
-# subject index, lead index or None, measure, unit, days ago, note
-DISPOSALS = [
-    (2, 2, "warning_interview", "market", 10, "约谈公司负责人，责令停止会销活动，告知虚假宣传法律责任。"),
-    (1, 10, "order_rectify", "market", 6, "下达责令整改通知书，要求停止“低价游”产品并退还购物款。"),
-    (3, 7, "order_rectify", "health", 8, "责令医务室停止诊疗活动，限期取得执业许可或与医疗机构签约。"),
-    (0, 0, "transfer_police", "police", 9, "已固定收费凭证和合同，移送新塘派出所立案侦查。"),
-    (8, 11, "urge_refunds", "civil_affairs", 4, "督促清退“终身会员卡”预收费用，建立退费台账。"),
-    (6, 3, "risk_warning", "market", 12, "发出风险提示函，加强日常巡查和抽查。"),
-]
-
-# subject index, lead index, unit, person, problem, measures, working days to the deadline
-RECTIFICATIONS = [
-    (3, 7, "health", "颐和养老公寓负责人 许某", "内设医务室未取得《医疗机构执业许可证》，由无执业资格人员开展诊疗活动。",
-     "立即停止医务室诊疗活动；与有资质的医疗机构签订医养结合服务协议；7日内提交整改报告。", 15),
-    (1, 10, "market", "夕阳红旅游公司总经理 吴某", "组织“低价游”并安排老年人进店购物。",
-     "停止“低价游”产品销售；退还老人购物款；对导游开展法规培训。", 10),
-    (9, 9, "land", "乐龄生态农业公司法定代表人 苏某", "在养老服务设施用地上违规建设独栋别墅并对外销售。",
-     "立即停止销售；依法处置违法建筑；恢复养老服务设施用地用途。", 30),
-    (2, 2, "market", "长青健康科技公司负责人 黄某", "保健品宣传夸大功效，部分产品无批准文号。",
-     "下架无批准文号产品；更正虚假宣传；配合办理退货退款。", 10),
-]
+# What the unit ordered rectified when it fed back on the lead (by its index in LEADS): problem, measures.
+RECTIFICATION_PROBLEMS = {
+    4: ("保健品宣传夸大功效，部分产品无批准文号。", "下架无批准文号产品；更正虚假宣传；配合办理退货退款。"),
+    9: ("内设医务室未取得《医疗机构执业许可证》，由无执业资格人员开展诊疗活动。",
+        "立即停止医务室诊疗活动；与有资质的医疗机构签订医养结合服务协议；7日内提交整改报告。"),
+    11: ("在养老服务设施用地上违规建设独栋别墅并对外销售。", "立即停止销售；依法处置违法建筑；恢复养老服务设施用地用途。"),
+    12: ("组织“低价游”并安排老年人进店购物。", "停止“低价游”产品销售；退还老人购物款；对导游开展法规培训。"),
+}
 
 
 def credit_code(first17: str) -> str:
@@ -208,74 +180,35 @@ def create_users(session, hash_password=None, password: str = DEFAULT_PASSWORD) 
     return {user.username: user.id for user in users}
 
 
-def _register_leads(session, subjects) -> list:
-    now = clock.now()
-    leads = []
-    for channel, days_ago, about, sector, summary, reporter, major in LEADS:
-        data = {"channel": channel, "received_at": now - timedelta(days=days_ago, hours=3), "summary": summary,
-                "sector": sector, "major": major}
-        if isinstance(about, int):
-            data["subject_id"] = subjects[about].id
-        elif isinstance(about, tuple):
-            data["subject_name"], data["subject_credit_code"] = about[0], credit_code(about[1])
-        elif about:
-            data["subject_name"] = about
-        if reporter == "anonymous":
-            data["reporter"] = {"anonymous": True}
-        elif reporter:
-            data["reporter"] = {"name": reporter[0], "phone": reporter[1]}
-        leads.append(register_lead(session, data, DEMO_ACTOR))
-    for index, result in CLOSED_LEADS.items():
-        lead = leads[index]
-        lead.status, lead.result, lead.closed_at = "closed", result, now - timedelta(days=1)
-    return leads
+def lead_registration(row, subjects, received_at) -> dict:
+    """A row of LEADS as the registration form sends it (register_lead's data)."""
+    _received, channel, about, sector, summary, reporter, major = row
+    data = {"channel": channel, "received_at": received_at, "summary": summary, "sector": sector, "major": major}
+    if isinstance(about, int):
+        data["subject_id"] = subjects[about].id
+    elif isinstance(about, tuple):
+        data["subject_name"], data["subject_credit_code"] = about[0], credit_code(about[1])
+    elif about:
+        data["subject_name"] = about
+    if reporter == "anonymous":
+        data["reporter"] = {"anonymous": True}
+    elif reporter:
+        data["reporter"] = {"name": reporter[0], "phone": reporter[1]}
+    return data
 
 
 def load_demo(session, hash_password=None, password: str = DEFAULT_PASSWORD) -> dict:
-    """Create the demo data in the caller's transaction (flush, no commit).
+    """Create the demo's units, users and subjects in the caller's transaction (flush, no commit).
+    The leads and what became of them are domain.demo_story's (it needs the engine).
 
     `hash_password(text) -> str` is the web layer's hasher (None leaves users
-    without a password). Needs a field key (domain.crypto) for reporters.
+    without a password).
     """
     if session.scalar(select(Unit.id).where(Unit.code == "office")) is not None:
         raise DubanError("the demo data (or a unit 'office') is already loaded")
-    now = clock.now()
     unit_ids = create_units(session)
     user_ids = create_users(session, hash_password, password)
     subjects = [records.create_subject(session, {"name": name, "credit_code": credit_code(code), "address": address,
                                                  "sector": sector, "legal_representative": person}, DEMO_ACTOR)
                 for name, code, address, sector, person in SUBJECTS]
-    leads = _register_leads(session, subjects)
-
-    assessments = []
-    for subject_index, grade, people, money, heat, stability, days_ago in ASSESSMENTS:
-        subject = subjects[subject_index]
-        assessment = RiskAssessment(subject=subject, grade=grade, people_involved=people, money_at_risk=money,
-                                    opinion_heat=heat, stability_risk=stability,
-                                    assessed_at=now - timedelta(days=days_ago), assessed_by="office.officer")
-        subject.grade, subject.graded_at = grade, assessment.assessed_at
-        assessments.append(assessment)
-    disposals = [Disposal(subject=subjects[s], lead=leads[lead], measure=measure, unit=unit,
-                          disposed_at=now - timedelta(days=days_ago), officer=f"{unit}.officer", note=note,
-                          documents=[], recorded_by=DEMO_ACTOR)
-                 for s, lead, measure, unit, days_ago, note in DISPOSALS]
-    session.add_all(assessments + disposals)
-    session.flush()
-
-    calendar = WorkCalendar.from_session(session)
-    items = [records.create_rectification_item(session, {
-        "subject_id": subjects[s].id, "lead_id": leads[lead].id, "responsible_unit": unit,
-        "responsible_person": person, "problem": problem, "measures": measures,
-        "deadline": calendar.add_workdays(now, workdays)}, DEMO_ACTOR)
-        for s, lead, unit, person, problem, measures, workdays in RECTIFICATIONS]
-
-    return {
-        "units": unit_ids,
-        "users": user_ids,
-        "subjects": [subject.id for subject in subjects],
-        "leads": [lead.id for lead in leads],
-        "leads_to_start": [lead.id for lead in leads if lead.status == "registered"],
-        "risk_assessments": [assessment.id for assessment in assessments],
-        "disposals": [disposal.id for disposal in disposals],
-        "rectification_items": [item.id for item in items],
-    }
+    return {"units": unit_ids, "users": user_ids, "subjects": [subject.id for subject in subjects]}

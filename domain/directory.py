@@ -1,8 +1,12 @@
-"""Who holds, supervises and leads: what the escalation ladder asks of the campaign's records."""
+"""Who holds, supervises and leads: what the escalation ladder asks of the campaign's records,
+and how a task's case, unit and process read in its notifications (domain.wording)."""
 from sqlalchemy import or_, select
 
+from domain import wording
 from domain.models import Unit, User, UserRole, supervisor_unit
 from engine.store.models import HumanTask
+
+LOCALES = ("zh", "en")
 
 
 def _unit_codes(session) -> set[str]:
@@ -50,3 +54,26 @@ class CampaignDirectory:
     def office_leaders(self, session) -> list[str]:
         return sorted(set(session.scalars(select(User.username).join(UserRole).where(
             User.active.is_(True), UserRole.role == "office_leader"))))
+
+    # -- wording for notifications: {zh, en} pairs, rendered in each recipient's language --------
+
+    def describe_task(self, session, task: HumanTask) -> dict:
+        """What a notification about the task names: its case ("XS-2026-000021 新塘康泰养生会馆"),
+        the unit handling it and the special office, in both languages."""
+        unit = self.unit_of_task(session, task)
+        cases = {locale: wording.case_labels(session, [task.instance_id], locale).get(task.instance_id, "")
+                 for locale in LOCALES}
+        office = session.scalar(select(Unit).where(Unit.kind == "office", Unit.active.is_(True)).order_by(Unit.id)
+                                .limit(1))
+        about = {locale: (cases[locale] or task.name) for locale in LOCALES}
+        return {
+            "case": about,
+            "subject": about,
+            "unit_name": {locale: wording.unit_name(session, unit, locale) for locale in LOCALES},
+            "office_name": ({locale: office.name(locale) for locale in LOCALES} if office is not None
+                            else {"zh": "专项办", "en": "the special office"}),
+        }
+
+    def escalation_reason(self, session, task: HumanTask, rung: str) -> dict:
+        """Why the task climbed `rung` (升级原因)."""
+        return wording.both(wording.rung_reason, rung)

@@ -48,6 +48,9 @@ def check_form(form) -> list[str]:
     if not isinstance(form, Mapping) or not isinstance(form.get("fields"), list):
         return ["a form is an object with a 'fields' list"]
     problems, seen = [], set()
+    reviews = form.get("reviews", [])
+    if not isinstance(reviews, list) or not all(isinstance(item, str) and item for item in reviews):
+        problems.append("'reviews' lists the element ids of the steps this one reviews")
     for position, spec in enumerate(form["fields"]):
         where = f"field {position + 1}"
         if not isinstance(spec, Mapping) or not isinstance(spec.get("id"), str) or not spec["id"]:
@@ -71,6 +74,9 @@ def check_form(form) -> list[str]:
                 sandbox.compile_expression(to_python_expression(spec["visible_if"]))
             except DubanError as exc:
                 problems.append(f"{where}: visible_if: {exc}")
+    for role in ("outcome", "opinion"):  # the fields a step record shows as its outcome and opinion
+        if role in form and form[role] not in seen:
+            problems.append(f"'{role}' names no field of the form: {form[role]!r}")
     return problems
 
 

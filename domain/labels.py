@@ -7,8 +7,12 @@ Option lists in form JSON use the same shape as `options(...)` returns.
 SUPPORTED_LOCALES = ("zh", "en")
 
 
-def _l(zh: str, en: str) -> dict:
+def zh_en(zh: str, en: str) -> dict:
+    """A text in both languages, as every label table of Duban keeps it."""
     return {"zh": zh, "en": en}
+
+
+_l = zh_en
 
 
 UNIT_KIND = {
@@ -125,6 +129,29 @@ MEASURE = {
     "urge_refunds": _l("督促清退资金", "Urge refunds"),
     "transfer_department": _l("移交主管部门", "Transfer to the competent department"),
     "transfer_police": _l("移送公安/司法机关", "Transfer to police or judicial organs"),
+    # Reported at a lead's 查办反馈 by the police (or by a unit after it transferred the case):
+    # the fourth grade of 分级分类处置 seen from the police side ("公安机关将依法立即立案查处").
+    "case_filed": _l("立案侦查", "Criminal case filed"),
+}
+
+# The measures an officer chooses at a lead's 查办反馈 (form lead/feedback, field `handling`)
+# and the disposal (处置记录, MEASURE) each one is recorded as; None: not a disposal of an
+# institution, so nothing is recorded (the choice stays in the feedback's own record).
+# domain.services.record_feedback_measures reads this table; keep it in step with the form
+# (tests/test_domain_labels.py checks every option of the shipped form is mapped here).
+FEEDBACK_MEASURE = {
+    "risk_warning": "risk_warning",                  # 风险提示 (苗头性问题)
+    "warning_interview": "warning_interview",        # 警示约谈
+    "suspension": "suspension",                      # 停止经营活动
+    "order_rectify": "order_rectify",                # 责令整改
+    "urge_refunds": "urge_refunds",                  # 督促清退资金
+    "transfer_department": "transfer_department",    # 移交主管部门
+    "transfer_police": "transfer_police",            # 移送公安机关
+    "case_filed": "case_filed",                      # 立案侦查: the criminal grade, by the police
+    # 调解处理 settles a dispute between the elderly and the seller (化解矛盾纠纷); it acts on
+    # no institution's risk, and what it recovers is counted as losses recovered (追赃挽损).
+    "mediation": None,
+    "no_action": None,                               # 经核实无需处理
 }
 
 RECTIFICATION_STATUS = {
@@ -214,6 +241,7 @@ FIELD = {
     "opinion_heat": _l("舆论热度", "Public-opinion heat"),
     "stability_risk": _l("涉稳隐患", "Stability risk"),
     "measure": _l("处置措施", "Measure"),
+    "handling": _l("办理措施", "Measures taken"),
     "unit": _l("单位", "Unit"),
     "officer": _l("经办人", "Officer"),
     "note": _l("备注", "Note"),
@@ -233,6 +261,7 @@ FIELD = {
     "case_id": _l("督办事项", "Supervision case"),
     "workdays": _l("工作日数", "Working days"),
     "start": _l("起算时间", "Start"),
+    "opened_at": _l("列入督办时间", "Under supervision since"),
 }
 
 VOCABULARIES = {

@@ -40,6 +40,12 @@ def _upsert(session, key: str) -> int:
     return value + 1
 
 
+def next_serial(session, key: str) -> int:
+    """The next value of the counter `key` (at most 40 characters), drawn in the caller's
+    transaction: 1, 2, 3 … without gaps or duplicates (official documents' 文号 use it)."""
+    return _upsert(session, key)
+
+
 def next_number(session, prefix: str, at: datetime | None = None) -> str:
     """The next number for `prefix` in the (Beijing) year of `at` (default: now)."""
     year = (at or clock.now()).astimezone(CHINA_TZ).year

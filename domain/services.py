@@ -13,15 +13,16 @@ process; it may return the new instance id, the new ProcessInstance, or None
 leave the flush to the command's commit.
 
 Besides the documented functions: `update_supervision(case_id, status=None,
-stage=None, level=None)` and `lead_info(lead_id)` (the lead's fields as a dict,
-with `suggested_unit` for its sector).
+stage=None, level=None)`, `lead_info(lead_id)` (the lead's fields as a dict,
+with `suggested_unit` for its sector) and `record_feedback_measures(lead_id,
+handling, note=None)` (the measures chosen at a lead's 查办反馈 as disposals).
 """
 from sqlalchemy import select
 
 from domain import records
 from domain.audit import audit
 from domain.errors import ValidationFailed
-from domain.labels import SECTOR_UNIT
+from domain.labels import FEEDBACK_MEASURE, MEASURE, SECTOR_UNIT
 from domain.models import (
     AccountabilityRecord,
     Disposal,
@@ -36,6 +37,8 @@ from domain.numbers import SUPERVISION_PREFIX, next_number
 from domain.records import active_unit_codes, field_error
 from domain.schemas import load_specs, spec
 from engine import clock
+from engine.store import deferred_rows
+from engine.store.models import AuditEvent
 from engine.workcal import WorkCalendar
 
 LEAD_UPDATE_FIELDS = [
@@ -65,6 +68,18 @@ DISPOSAL_FIELDS = [
     spec("note", "textarea", max_length=4000),
     spec("documents", "file"),
 ]
+FEEDBACK_MEASURE_FIELDS = [
+    spec("lead_id", "integer", True, min=1),
+    spec("note", "textarea", max_length=4000),
+]
+# Disposals recorded from a lead's 查办反馈 say so in their `disposal.recorded` audit event
+# (data `source`), filed under the lead's lead_handling instance: that is how a later
+# feedback, or the lead's graded disposal, finds them (no column needed on `disposal`).
+FEEDBACK_SOURCE = "lead_feedback"
+# Why a feedback disposal was withdrawn (the audit event's reason, shown on the case's timeline).
+WITHDRAWN_NOT_REPORTED = "重新反馈时未再报告该措施"
+WITHDRAWN_RECORDED_ELSEWHERE = "该措施已由分级处置记录"
+WITHDRAWN_DUPLICATE = "重复记录"
 RECTIFICATION_UPDATE_FIELDS = [
     spec("item_id", "integer", True, min=1),
     spec("status", "enum", True, "rectification_status"),
@@ -200,15 +215,132 @@ class DomainServices:
         if values.get("subject_id") is None and values.get("lead_id") is None:
             raise ValidationFailed(field_error("subject_id", "required", self.locale))
         self._references(values)
-        disposal = Disposal(
+        if values.get("lead_id") is not None:
+            # The lead's feedback reported this measure before its graded disposal recorded it:
+            # the same measure, now with the full record (officer, document numbers); the lead
+            # keeps one, so the figures count it once.
+            lead = self.session.get(Lead, values["lead_id"])
+            for row in self._feedback_disposals(lead):
+                if row.measure == values["measure"]:
+                    self._withdraw_disposal(row, WITHDRAWN_RECORDED_ELSEWHERE)
+        disposal = self._add_disposal(
             subject_id=values.get("subject_id"), lead_id=values.get("lead_id"), measure=values["measure"],
-            disposed_at=clock.now(), unit=values["unit"], officer=values.get("officer") or self.actor,
-            note=values.get("note", ""), documents=values.get("documents", []), recorded_by=self.actor)
+            unit=values["unit"], officer=values.get("officer") or self.actor, note=values.get("note", ""),
+            documents=values.get("documents", []))
+        return disposal.id
+
+    def _add_disposal(self, *, source=None, instance_id=None, **columns) -> Disposal:
+        disposal = Disposal(**columns, disposed_at=clock.now(), recorded_by=self.actor)
         self.session.add(disposal)
         self.session.flush()
-        audit(self.session, self.actor, "disposal.recorded", disposal_id=disposal.id, measure=disposal.measure,
-              subject_id=disposal.subject_id, lead_id=disposal.lead_id)
-        return disposal.id
+        audit(self.session, self.actor, "disposal.recorded", instance_id=instance_id, disposal_id=disposal.id,
+              measure=disposal.measure, subject_id=disposal.subject_id, lead_id=disposal.lead_id,
+              **_given(source=source))
+        return disposal
+
+    def _withdraw_disposal(self, disposal: Disposal, reason: str) -> None:
+        lead = disposal.lead
+        audit(self.session, self.actor, "disposal.withdrawn", instance_id=self._lead_instance(lead),
+              reason=reason, disposal_id=disposal.id, measure=disposal.measure, subject_id=disposal.subject_id,
+              lead_id=disposal.lead_id)
+        self.session.delete(disposal)
+        self.session.flush()
+        if lead is not None:
+            self.session.expire(lead, ["disposals"])
+
+    def _lead_instance(self, lead: Lead | None) -> int | None:
+        """The lead's own lead_handling instance, under which its feedback's disposals are filed
+        (None: the instance running this command, as for any event a script records)."""
+        return lead.instance_id if lead is not None else None
+
+    def _feedback_disposals(self, lead: Lead) -> list[Disposal]:
+        """The lead's disposals recorded from its feedback (record_feedback_measures)."""
+        rows = self.session.scalars(select(Disposal).where(Disposal.lead_id == lead.id)
+                                    .order_by(Disposal.id)).all()
+        if not rows:
+            return []
+        current = self.session.info.get(deferred_rows.CURRENT_INSTANCE)
+        instances = {lead.instance_id, getattr(current, "id", None)} - {None}
+        if not instances:
+            return []
+        events = self.session.scalars(select(AuditEvent.data).where(
+            AuditEvent.instance_id.in_(sorted(instances)), AuditEvent.action == "disposal.recorded"))
+        ids = {data.get("disposal_id") for data in events
+               if data and data.get("source") == FEEDBACK_SOURCE and data.get("lead_id") == lead.id}
+        return [row for row in rows if row.id in ids]
+
+    def record_feedback_measures(self, lead_id, handling, note=None) -> list[int]:
+        """The measures chosen at the lead's 查办反馈 (`handling`, form lead/feedback), as disposals.
+
+        One disposal for each chosen measure that is a disposal (labels.FEEDBACK_MEASURE; an
+        option the table does not know, added to the form by an administrator, is recorded only
+        if it is itself a disposal measure: the feedback must not fail over it). Each is linked
+        to the lead and its subject, taken by the lead's responsible unit, recorded for the
+        officer who submitted the feedback, dated now, with the feedback's description
+        (查办情况) as its note.
+
+        Feeding back again after the office sent the feedback back (退回重新核查): the latest
+        feedback is the unit's account of the whole handling, and what the case and the figures
+        show must agree with it, counting each measure once. So its measures replace the earlier
+        feedback's: a measure reported again keeps its disposal and date (it was taken when first
+        reported; last month's report does not change) with the latest description; a measure
+        no longer reported is withdrawn (deleted, audited `disposal.withdrawn`: the unit corrected
+        its account); a new one is added. Submitting the same feedback twice changes nothing.
+
+        A measure the lead already has from its graded disposal (risk_disposal started from the
+        lead records it with the lead) is not recorded again: the feedback reports the same
+        measure, which is already counted with its full record (record_disposal, conversely,
+        takes the place of a feedback disposal of the same measure). Disposals of the lead's
+        subject not linked to this lead are other matters and are left alone.
+
+        A lead whose institution is unknown (no subject) still gets its disposals, linked to
+        the lead alone: they count in the unit's and the campaign's figures and show on the
+        lead's page; as they name no institution they cannot reach a subject page or the risk
+        ledger (one row per institution).
+
+        Returns the ids of the lead's feedback disposals, oldest first."""
+        values = self._load(FEEDBACK_MEASURE_FIELDS, _given(lead_id=lead_id, note=note))
+        lead = self._get(Lead, values["lead_id"], "lead_id", "not_found")
+        if handling is None:
+            handling = []
+        elif isinstance(handling, str):
+            handling = [handling]
+        if not isinstance(handling, list | tuple) or not all(isinstance(item, str) for item in handling):
+            raise ValidationFailed(field_error("handling", "invalid_list", self.locale))
+        wanted = []
+        for option in handling:
+            measure = FEEDBACK_MEASURE[option] if option in FEEDBACK_MEASURE else (
+                option if option in MEASURE else None)
+            if measure is not None and measure not in wanted:
+                wanted.append(measure)
+        if wanted and not lead.responsible_unit:
+            raise ValidationFailed(field_error("responsible_unit", "required", self.locale))
+
+        ours = self._feedback_disposals(lead)
+        elsewhere = {row.measure for row in lead.disposals if row not in ours}
+        text = values.get("note") or ""
+        kept = {}
+        for row in ours:
+            if row.measure not in wanted:
+                self._withdraw_disposal(row, WITHDRAWN_NOT_REPORTED)
+            elif row.measure in elsewhere:
+                self._withdraw_disposal(row, WITHDRAWN_RECORDED_ELSEWHERE)
+            elif row.measure in kept:
+                self._withdraw_disposal(row, WITHDRAWN_DUPLICATE)
+            else:
+                kept[row.measure] = row
+                if row.note != text:
+                    row.note = text
+                    audit(self.session, self.actor, "disposal.updated", instance_id=self._lead_instance(lead),
+                          disposal_id=row.id, measure=row.measure, lead_id=lead.id, fields=["note"])
+        for measure in wanted:
+            if measure not in kept and measure not in elsewhere:
+                kept[measure] = self._add_disposal(
+                    source=FEEDBACK_SOURCE, instance_id=self._lead_instance(lead), subject_id=lead.subject_id,
+                    lead_id=lead.id, measure=measure, unit=lead.responsible_unit, officer=self.actor, note=text,
+                    documents=[])
+        self.session.expire(lead, ["disposals"])
+        return sorted(row.id for row in kept.values())
 
     # -- rectification -----------------------------------------------------
 
@@ -314,7 +446,8 @@ class DomainServices:
         return WorkCalendar.from_session(self.session).add_workdays(begin, values["n"]).isoformat()
 
     def as_dict(self) -> dict:
-        names = ("update_lead", "lead_info", "record_risk_grade", "record_disposal", "open_rectification",
+        names = ("update_lead", "lead_info", "record_risk_grade", "record_disposal", "record_feedback_measures",
+                 "open_rectification",
                  "update_rectification", "start_supervision", "update_supervision", "open_accountability",
                  "workdays_after")
         return {name: getattr(self, name) for name in names}

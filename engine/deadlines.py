@@ -2,8 +2,8 @@
 
 Accepted: an ISO 8601 date-time (`2026-12-01T09:00:00+08:00`), an ISO duration
 counted from the task's creation (`P3D`, `PT2H`), a working-day duration
-(`P15WD`, see engine.workcal), or an expression (`${deadline}` or Python) whose
-value is any of those or a datetime.
+(`P15WD`, ending at the close of its last working day: see engine.workcal), or an
+expression (`${deadline}` or Python) whose value is any of those or a datetime.
 """
 from datetime import datetime, timezone
 
@@ -44,7 +44,8 @@ def script_functions(calendar) -> dict:
     """Deadline helpers BPMN scripts and expressions may call."""
 
     def workdays_after(n, start=None) -> str:
-        """ISO date-time `n` working days after now (or after `start`)."""
+        """ISO date-time of the end of the `n`-th working day after now (or after `start`): 18:00 Beijing
+        by default (engine.workcal, DUBAN_WORKDAY_END)."""
         begin = to_datetime(start, clock.now()) if start else clock.now()
         return calendar.add_workdays(begin, int(n)).isoformat()
 

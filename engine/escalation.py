@@ -7,7 +7,10 @@ transaction with marking it done, so a rung happens once across processes.
 
 Who is told is asked of a `directory` (units, supervisors, leaders: the
 campaign's records) and told through `notify` (the notifications package);
-both are injected so the engine stays free of either.
+both are injected so the engine stays free of either. How a notification
+names the task's case, unit and office (`describe_task`) and why a task
+climbed a rung (`escalation_reason`) is also the directory's to say, in the
+words of domain.wording; a directory without these hooks gets plain fallbacks.
 """
 import logging
 import uuid
@@ -42,6 +45,15 @@ class NullDirectory:
 
     def office_leaders(self, session) -> list[str]:
         return []
+
+    def describe_task(self, session, task: HumanTask) -> dict:
+        """Context values for notifications about the task (case, unit_name, office_name ...);
+        a value may be {"zh": ..., "en": ...}, rendered in each recipient's language."""
+        return {}
+
+    def escalation_reason(self, session, task: HumanTask, rung: str):
+        """Why the task climbed `rung` (a text, or {"zh": ..., "en": ...})."""
+        return rung
 
 
 def no_notify(session, event_key, kind, usernames, context, link=None):
@@ -146,9 +158,21 @@ class Escalator:
             return 1 if acted else 0
 
     def _context(self, ctx, task, **extra):
-        return {"task_name": task.name, "process_name": task.process_id, "due_at": task.due_at or ctx.now,
-                "unit_name": self.directory.unit_of_task(ctx.session, task) or "", "reason": "",
-                "subject": task.name, **extra}
+        """What a notification about the task may name. The directory words the case, unit and office
+        (`describe_task`, in each language the notifications render); without one, plain fallbacks."""
+        context = {"task_name": task.name, "process_name": task.instance.definition.name or task.name,
+                   "due_at": task.due_at or ctx.now,
+                   "unit_name": self.directory.unit_of_task(ctx.session, task) or "", "reason": "",
+                   "subject": task.name, "case": task.instance.business_key or task.name, "office_name": "专项办"}
+        describe = getattr(self.directory, "describe_task", None)
+        if describe is not None:
+            context.update(describe(ctx.session, task))
+        return {**context, **extra}
+
+    def _reason(self, ctx, task, rung):
+        """升级原因: the directory's words for the rung, else the rung's name."""
+        reason = getattr(self.directory, "escalation_reason", None)
+        return reason(ctx.session, task, rung) if reason is not None else rung
 
     def _tell(self, ctx, key, kind, usernames, task, **extra):
         if usernames:
@@ -164,7 +188,7 @@ class Escalator:
         people = (self.directory.supervisors_of(ctx.session, unit) if audience == "supervisors"
                   else self.directory.office_leaders(ctx.session))
         self._tell(ctx, f"escalation:{step.id}", "escalation.raised", people, task,
-                   reason=f"ladder rung {step.rung}")
+                   reason=self._reason(ctx, task, step.rung))
         return unit
 
     def _rung_reminder(self, ctx, step, task):
@@ -196,7 +220,10 @@ class Escalator:
     def _rung_accountability(self, ctx, step, task):
         unit = self._raise_escalation(ctx, step, task, "leaders")
         self._mark(ctx, task, unit, "red", "ladder", "逾期未办结，已启动问责", SYSTEM.username)
-        reason = f"任务「{task.name}」逾期未办结 (task {task.id} overdue)"
+        case = self._context(ctx, task)["case"]
+        case = case.get("zh", "") if isinstance(case, dict) else case  # the supervision case's records are Chinese
+        reason = f"任务「{task.name}」逾期未办结，已启动问责"
+        reason = f"{case}：{reason}" if case and case != task.name else reason
         start_supervision = ctx.script_engine.environment.functions.get("start_supervision")
         if start_supervision is not None and unit is not None:
             # The campaign's own service: opens a supervision case for the unit and starts its process.
@@ -254,7 +281,7 @@ class Escalator:
             self._mark(ctx, task, unit, level, "supervisor", reason, actor.username)
             self._tell(ctx, f"supervise:{uuid.uuid4()}", "supervision.started",
                        self.directory.holders(ctx.session, task) + self.directory.supervisors_of(ctx.session, unit),
-                       task, office_name="专项办", reason=reason)
+                       task, reason=reason)
 
     def cancel_mark(self, mark_id: int, actor: Actor, reason: str) -> None:
         self._check(actor, reason, "cancel supervision")

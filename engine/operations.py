@@ -52,7 +52,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.util.task import TaskState
 
-from engine import escalation
+from engine import escalation, step_records
 from engine.errors import ConflictError, InvalidOperation, NotFound, PermissionDenied
 from engine.identity import Actor
 from engine.projection import human_spec, ready_user_task_ids, replace_candidates
@@ -208,16 +208,17 @@ class TaskOperations:
             self._touch(ctx, task.instance)
             ctx.audit("task.draft_saved", task.instance, task=task)
 
-    def complete(self, task_id: int, actor: Actor, data: dict | None = None) -> str:
-        """Complete the task; a delegate's completion hands it back instead. Returns "completed" or "resolved"."""
+    def complete(self, task_id: int, actor: Actor, data: dict | None = None, record: dict | None = None) -> str:
+        """Complete the task; a delegate's completion hands it back instead. Returns "completed" or "resolved".
+        `record`: the step record's details (engine.step_records)."""
         with self.engine.session_factory() as session:
             task = session.get(HumanTask, task_id)
             delegated = (task is not None and task.delegation_state == "pending"
                          and task.assignee == actor.username)
         if delegated:
-            self.resolve(task_id, actor, data)
+            self.resolve(task_id, actor, data, record)
             return "resolved"
-        self.engine.complete(task_id, actor, data)
+        self.engine.complete(task_id, actor, data, record)
         return "completed"
 
     # -- delegate (委派) --------------------------------------------------------
@@ -240,7 +241,7 @@ class TaskOperations:
                       data={"owner": actor.username, "delegate": to_user})
             self._notify(ctx, "delegate", "task.assigned", [to_user], task, reason=reason)
 
-    def resolve(self, task_id: int, actor: Actor, data: dict | None = None) -> None:
+    def resolve(self, task_id: int, actor: Actor, data: dict | None = None, record: dict | None = None) -> None:
         """The delegate finishes: their values become the draft and the task returns to its owner."""
         with self.engine._command(actor) as ctx:
             task = self._open_task(ctx, task_id)
@@ -255,6 +256,7 @@ class TaskOperations:
             self._touch(ctx, task.instance)
             ctx.audit("task.delegation_resolved", task.instance, task=task,
                       data={"delegate": actor.username, "owner": task.owner, "data": dict(data or {})})
+            step_records.write(ctx, task, "resolved", data, record)
             self._notify(ctx, "resolve", "task.assigned", [task.owner], task)
 
     # -- co-handlers (加签) -----------------------------------------------------
@@ -428,7 +430,8 @@ class TaskOperations:
             new_row.draft, new_row.draft_by, new_row.draft_at = draft, assignee, ctx.now
         return new_row
 
-    def send_back(self, task_id: int, actor: Actor, reason: str, to: str = "previous") -> int:
+    def send_back(self, task_id: int, actor: Actor, reason: str, to: str = "previous",
+                  record: dict | None = None) -> int:
         """退回 to the previous step (`to="previous"`) or the first, registering step (`to="first"`).
         Returns the id of the new task row."""
         reason = _clean_reason(reason)
@@ -455,6 +458,8 @@ class TaskOperations:
             ctx.audit("task.sent_back", instance, task=task, reason=reason,
                       data={"to": to, "element_id": target.task_spec.bpmn_id, "new_task_id": new_row.id,
                             "handler": handler})
+            step_records.write(ctx, task, "sent_back", {}, {**(record or {}), "opinion": reason,
+                                                              "outcome": "sent_back"})
             self._notify(ctx, "send-back", "task.assigned", [handler], new_row, reason=reason)
             return new_row.id
 

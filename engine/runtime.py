@@ -28,7 +28,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
-from engine import deadlines, escalation
+from engine import deadlines, escalation, step_records
 from engine.ladder import DEFAULT_LADDER
 from engine.operations import completion_blocker
 from engine.bpmn import serialization
@@ -562,22 +562,26 @@ class Engine:
 
     COMPLETE_ATTEMPTS = 3
 
-    def complete(self, task_id: int, actor: Actor, data: dict | None = None) -> list[int]:
+    def complete(self, task_id: int, actor: Actor, data: dict | None = None,
+                 record: dict | None = None) -> list[int]:
         """Complete a ready user task with form data, then run to the next wait state.
         Returns the ids of the user tasks that opened on the way (the next steps).
 
         Another step of the same case finishing first (a parallel branch) is not the officer's
         conflict: the completion is tried again on the new state. The same task completed by
-        someone else still fails (TaskNotReady) when tried again."""
+        someone else still fails (TaskNotReady) when tried again.
+
+        The step record (engine.step_records) is written in the same transaction; `record`
+        adds what only the caller knows (the form as shown, opinion, outcome, names)."""
         for attempt in range(1, self.COMPLETE_ATTEMPTS + 1):
             try:
-                return self._complete_once(task_id, actor, data)
+                return self._complete_once(task_id, actor, data, record)
             except StaleInstance:
                 if attempt == self.COMPLETE_ATTEMPTS:
                     raise
                 log.info("task %s: case changed meanwhile, completing again (attempt %s)", task_id, attempt + 1)
 
-    def _complete_once(self, task_id: int, actor: Actor, data: dict | None) -> list[int]:
+    def _complete_once(self, task_id: int, actor: Actor, data: dict | None, record: dict | None) -> list[int]:
         with self._command(actor) as ctx:
             task, cosigners_pending = self._task_and_cosigners(ctx.session, task_id)
             if task.assignee and task.assignee != actor.username:
@@ -601,6 +605,7 @@ class Engine:
             spiff_task.run()
             ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})
+            step_records.write(ctx, task, "completed", data, record)
             self._advance(ctx, instance, workflow)
             # The row is closed by the save, after the instance's row: every command writes the
             # instance first, so two commands on one case never wait for each other in a circle.

@@ -11,6 +11,10 @@ Several processes may each run a scheduler against one PostgreSQL database:
 rows are claimed with FOR UPDATE SKIP LOCKED and leases, so each fires once.
 SQLite allows one scheduler per database file; a second one stays off and
 says so.
+
+Nothing is read before the schema exists: until the database carries the
+migrations' head revision (a fresh database, or `flask db upgrade` still
+running) each tick only checks again, and says once that it waits.
 """
 import fcntl
 import logging
@@ -20,6 +24,8 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
+
+from engine.store.database import MIGRATIONS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +59,36 @@ class SingleSchedulerLock:
             self._file = None
 
 
+def schema_is_ready(bind, migrations=MIGRATIONS_DIR) -> bool:
+    """True once the database is at the migrations' head (or at a revision newer than this code knows)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    with bind.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if not current:
+        return False  # no schema yet (or no alembic_version table)
+    script = ScriptDirectory(str(migrations))
+    if set(script.get_heads()) <= current:
+        return True
+    try:
+        for revision in current:
+            script.get_revision(revision)
+    except CommandError:
+        return True  # migrated by a newer release than this one
+    return False
+
+
 class DubanScheduler:
     def __init__(self, engine, escalator=None, deliver=None, next_delivery=None,
-                 safety_interval: float = 15.0, batch: int = 500):
-        """`deliver()` sends due notifications; `next_delivery()` returns when the next one is due."""
+                 safety_interval: float = 15.0, batch: int = 500, schema_ready=None):
+        """`deliver()` sends due notifications; `next_delivery()` returns when the next one is due;
+        `schema_ready()` says whether the tables exist (default: the database is at the migrations' head)."""
         self.engine = engine
+        self._schema_ready = schema_ready or (lambda: schema_is_ready(engine.session_factory.kw["bind"]))
+        self._schema_seen = False
+        self._waiting_said = False
         self.escalator = escalator
         self.deliver = deliver
         self.next_delivery = next_delivery
@@ -119,7 +150,19 @@ class DubanScheduler:
         if self.running:
             self._arm_if_nearer(moment)
 
+    def schema_ready(self) -> bool:
+        """Whether the tables exist; once they do, never asked again."""
+        if not self._schema_seen:
+            self._schema_seen = bool(self._schema_ready())
+            if not self._schema_seen and not self._waiting_said:
+                self._waiting_said = True
+                log.info("the database has no schema yet (run `flask --app web db upgrade`); "
+                         "the scheduler starts its work once it has")
+        return self._schema_seen
+
     def next_due(self) -> datetime | None:
+        if not self.schema_ready():
+            return None
         candidates = [self.engine.next_timer_due()]
         if self.escalator is not None:
             candidates.append(self.escalator.next_due())
@@ -135,6 +178,8 @@ class DubanScheduler:
         if not self._tick_lock.acquire(blocking=False):
             return {}  # a tick is already running in this process
         try:
+            if not self.schema_ready():
+                return {}  # the safety sweep asks again
             done = {"timers": self.engine.fire_due_timers(limit=self.batch)}
             if self.escalator is not None:
                 done["escalations"] = self.escalator.run_due()

@@ -18,17 +18,21 @@ Naive datetimes are rejected with ValueError.
 
 Adding working days
 -------------------
+A deadline counted in working days is read as a date ("12月20日前"): it ends
+at the close of that working day, not at the minute the work was sent.
 ``add_workdays(start, n)`` converts ``start`` to Beijing time and returns the
-same local time of day on the n-th working day after the start's local date.
-If the start falls on a non-working day (weekend, holiday, local day off), it
-is first moved to the next working day, keeping its time of day, and the n
-working days are counted from there. So with n = 1:
+end of the working day (18:00 Beijing, or ``DUBAN_WORKDAY_END``, e.g.
+``17:30``) of the n-th working day after the start's local date. If the start
+falls on a non-working day (weekend, holiday, local day off), it is first
+moved to the next working day and the n working days are counted from there.
+So with n = 1:
 
-- Friday 10:00 -> Monday 10:00 (next working day);
-- Saturday 10:00 -> Tuesday 10:00 (received "on Monday", one full working
+- Friday 10:00 -> Monday 18:00 (next working day);
+- Saturday 10:00 -> Tuesday 18:00 (received "on Monday", one full working
   day later);
-- n = 0 returns the start unchanged on a working day, or the next working day
-  at the same time of day on a non-working day.
+- n = 0 is the end of the start's working day (of the next working day on a
+  non-working day); a start already past the end of its working day is
+  returned unchanged.
 
 ``workdays_between(a, b)`` counts the working days d with
 local_date(a) < d <= local_date(b): the working days remaining until b (for
@@ -73,14 +77,15 @@ Evaluation, in Beijing time:
   parser instead adds the month's length in days; use this module's
   ``add_duration`` when the exact calendar date matters.)
 - ``W`` and ``D`` add 7 and 1 calendar days, keeping the local time of day.
-- ``WD`` adds working days exactly as ``add_workdays`` (including the rule for
-  a start on a non-working day).
+- ``WD`` adds working days exactly as ``add_workdays`` (ending at the end of
+  the working day; the rule for a start on a non-working day included).
 - The time part (``H``, ``M``, ``S``) is then added as elapsed time; it is not
-  working time: ``P0WDT10H`` from Friday 16:00 ends on Saturday 02:00.
+  working time: ``P1WDT4H`` from Friday 10:00 ends on Monday 22:00.
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
 from calendar import monthrange
 from collections.abc import Mapping
@@ -93,6 +98,8 @@ import chinese_calendar
 logger = logging.getLogger(__name__)
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
+WORKDAY_END_ENV = "DUBAN_WORKDAY_END"
+DEFAULT_WORKDAY_END = time(18, 0)
 
 _warned_years: set[int] = set()
 
@@ -110,6 +117,17 @@ def _library_is_workday(d: date) -> bool:
                 d.year,
             )
         return d.weekday() < 5
+
+
+def workday_end(text: str | None = None) -> time:
+    """When a working day's deadlines end, Beijing time: `text` or DUBAN_WORKDAY_END (HH:MM), else 18:00."""
+    text = os.environ.get(WORKDAY_END_ENV) if text is None else text
+    if not text or not text.strip():
+        return DEFAULT_WORKDAY_END
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if match is None:
+        raise ValueError(f"{WORKDAY_END_ENV} must be a time of day such as 18:00 or 17:30, got {text!r}")
+    return time(int(match[1]), int(match[2]))
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -213,9 +231,11 @@ def _add_months(day: date, months: int) -> date:
 
 
 class WorkCalendar:
-    """Working days in China, with local overrides ``{date: is_workday}``."""
+    """Working days in China, with local overrides ``{date: is_workday}``; deadlines counted in
+    working days end at `day_end` (Beijing time; default DUBAN_WORKDAY_END or 18:00)."""
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None):
+    def __init__(self, overrides: Mapping[date, bool] | None = None, day_end: time | None = None):
+        self.day_end = workday_end() if day_end is None else day_end
         self._library_days: dict[date, bool] = {}
         self.overrides: dict[date, bool] = {}
         for day, is_workday in (overrides or {}).items():
@@ -253,10 +273,10 @@ class WorkCalendar:
         return d
 
     def add_workdays(self, start: datetime, n: int) -> datetime:
-        """Same Beijing time of day on the n-th working day after `start`'s date.
+        """The end of the n-th working day after `start`'s date (`day_end`, Beijing time).
 
-        A start on a non-working day is first moved to the next working day.
-        Returns an aware UTC datetime.
+        A start on a non-working day is first moved to the next working day; with n = 0 a
+        start after the end of its working day is returned as it is. Returns aware UTC.
         """
         _require_aware(start, "start")
         if n < 0:
@@ -265,9 +285,7 @@ class WorkCalendar:
         day = self.next_workday(local.date())
         for _ in range(n):
             day = self.next_workday(day, include_self=False)
-        if day == local.date():
-            return start.astimezone(timezone.utc)
-        return _at_local_time(day, local.time())
+        return max(_at_local_time(day, self.day_end), start.astimezone(timezone.utc))
 
     def workdays_between(self, a: date | datetime, b: date | datetime) -> int:
         """Working days d with date(a) < d <= date(b), in Beijing dates.

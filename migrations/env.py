@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 
 # Every module that declares tables, so Base.metadata is complete.
 import domain.api_tokens  # noqa: F401,E402
+import domain.documents.models  # noqa: F401,E402
 import domain.models  # noqa: F401,E402
 import engine.store.calendar_models  # noqa: F401,E402
 import engine.store.models  # noqa: F401,E402

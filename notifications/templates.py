@@ -3,6 +3,11 @@
 Templates use `string.Template` placeholders (`${task_name}`): unlike
 str.format they cannot reach attributes, items or format specs of the values,
 so a template can only insert what the caller put in the context.
+
+A context value may be given in both languages, `{"zh": "新塘市场监督管理所",
+"en": "Xintang Market Regulation Station"}`: each recipient reads the one of
+their locale. Every template names the case (`${case}`: its number and the
+institution it is about), so two notices about tasks of one name differ.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -51,8 +56,17 @@ def normalize_locale(locale: str | None, default: str = DEFAULT_LOCALE) -> str:
     return default
 
 
-def format_value(value: object, tz: tzinfo) -> str:
-    """Turn a context value into display text (datetimes in the display zone)."""
+def _language(locale: str) -> str:
+    return "en" if normalize_locale(locale) == EN else "zh"
+
+
+def format_value(value: object, tz: tzinfo, locale: str = DEFAULT_LOCALE) -> str:
+    """Turn a context value into display text (datetimes in the display zone; a {zh, en}
+    mapping in the locale's language)."""
+    if isinstance(value, Mapping):
+        language = _language(locale)
+        other = "zh" if language == "en" else "en"
+        value = value.get(language) or value.get(other) or ""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise TemplateError("naive datetime in notification context")
@@ -91,7 +105,7 @@ class TemplateRegistry:
     def render(self, kind: str, locale: str, context: Mapping[str, object],
                tz: tzinfo = CHINA_STANDARD_TIME) -> RenderedMessage:
         template = self.get(kind, locale)
-        values = {key: format_value(value, tz) for key, value in context.items()}
+        values = {key: format_value(value, tz, locale) for key, value in context.items()}
         try:
             return RenderedMessage(
                 title=Template(template.title).substitute(values),
@@ -111,52 +125,52 @@ EMAIL_FOOTER = {
 # Every template may use ${recipient_name}; enqueue fills it in from the Recipient.
 _DEFAULTS = {
     "task.assigned": {
-        ZH_CN: ("【待办】${task_name}",
-                "${recipient_name}，您好！您有一项新的待办任务「${task_name}」（${process_name}），"
+        ZH_CN: ("【待办】${case}：${task_name}",
+                "${recipient_name}，您好！「${case}」（${process_name}）有一项新的待办任务「${task_name}」，"
                 "请于 ${due_at} 前办理。"),
-        EN: ("[New task] ${task_name}",
-             "Dear ${recipient_name}, a new task \"${task_name}\" (${process_name}) has been assigned "
-             "to you. Please complete it by ${due_at}."),
+        EN: ("[New task] ${case}: ${task_name}",
+             "Dear ${recipient_name}, a new task \"${task_name}\" of ${case} (${process_name}) has been "
+             "assigned to you. Please complete it by ${due_at}."),
     },
     "task.reminder": {
-        ZH_CN: ("【催办】${task_name}",
-                "${recipient_name}，您好！任务「${task_name}」（${process_name}）将于 ${due_at} 到期，"
+        ZH_CN: ("【催办】${case}：${task_name}",
+                "${recipient_name}，您好！「${case}」（${process_name}）的任务「${task_name}」将于 ${due_at} 到期，"
                 "请抓紧办理并在规定期限内反馈。"),
-        EN: ("[Reminder] ${task_name}",
-             "Dear ${recipient_name}, the task \"${task_name}\" (${process_name}) is due at ${due_at}. "
-             "Please complete it and report back within the deadline."),
+        EN: ("[Reminder] ${case}: ${task_name}",
+             "Dear ${recipient_name}, the task \"${task_name}\" of ${case} (${process_name}) is due at "
+             "${due_at}. Please complete it and report back within the deadline."),
     },
     "task.overdue": {
-        ZH_CN: ("【逾期】${task_name}",
-                "${recipient_name}，您好！任务「${task_name}」（${process_name}）已于 ${due_at} 逾期，"
+        ZH_CN: ("【逾期】${case}：${task_name}",
+                "${recipient_name}，您好！「${case}」（${process_name}）的任务「${task_name}」已于 ${due_at} 逾期，"
                 "请立即办理并说明逾期原因。"),
-        EN: ("[Overdue] ${task_name}",
-             "Dear ${recipient_name}, the task \"${task_name}\" (${process_name}) became overdue at "
-             "${due_at}. Please complete it now and explain the delay."),
+        EN: ("[Overdue] ${case}: ${task_name}",
+             "Dear ${recipient_name}, the task \"${task_name}\" of ${case} (${process_name}) became overdue "
+             "at ${due_at}. Please complete it now and explain the delay."),
     },
     "escalation.raised": {
-        ZH_CN: ("【升级】${unit_name}：${task_name}",
-                "${recipient_name}，您好！${unit_name}承办的任务「${task_name}」未在 ${due_at} 前办结，"
-                "已升级至您处处理。升级原因：${reason}"),
-        EN: ("[Escalation] ${unit_name}: ${task_name}",
-             "Dear ${recipient_name}, the task \"${task_name}\" handled by ${unit_name} was not closed "
-             "by ${due_at} and has been escalated to you. Reason: ${reason}"),
+        ZH_CN: ("【升级】${case}：${task_name}",
+                "${recipient_name}，您好！${unit_name}承办的「${case}」（${process_name}）任务「${task_name}」"
+                "未在 ${due_at} 前办结，已升级至您处处理。升级原因：${reason}。"),
+        EN: ("[Escalation] ${case}: ${task_name}",
+             "Dear ${recipient_name}, the task \"${task_name}\" of ${case} (${process_name}), handled by "
+             "${unit_name}, was not closed by ${due_at} and has been escalated to you: ${reason}."),
     },
     "supervision.started": {
-        ZH_CN: ("【督办】${subject}",
-                "${recipient_name}，您好！「${subject}」已由${office_name}列入督办事项，"
-                "请于 ${due_at} 前报送办理进展。"),
-        EN: ("[Supervision] ${subject}",
-             "Dear ${recipient_name}, \"${subject}\" has been placed under supervision by "
-             "${office_name}. Please report progress by ${due_at}."),
+        ZH_CN: ("【督办】${case}：${task_name}",
+                "${recipient_name}，您好！「${case}」的任务「${task_name}」已由${office_name}列入督办事项"
+                "（督办事由：${reason}），请于 ${due_at} 前报送办理进展。"),
+        EN: ("[Supervision] ${case}: ${task_name}",
+             "Dear ${recipient_name}, the task \"${task_name}\" of ${case} has been placed under supervision "
+             "by ${office_name} (${reason}). Please report progress by ${due_at}."),
     },
     "accountability.opened": {
-        ZH_CN: ("【问责】${unit_name}：${subject}",
-                "${recipient_name}，您好！因「${subject}」${reason}，已对${unit_name}启动问责程序，"
+        ZH_CN: ("【问责】${unit_name}：${case}",
+                "${recipient_name}，您好！因「${case}」${reason}，已对${unit_name}启动问责程序，"
                 "请于 ${due_at} 前提交书面说明。"),
-        EN: ("[Accountability] ${unit_name}: ${subject}",
+        EN: ("[Accountability] ${unit_name}: ${case}",
              "Dear ${recipient_name}, accountability proceedings have been opened against "
-             "${unit_name} concerning \"${subject}\" (${reason}). Please submit a written "
+             "${unit_name} concerning ${case} (${reason}). Please submit a written "
              "statement by ${due_at}."),
     },
 }

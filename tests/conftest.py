@@ -11,6 +11,7 @@ from sqlalchemy import text
 from engine import clock as clock_module
 from engine.runtime import Engine
 import domain.api_tokens  # noqa: F401
+import domain.documents.models  # noqa: F401
 import domain.models  # noqa: F401  (tables the cleanup must know)
 import engine.store.calendar_models  # noqa: F401
 import engine.store.supervision_models  # noqa: F401

@@ -30,8 +30,8 @@ META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 TIMEOUT = 120  # seconds: a request that gets no answer at all is reported as broken (a hang)
 
 # What the pages flash on success (zh, the default language).
-CLAIMED = "已签收任务。"
-COMPLETED = "任务已办理完成。"
+CLAIMED = "已签收任务"
+COMPLETED = "任务已办理完成"  # then "：<case>「<step>」…"
 
 
 @dataclass
@@ -91,7 +91,7 @@ class PageClient:
             return Answer(self.username, self.via, action, task_id, "unavailable", status, text)
         if status >= 500:
             return Answer(self.username, self.via, action, task_id, "broken", status, text or response.text[:300])
-        if status == 302 and any(kind == "success" and message == success_text for kind, message in messages):
+        if status == 302 and any(kind == "success" and message.startswith(success_text) for kind, message in messages):
             return Answer(self.username, self.via, action, task_id, "won", status, text)
         refusals = [message for kind, message in messages if kind in ("warning", "danger") and message]
         if refusals and not any(kind == "success" for kind, _ in messages):

@@ -122,11 +122,11 @@ def _prepare(world):
     app = world.app
     runtime = app.extensions["duban"]
     with app.app_context():
-        task = db.session.scalars(select(HumanTask).where(HumanTask.status == "open",
-                                                          HumanTask.candidate_groups == "market")
-                                  .order_by(HumanTask.id)).first()
-        item = db.session.scalars(select(RectificationItem).where(RectificationItem.instance_id == task.instance_id)
-                                  ).one()
+        # market's rectification of the 夕阳红 low-price tours (提交整改材料); its lead's reporter is 张阿婆
+        item = db.session.scalars(select(RectificationItem).where(
+            RectificationItem.responsible_unit == "market", RectificationItem.problem.contains("低价游"))).one()
+        task = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == item.instance_id,
+                                                          HumanTask.status == "open")).one()
         lead = db.session.get(Lead, item.lead_id)
         assert lead.reporter is not None and not lead.reporter.anonymous
         lead.responsible_unit = "market"  # triaged to market, as 研判分流 would have done
@@ -136,6 +136,7 @@ def _prepare(world):
         _, world.token = create_token(db.session, "market.officer", TOKEN_SCOPES, "security-test")
         db.session.commit()
         ids = {"task": task.id, "instance": task.instance_id, "lead": lead.id, "subject": lead.subject_id,
+               "item": item.id,
                "other_task": other_task.id, "reporter_name": lead.reporter.name,
                "reporter_phone": lead.reporter.phone}
         supervisor_actor = market_supervisor.to_actor()
@@ -163,7 +164,15 @@ def _prepare(world):
         data={"csrf_token": world.csrf["market_officer"], "file": (io.BytesIO(PDF), "整改材料.pdf")})
     assert upload.status_code == 302, upload.text
 
+    issued = world.clients["office_officer"].post(
+        f"/leads/{ids['lead']}/documents",
+        data={"csrf_token": world.csrf["office_officer"], "kind": "rectification_notice",
+              "target": f"item-{ids['item']}"})
+    assert issued.status_code == 302, issued.text
+
     with app.app_context():
+        from domain.documents.models import IssuedDocument
+        ids["document"] = db.session.scalar(select(func.max(IssuedDocument.id)))
         ids["attachment"] = db.session.scalar(select(func.max(Attachment.id)).where(
             Attachment.instance_id == ids["instance"]))
         ids["escalation"] = db.session.scalar(select(func.min(Escalation.id)).where(

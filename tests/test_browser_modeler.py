@@ -153,8 +153,11 @@ def test_admin_edits_lead_handling_and_only_new_leads_follow_the_new_version(pag
     engine = demo.extensions["duban"].engine
     assert _latest(session_factory, "lead_handling").version == 1
     with session_factory() as session:
-        old = session.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "lead_handling",
-                                                            ProcessInstance.status == "running")
+        # A lead still waiting for 研判分流 (the office closes it on version 1 at the end).
+        old = session.scalars(select(ProcessInstance).join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+                              .where(ProcessInstance.process_id == "lead_handling",
+                                     ProcessInstance.status == "running", HumanTask.status == "open",
+                                     HumanTask.element_id == "triage_lead")
                               .order_by(ProcessInstance.id)).first()
         old_tasks = sorted(task.element_id for task in _open_tasks(session, old.id))
     assert old_tasks

@@ -40,7 +40,7 @@ def test_a_lead_from_registration_to_closure(page, demo, clock, session_factory)
     screenshot(page, "inbox-officer")
     open_task(page, "签收线索", number)
     complete(page, forms.accept())
-    page.goto("/inbox/")
+    page.goto(f"/inbox/?q={number}")
     assert page.locator("#task-table a.task-link:text-is('核实线索')").count() == 1
     sign_out(page)
 
@@ -49,7 +49,13 @@ def test_a_lead_from_registration_to_closure(page, demo, clock, session_factory)
     runtime.engine.fire_due_timers()
     runtime.escalator.run_due()
 
+    while runtime.notifier.deliver_due().claimed:
+        pass
     sign_in(page, "market.supervisor")
+    # The escalation notice names the case and its institution, not just the step.
+    page.goto("/notifications/")
+    assert f"{number} 康乐源健康咨询有限公司" in page.locator("main").inner_text()
+    screenshot(page, "notification-names-the-case")
     page.goto("/supervise/escalations")
     row = page.locator("tr", has_text="核实线索").first
     assert row.is_visible() and "逾期" in row.inner_text()
@@ -60,7 +66,8 @@ def test_a_lead_from_registration_to_closure(page, demo, clock, session_factory)
     # The supervisor reassigns the verification to themself, with a reason.
     with session_factory() as s:
         verify_id = s.scalar(select(HumanTask.id).where(HumanTask.element_id == "verify_lead",
-                                                         HumanTask.status == "open"))
+                                                         HumanTask.status == "open",
+                                                         HumanTask.instance_id == s.get(Lead, lead_id).instance_id))
     page.goto(f"/supervise/tasks/{verify_id}")
     panel = page.locator(".supervise-panel").first
     panel.wait_for()

@@ -1,4 +1,10 @@
-"""Demo data loads once, validly, without starting processes."""
+"""The demo: its cast loads once, validly; its history (domain.demo_story, played by `flask demo`
+through the real processes) agrees with itself whenever it is built, and a first sign-in finds
+work due soon, work overdue and escalated, and a yellow card.
+
+The `demo` fixture builds it on Monday 2 March 2026, 09:00 Beijing (tests/conftest.py)."""
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
@@ -7,7 +13,17 @@ from domain import creditcode
 from domain.demo import load_demo
 from domain.errors import DubanError
 from domain.labels import CHANNELS, SECTORS
-from domain.models import Lead, RectificationItem, Subject, Unit, User
+from domain.models import Disposal, Lead, RectificationItem, Subject, SupervisionCase, Unit, User
+from engine.store.models import HumanTask, ProcessInstance, StepRecord, Timer
+from engine.store.supervision_models import Escalation, EscalationStep, SupervisionMark
+from engine.workcal import CHINA_TZ, WorkCalendar
+from tests.conftest import csrf_token, login
+
+BEIJING = timezone(timedelta(hours=8))
+
+# The lead's status while each step of lead_handling is open.
+STATUS_AT = {"triage_lead": "registered", "accept_lead": "dispatched", "verify_lead": "verifying",
+             "feedback_lead": "feedback", "review_feedback": "reviewing", "report_closure": "closed"}
 
 
 @pytest.fixture
@@ -16,13 +32,11 @@ def db(domain_db, field_key, clock):
         yield session
 
 
-def test_load_demo(db):
+def test_the_cast_loads_once_with_its_roles_and_a_single_password_hash(db):
     hashed = []
     ids = load_demo(db, hash_password=lambda password: hashed.append(password) or f"hash:{password}")
     db.commit()
-    assert len(ids["units"]) == 13 and len(ids["subjects"]) == 10 and len(ids["leads"]) == 20
-    assert len(ids["risk_assessments"]) >= 3 and len(ids["disposals"]) >= 3 and len(ids["rectification_items"]) >= 3
-    assert set(ids["leads_to_start"]) < set(ids["leads"])
+    assert len(ids["units"]) == 13 and len(ids["users"]) == 28 and len(ids["subjects"]) == 10
     assert hashed == ["duban-demo-2026"]  # hashed once, shared by the demo users
 
     kinds = {unit.kind for unit in db.scalars(select(Unit))}
@@ -37,19 +51,154 @@ def test_load_demo(db):
     assert len(users["office.supervisor"].supervised_units) == 12
     assert users["market.officer"].to_actor().groups == {"market", "officer"}
     assert all(user.password_hash == "hash:duban-demo-2026" for user in users.values())
-
-    leads = db.scalars(select(Lead)).all()
-    assert {lead.channel for lead in leads} == set(CHANNELS)
-    assert {lead.sector for lead in leads} == set(SECTORS)
-    assert sum(lead.duplicate_of_id is not None for lead in leads) >= 2
-    assert all(lead.instance_id is None for lead in leads)  # no process started here
     assert all(creditcode.is_valid(subject.credit_code) for subject in db.scalars(select(Subject)))
-    raw = db.execute(text("SELECT name FROM reporter WHERE name IS NOT NULL")).scalars().all()
-    assert raw and not any("王秀英" in value for value in raw)
-    assert db.scalar(select(func.count()).select_from(RectificationItem)) == len(ids["rectification_items"])
-
-
-def test_demo_loads_once(db):
-    load_demo(db)
     with pytest.raises(DubanError):
         load_demo(db)
+
+
+# -- the history -------------------------------------------------------------------------------
+
+def _all(session_factory, model, *where):
+    with session_factory() as s:
+        return s.scalars(select(model).where(*where)).all()
+
+
+def _beijing_time(moment):
+    return moment.astimezone(CHINA_TZ).strftime("%H:%M")
+
+
+def test_the_leads_came_in_over_five_weeks_and_are_numbered_as_they_came(demo, session_factory, clock):
+    leads = sorted(_all(session_factory, Lead), key=lambda lead: lead.number)
+    assert len(leads) == 20
+    assert {lead.channel for lead in leads} == set(CHANNELS) and {lead.sector for lead in leads} == set(SECTORS)
+    received = [lead.received_at for lead in leads]
+    assert received == sorted(received)
+    assert clock.now() - received[0] > timedelta(days=28) and clock.now() - received[-1] < timedelta(days=1)
+    for lead in leads:
+        assert lead.received_at < lead.created_at <= clock.now(), lead.number  # registered after it came in
+    assert sum(lead.duplicate_of_id is not None for lead in leads) >= 2
+    with session_factory() as s:
+        raw = s.execute(text("SELECT name FROM reporter WHERE name IS NOT NULL")).scalars().all()
+    assert raw and not any("王秀英" in value for value in raw)  # encrypted at rest
+
+
+def test_each_leads_status_and_dates_agree_with_its_steps(demo, session_factory, clock):
+    calendar = WorkCalendar()
+    now = clock.now()
+    for lead in _all(session_factory, Lead):
+        instance = _all(session_factory, ProcessInstance, ProcessInstance.id == lead.instance_id)[0]
+        tasks = _all(session_factory, HumanTask, HumanTask.instance_id == instance.id)
+        open_steps = [task.element_id for task in tasks if task.status == "open"]
+        if lead.status == "closed":
+            assert instance.status == "completed" or open_steps == ["report_closure"], lead.number
+            assert lead.closed_at is not None and lead.closed_at <= now
+            if lead.responsible_unit is None:  # not dispatched: closed at triage (a duplicate)
+                assert [task.element_id for task in tasks] == ["triage_lead"] and lead.duplicate_of_id
+            else:
+                assert lead.result and {"verify_lead", "feedback_lead", "review_feedback"} <= {
+                    task.element_id for task in tasks if task.status == "completed"}
+        else:
+            assert [STATUS_AT[step] for step in open_steps] == [lead.status], (lead.number, open_steps)
+        if lead.status == "registered":  # still at 研判分流: came in within its two working days
+            assert calendar.workdays_between(lead.received_at, now) <= 2, lead.number
+        for task in tasks:
+            assert lead.received_at < task.created_at <= now
+            if task.status == "completed":
+                assert task.created_at < task.completed_at <= now
+                unit = task.candidate_group_list[0]
+                assert task.completed_by == ("office.officer" if unit == "office" else f"{unit}.officer")
+        if lead.feedback_deadline is not None:
+            assert _beijing_time(lead.feedback_deadline) == "18:00"
+    # every finished step has its record (the 流转意见 chain), with the handler's name and unit
+    records = _all(session_factory, StepRecord)
+    completed = _all(session_factory, HumanTask, HumanTask.status == "completed")
+    assert len(records) == len(completed) > 50
+    assert all(record.handler_name and record.unit_name for record in records)
+
+
+def test_deadlines_end_at_the_close_of_a_working_day_and_nothing_due_is_left_unfired(demo, session_factory,
+                                                                                     clock):
+    open_tasks = _all(session_factory, HumanTask, HumanTask.status == "open")
+    assert len(open_tasks) >= 15
+    assert {_beijing_time(task.due_at) for task in open_tasks} == {"18:00"}
+    assert _all(session_factory, Timer, Timer.status == "waiting", Timer.due_at <= clock.now()) == []
+    assert _all(session_factory, EscalationStep, EscalationStep.status == "waiting",
+                EscalationStep.due_at <= clock.now()) == []
+    for task in open_tasks:
+        late = task.due_at <= clock.now()
+        assert (task.overdue_since is not None) == late, task.id
+        if late:
+            assert task.overdue_since == task.due_at + timedelta(seconds=1)  # marked when it fell due
+
+
+def test_records_follow_the_handling(demo, session_factory, clock):
+    leads = {lead.id: lead for lead in _all(session_factory, Lead)}
+    disposals = _all(session_factory, Disposal)
+    assert len(disposals) >= 8
+    for disposal in disposals:
+        lead = leads[disposal.lead_id]
+        assert disposal.unit == lead.responsible_unit and lead.created_at < disposal.disposed_at <= clock.now()
+    items = _all(session_factory, RectificationItem)
+    assert len(items) == 4
+    for item in items:
+        lead = leads[item.lead_id]
+        assert item.responsible_unit == lead.responsible_unit and item.instance_id is not None
+        assert lead.created_at < item.created_at < item.deadline and _beijing_time(item.deadline) == "18:00"
+    assert {item.status for item in items} >= {"open", "overdue"}  # one past its deadline, marked so
+    for item in items:
+        assert (item.status == "overdue") == (item.deadline <= clock.now()), item.number
+
+
+def test_a_first_sign_in_finds_work_due_soon_overdue_escalated_and_a_yellow_card(client, session_factory, clock):
+    open_tasks = _all(session_factory, HumanTask, HumanTask.status == "open")
+    soon = [task for task in open_tasks if clock.now() < task.due_at <= clock.now() + timedelta(days=3)]
+    overdue = [task for task in open_tasks if task.overdue_since is not None]
+    assert len(soon) >= 2 and len(overdue) >= 3
+    assert {task.candidate_groups for task in overdue} >= {"market", "police", "land"}
+    escalations = _all(session_factory, Escalation, Escalation.status == "open")
+    assert {(item.rung, item.unit) for item in escalations} >= {("overdue", "market"), ("leader", "land")}
+    [card] = _all(session_factory, SupervisionMark)
+    assert (card.level, card.unit, card.source) == ("yellow", "land", "ladder")
+    cases = {(case.unit, case.level) for case in _all(session_factory, SupervisionCase)}
+    assert ("land", "yellow") in cases and ("enterprise_service", "ordinary") in cases
+
+    finished_late = [task for task in _all(session_factory, HumanTask, HumanTask.status == "completed")
+                     if task.due_at and task.completed_at > task.due_at]
+    assert [task.candidate_groups for task in finished_late] == ["civil_affairs"]  # not every rate is 100 %
+
+    login(client, "office.leader")
+    board = client.get("/supervise/board").text
+    land = re.search(r'<tr data-unit="land">(.*?)</tr>', board, re.S).group(1)
+    assert re.search(r'class="fig-cards[^"]*" href="[^"]+">\s*1\s*</a>', land)
+    assert re.search(r'class="fig-score[^"]*" href="[^"]+">\s*95\s*</a>', land)
+    market = re.search(r'<tr data-unit="market">(.*?)</tr>', board, re.S).group(1)
+    assert not re.search(r'class="fig-overdue[^"]*" href="[^"]+">\s*0\s*</a>', market)
+    assert len(re.findall(r'<tr data-escalation-id=', client.get("/supervise/escalations").text)) >= 5
+    dashboard = client.get("/dashboard/").text
+    kpi = re.search(r'id="kpi-overdue">.*?<div class="kpi-value">(.*?)</div>', dashboard, re.S).group(1)
+    assert re.sub(r"<[^>]+>|\s", "", kpi) not in ("", "0")
+
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, "market.officer")
+    inbox = client.get("/inbox/").text
+    assert "已逾期" in inbox and ("剩" in inbox or "今日到期" in inbox)
+
+
+@pytest.mark.parametrize("now", [
+    datetime(2026, 3, 7, 21, 0, tzinfo=BEIJING),    # a Saturday evening
+    datetime(2026, 3, 9, 7, 30, tzinfo=BEIJING),    # a Monday before the working day begins
+    datetime(2026, 10, 9, 10, 0, tzinfo=BEIJING),   # the first working day after National Day
+], ids=["saturday_evening", "monday_early", "after_national_day"])
+def test_the_history_agrees_whatever_day_it_is_built(app, session_factory, clock, now):
+    clock.set(now.astimezone(timezone.utc))
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "20 leads (7 closed)" in result.output
+    assert clock.now() == now  # the story's clock is gone again
+    for model, column in ((HumanTask, HumanTask.completed_at), (Lead, Lead.created_at),
+                          (Escalation, Escalation.raised_at)):
+        with session_factory() as s:
+            assert s.scalar(select(func.max(column))) <= now
+    open_tasks = _all(session_factory, HumanTask, HumanTask.status == "open")
+    assert {_beijing_time(task.due_at) for task in open_tasks} == {"18:00"}
+    assert len(_all(session_factory, SupervisionMark, SupervisionMark.level == "yellow")) == 1

@@ -117,6 +117,25 @@ def test_record_disposal(session, fns, subject, lead):
     assert "subject_id" in _fails(fns["record_disposal"], None, "risk_warning", "market", "x")
 
 
+def test_record_feedback_measures_maps_the_options_and_checks_its_arguments(session, fns, subject, lead, clock):
+    """The table of labels.FEEDBACK_MEASURE; the full story (re-submission, graded disposal,
+    no institution) runs through the real process in tests/test_scenarios_lead.py."""
+    assert _fails(fns["record_feedback_measures"], lead.id, ["warning_interview"]) == {
+        "responsible_unit": ["责任单位为必填项"]}  # not dispatched yet
+    fns["record_feedback_measures"](lead.id, ["no_action", "mediation"])  # nothing to record: no unit needed
+    lead.responsible_unit = "market"
+    # an option the table does not know is recorded only if it is a measure itself
+    ids = fns["record_feedback_measures"](lead.id, ["case_filed", "fine_imposed", "suspension", "case_filed"],
+                                          note="已立案")
+    rows = [session.get(Disposal, i) for i in ids]
+    assert [(r.measure, r.subject_id, r.lead_id, r.unit, r.officer, r.note, r.disposed_at) for r in rows] == [
+        ("case_filed", subject.id, lead.id, "market", "market.officer", "已立案", clock.now()),
+        ("suspension", subject.id, lead.id, "market", "market.officer", "已立案", clock.now())]
+    assert {r.measure for r in lead.disposals} == {"case_filed", "suspension"}
+    assert _fails(fns["record_feedback_measures"], lead.id, {"a": 1}) == {"handling": ["办理措施必须是列表"]}
+    assert _fails(fns["record_feedback_measures"], 9999, []) == {"lead_id": ["关联线索不存在"]}
+
+
 def test_open_rectification_starts_its_process(session, fns, started, subject, lead):
     item_id = fns["open_rectification"](subject.id, "保健品宣传夸大功效", "market", "2026-03-20",
                                         "下架产品；更正宣传", person="黄某", lead_id=lead.id)
@@ -197,12 +216,12 @@ def test_open_accountability(session, fns):
 
 
 def test_workdays_after_uses_the_calendar_and_its_local_overrides(session, fns):
-    # Now is Monday 2 March 2026, 09:00 in Beijing.
-    assert fns["workdays_after"](5) == "2026-03-09T01:00:00+00:00"
-    assert fns["workdays_after"](1, "2026-03-06T10:00:00+08:00") == "2026-03-09T02:00:00+00:00"
+    # Now is Monday 2 March 2026, 09:00 in Beijing; a deadline ends at 18:00 Beijing (10:00 UTC).
+    assert fns["workdays_after"](5) == "2026-03-09T10:00:00+00:00"
+    assert fns["workdays_after"](1, "2026-03-06T10:00:00+08:00") == "2026-03-09T10:00:00+00:00"
     session.add(CalendarOverride(day=date(2026, 3, 3), is_workday=False, note="local day off"))
     session.flush()
-    assert fns["workdays_after"](1) == "2026-03-04T01:00:00+00:00"
+    assert fns["workdays_after"](1) == "2026-03-04T10:00:00+00:00"
     assert "n" in _fails(fns["workdays_after"], "soon")
 
 
@@ -216,7 +235,7 @@ def test_functions_run_inside_the_script_sandbox(session, fns, lead):
         "item_id = open_rectification(subject_id, '问题', info['responsible_unit'], deadline, '措施')\n",
         data, fns)
     assert session.get(Lead, lead.id).status == "dispatched"
-    assert data["deadline"] == "2026-03-05T01:00:00+00:00"
+    assert data["deadline"] == "2026-03-05T10:00:00+00:00"
     assert session.get(Subject, lead.subject_id).grade == "orange"
     assert session.get(RectificationItem, data["item_id"]).responsible_unit == "market"
 
@@ -244,6 +263,6 @@ def test_the_engine_runs_the_functions_in_its_command(domain_db, session, lead, 
         assert (stored.status, stored.responsible_unit) == ("dispatched", "market")
         item = check.scalars(select(RectificationItem).where(RectificationItem.lead_id == lead.id)).one()
         assert item.instance_id not in (None, instance_id)
-        assert item.deadline == datetime(2026, 3, 16, 1, 0, tzinfo=timezone.utc)
+        assert item.deadline == datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)  # 18:00 Beijing
         task = check.scalars(select(HumanTask).where(HumanTask.instance_id == item.instance_id)).one()
         assert (task.element_id, task.candidate_groups) == ("fix", "market")

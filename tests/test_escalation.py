@@ -60,14 +60,14 @@ def _lead(engine, session_factory, clock, due="P10WD", **task_kwargs):
 def test_the_whole_ladder_of_a_lead_notifies_each_rung_once_in_order(engine, escalator, session_factory, clock,
                                                                         outbox):
     instance_id, task = _lead(engine, session_factory, clock)
-    assert task.due_at == datetime(2026, 3, 16, 1, 0, tzinfo=timezone.utc)
+    assert task.due_at == datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)  # 18:00 Beijing, the end of the day
     with session_factory() as s:
         steps = s.scalars(select(EscalationStep).order_by(EscalationStep.position)).all()
         assert [(st.rung, st.due_at) for st in steps] == [
             ("reminder", MONDAY + (task.due_at - MONDAY) * 0.8),
             ("overdue", task.due_at),
-            ("leader", datetime(2026, 3, 19, 1, 0, tzinfo=timezone.utc)),       # due + 3 working days
-            ("accountability", datetime(2026, 3, 23, 1, 0, tzinfo=timezone.utc)),  # due + 5 working days
+            ("leader", datetime(2026, 3, 19, 10, 0, tzinfo=timezone.utc)),       # due + 3 working days
+            ("accountability", datetime(2026, 3, 23, 10, 0, tzinfo=timezone.utc)),  # due + 5 working days
         ]
     engine.deploy(b.process("supervision", b.start(), b.user_task("follow_up", groups="office"), b.end(),
                             *b.chain("start", "follow_up", "end")))
@@ -84,8 +84,8 @@ def test_the_whole_ladder_of_a_lead_notifies_each_rung_once_in_order(engine, esc
     ]
     with session_factory() as s:
         row = s.get(HumanTask, task.id)
-        # The sweep ran at 02:00 UTC on the due day (the walk's hour), one hour after the due time.
-        assert row.overdue_since == datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
+        # The first sweep after the due time (18:00 Beijing) ran the next morning at the walk's hour.
+        assert row.overdue_since == datetime(2026, 3, 17, 2, 0, tzinfo=timezone.utc)
         assert row.supervision_level == "red" and row.escalation_rung == "accountability"
         items = s.scalars(select(Escalation).order_by(Escalation.id)).all()
         assert [(i.rung, i.audience, i.unit) for i in items] == [

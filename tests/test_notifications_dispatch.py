@@ -11,7 +11,8 @@ from notifications import (EMAIL, FAILED, INAPP, PENDING, SENT, Delivery, InboxN
 from notifications.dispatcher import LOST
 
 START = datetime(2024, 5, 20, 1, 0, tzinfo=timezone.utc)
-CONTEXT = {"task_name": "月度报送", "process_name": "督导考评", "due_at": START + timedelta(days=2)}
+CONTEXT = {"task_name": "月度报送", "case": "DB-2024-000001", "process_name": "督导考评",
+           "due_at": START + timedelta(days=2)}
 LEASE = timedelta(minutes=5)
 
 

@@ -10,7 +10,8 @@ from notifications.testing import free_port
 
 START = datetime(2024, 5, 20, 1, 0, tzinfo=timezone.utc)
 DUE = START + timedelta(days=3)
-CONTEXT = {"task_name": "核实线索 12337-0042", "process_name": "线索核查", "due_at": DUE}
+CONTEXT = {"task_name": "核实线索", "case": "XS-2024-000042 晋江市福寿康养老服务有限公司", "process_name": "线索核查",
+           "due_at": DUE}
 WANG = Recipient("wang.li", "王力", email="wangli@example.gov.cn")
 RETRY = RetryPolicy(base=timedelta(minutes=1), factor=2, cap=timedelta(minutes=10), max_attempts=4)
 
@@ -50,14 +51,14 @@ def test_chinese_reminder_arrives_by_smtp(session_factory, clock, smtp):
     assert mail.mail_from == "duban@example.gov.cn"
     assert mail.rcpt_tos == ["wangli@example.gov.cn"]
     message = mail.message
-    assert message["Subject"] == "【催办】核实线索 12337-0042"
+    assert message["Subject"] == "【催办】XS-2024-000042 晋江市福寿康养老服务有限公司：核实线索"
     assert message["To"].addresses[0].display_name == "王力"
     assert message["From"].addresses[0].display_name == "督办系统"
     assert message["Message-ID"] == f"<duban.delivery.{delivery_id}@example.gov.cn>"
     assert message["X-Duban-Event"] == "task.reminder"
     assert message.get_content_charset() == "utf-8"
     body = message.get_content()
-    assert "王力，您好！任务「核实线索 12337-0042」（线索核查）将于 2024-05-23 09:00 到期" in body
+    assert "王力，您好！「XS-2024-000042 晋江市福寿康养老服务有限公司」（线索核查）的任务「核实线索」将于 2024-05-23 09:00 到期" in body
     assert "查看详情：https://duban.example.gov.cn/tasks/42" in body
     assert "请勿直接回复" in body
 
@@ -71,7 +72,7 @@ def test_english_recipient_gets_english_mail(session_factory, clock, smtp):
     _enqueue(session_factory, notifier, recipient=smith, kind="task.overdue")
     notifier.deliver_due()
     [mail] = smtp.messages
-    assert mail.message["Subject"] == "[Overdue] 核实线索 12337-0042"
+    assert mail.message["Subject"] == "[Overdue] XS-2024-000042 晋江市福寿康养老服务有限公司: 核实线索"
     body = mail.message.get_content()
     assert body.startswith("Dear John Smith,")
     assert "Details: https://duban.example.gov.cn/tasks/42" in body

@@ -10,7 +10,7 @@ from notifications import (INAPP, PENDING, SENT, Delivery, InboxNotification, Ma
 
 START = datetime(2024, 5, 20, 1, 0, tzinfo=timezone.utc)
 DUE = START + timedelta(days=3)
-CONTEXT = {"task_name": "核实线索 12337-0042", "process_name": "线索核查", "due_at": DUE}
+CONTEXT = {"task_name": "核实线索", "case": "XS-2024-000042", "process_name": "线索核查", "due_at": DUE}
 WANG = Recipient("wang.li", "王力", email="wangli@example.gov.cn")
 SMITH = Recipient("j.smith", "John Smith", locale="en")
 
@@ -44,13 +44,13 @@ def test_in_app_notification_is_delivered_readable_and_can_be_marked_read(
     with session_factory.begin() as session:
         assert unread_count(session, "wang.li") == 1
         [item] = list_inbox(session, "wang.li")
-        assert item.title == "【待办】核实线索 12337-0042"
+        assert item.title == "【待办】XS-2024-000042：核实线索"
         assert "王力，您好" in item.body and "2024-05-23 09:00" in item.body
         assert item.link == "/tasks/42" and item.kind == "task.assigned"
         assert item.created_at == START + timedelta(seconds=5)
         assert not item.is_read
         [english] = list_inbox(session, "j.smith")
-        assert english.title == "[New task] 核实线索 12337-0042"
+        assert english.title == "[New task] XS-2024-000042: 核实线索"
 
         clock.advance(minutes=1)
         assert mark_read(session, "wang.li", item.id, clock)
@@ -78,8 +78,9 @@ def test_mark_all_read_and_newest_first(session_factory, notifier, clock):
         notifier.deliver_due()
         clock.advance(minutes=1)
     with session_factory.begin() as session:
-        assert [i.title for i in list_inbox(session, "wang.li")] == ["【待办】任务2", "【待办】任务1", "【待办】任务0"]
-        assert [i.title for i in list_inbox(session, "wang.li", limit=1, offset=1)] == ["【待办】任务1"]
+        assert [i.title for i in list_inbox(session, "wang.li")] == [
+            "【待办】XS-2024-000042：任务2", "【待办】XS-2024-000042：任务1", "【待办】XS-2024-000042：任务0"]
+        assert [i.title for i in list_inbox(session, "wang.li", limit=1, offset=1)] == ["【待办】XS-2024-000042：任务1"]
         assert mark_all_read(session, "wang.li", clock) == 3
         assert mark_all_read(session, "wang.li", clock) == 0
     with session_factory() as session:
@@ -125,7 +126,8 @@ def test_channels_without_address_or_configuration_are_skipped(session_factory, 
     with session_factory.begin() as session:
         # Default channels: every configured one (in-app and e-mail; no webhook config).
         notifier.enqueue(session, "sup:9:started", "supervision.started", [WANG, SMITH],
-                         {"subject": "挂牌督办事项", "office_name": "区专项办", "due_at": DUE})
+                         {"case": "DB-2024-000009 挂牌督办事项", "task_name": "报告进展", "office_name": "区专项办",
+                          "reason": "重大线索", "due_at": DUE})
         with pytest.raises(ValueError, match="unknown channels"):
             notifier.enqueue(session, "sup:9:x", "supervision.started", [WANG], {}, ["sms"])
     rows = _deliveries(session_factory)
@@ -133,9 +135,9 @@ def test_channels_without_address_or_configuration_are_skipped(session_factory, 
         ("j.smith", "inapp"), ("wang.li", "email"), ("wang.li", "inapp")]
     assert {r.status for r in rows} == {PENDING}
     [email_row] = [r for r in rows if r.channel == "email"]
-    assert email_row.address == "wangli@example.gov.cn" and email_row.title == "【督办】挂牌督办事项"
+    assert email_row.address == "wangli@example.gov.cn" and email_row.title == "【督办】DB-2024-000009 挂牌督办事项：报告进展"
     [english_row] = [r for r in rows if r.recipient == "j.smith"]
-    assert english_row.locale == "en" and english_row.title == "[Supervision] 挂牌督办事项"
+    assert english_row.locale == "en" and english_row.title == "[Supervision] DB-2024-000009 挂牌督办事项: 报告进展"
 
 
 def test_explicit_locale_applies_to_recipients_without_preference(session_factory, notifier):
@@ -145,8 +147,8 @@ def test_explicit_locale_applies_to_recipients_without_preference(session_factor
         notifier.enqueue(session, "task:6:overdue", "task.overdue",
                          [Recipient("zhao", locale="zh_CN")], CONTEXT, [INAPP], locale="en")
     titles = {(r.recipient, r.title) for r in _deliveries(session_factory)}
-    assert ("wang.li", "[Overdue] 核实线索 12337-0042") in titles
-    assert ("zhao", "【逾期】核实线索 12337-0042") in titles
+    assert ("wang.li", "[Overdue] XS-2024-000042: 核实线索") in titles
+    assert ("zhao", "【逾期】XS-2024-000042：核实线索") in titles
 
 
 def test_template_error_fails_the_enqueue(session_factory, notifier):

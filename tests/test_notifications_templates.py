@@ -11,7 +11,8 @@ DUE = datetime(2024, 5, 31, 9, 30, tzinfo=timezone.utc)  # 17:30 in Beijing
 
 TASK_CONTEXT = {
     "recipient_name": "王力",
-    "task_name": "核实线索 12337-0042",
+    "task_name": "核实线索",
+    "case": "XS-2024-000042 晋江市福寿康养老服务有限公司",
     "process_name": "线索核查",
     "due_at": DUE,
 }
@@ -30,7 +31,7 @@ def test_every_kind_has_chinese_and_english_with_the_same_placeholders():
 
 def test_reminder_renders_in_chinese_with_beijing_time():
     message = DEFAULT_REGISTRY.render("task.reminder", ZH_CN, TASK_CONTEXT)
-    assert message.title == "【催办】核实线索 12337-0042"
+    assert message.title == "【催办】XS-2024-000042 晋江市福寿康养老服务有限公司：核实线索"
     assert "王力，您好" in message.body
     assert "2024-05-31 17:30" in message.body
     assert "规定期限内反馈" in message.body
@@ -38,21 +39,34 @@ def test_reminder_renders_in_chinese_with_beijing_time():
 
 def test_reminder_renders_in_english():
     message = DEFAULT_REGISTRY.render("task.reminder", EN, TASK_CONTEXT)
-    assert message.title == "[Reminder] 核实线索 12337-0042"
+    assert message.title == "[Reminder] XS-2024-000042 晋江市福寿康养老服务有限公司: 核实线索"
     assert message.body.startswith("Dear 王力,")
     assert "due at 2024-05-31 17:30" in message.body
 
 
 def test_supervision_and_accountability_render():
     supervision = DEFAULT_REGISTRY.render("supervision.started", ZH_CN, {
-        "recipient_name": "李主任", "subject": "某养老机构非法集资线索",
-        "office_name": "区专项办", "due_at": DUE})
-    assert supervision.title == "【督办】某养老机构非法集资线索"
-    assert "区专项办列入督办事项" in supervision.body
+        "recipient_name": "李主任", "case": "XS-2024-000042 晋江市福寿康养老服务有限公司", "task_name": "核实线索",
+        "office_name": "区专项办", "reason": "重大线索", "due_at": DUE})
+    assert supervision.title == "【督办】XS-2024-000042 晋江市福寿康养老服务有限公司：核实线索"
+    assert "区专项办列入督办事项（督办事由：重大线索）" in supervision.body
     accountability = DEFAULT_REGISTRY.render("accountability.opened", EN, {
-        "recipient_name": "Head Zhang", "subject": "monthly report", "reason": "overdue twice",
+        "recipient_name": "Head Zhang", "case": "DB-2024-000003 monthly report", "reason": "overdue twice",
         "unit_name": "Market Regulation Office", "due_at": DUE})
-    assert accountability.title == "[Accountability] Market Regulation Office: monthly report"
+    assert accountability.title == "[Accountability] Market Regulation Office: DB-2024-000003 monthly report"
+
+
+def test_values_in_both_languages_render_in_the_recipients():
+    context = dict(TASK_CONTEXT, unit_name={"zh": "新塘市场监督管理所", "en": "Xintang Market Regulation Station"},
+                   reason={"zh": "超过办理期限未办结", "en": "it was not completed by its deadline"})
+    chinese = DEFAULT_REGISTRY.render("escalation.raised", ZH_CN, context)
+    english = DEFAULT_REGISTRY.render("escalation.raised", EN, context)
+    assert chinese.title == "【升级】XS-2024-000042 晋江市福寿康养老服务有限公司：核实线索"
+    assert "新塘市场监督管理所承办的" in chinese.body and "升级原因：超过办理期限未办结。" in chinese.body
+    assert "handled by Xintang Market Regulation Station" in english.body
+    assert english.body.endswith("escalated to you: it was not completed by its deadline.")
+    # A value given in one language only reads in it for everyone.
+    assert "新塘所" in DEFAULT_REGISTRY.render("escalation.raised", EN, dict(context, unit_name={"zh": "新塘所"})).body
 
 
 def test_missing_placeholder_is_an_error():

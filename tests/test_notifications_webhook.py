@@ -15,7 +15,8 @@ START = datetime(2024, 5, 20, 1, 0, tzinfo=timezone.utc)
 DUE = START + timedelta(days=3)
 SECRET = "duban-webhook-secret"
 RETRY = RetryPolicy(base=timedelta(seconds=30), factor=2, cap=timedelta(minutes=2), max_attempts=5)
-CONTEXT = {"subject": "某养老机构非法集资线索", "office_name": "区专项办", "due_at": DUE}
+CONTEXT = {"case": "XS-2024-000042 某养老机构", "task_name": "核实线索", "office_name": "区专项办",
+           "reason": "涉嫌非法集资", "due_at": DUE}
 
 
 @pytest.fixture
@@ -68,9 +69,9 @@ def test_webhook_posts_signed_json(session_factory, notifier, hook):
         "kind": "supervision.started",
         "recipient": "district-office",
         "locale": "zh_CN",
-        "title": "【督办】某养老机构非法集资线索",
-        "body": "区专项办，您好！「某养老机构非法集资线索」已由区专项办列入督办事项，"
-                "请于 2024-05-23 09:00 前报送办理进展。",
+        "title": "【督办】XS-2024-000042 某养老机构：核实线索",
+        "body": "区专项办，您好！「XS-2024-000042 某养老机构」的任务「核实线索」已由区专项办列入督办事项"
+                "（督办事由：涉嫌非法集资），请于 2024-05-23 09:00 前报送办理进展。",
         "link": "https://duban.example.gov.cn/supervision/9",
         "timestamp": START.isoformat(),
     }

@@ -71,12 +71,14 @@ RESULTS = {"substantiated", "partly", "not_substantiated"}
 INTENSITIES = {"none", "low", "medium", "high"}
 MEASURES = {"risk_warning", "warning_interview", "suspension", "order_rectify", "urge_refunds",
             "transfer_department", "transfer_police"}
+FEEDBACK_OPTIONS = MEASURES | {"case_filed", "mediation", "no_action"}  # lead/feedback `handling`
 RECTIFICATION_STATUSES = {"open", "submitted", "accepted", "sent_back", "overdue", "closed", "reopened"}
 SUPERVISION_STAGES = {"reminder", "notice", "interview", "deadline_rectify", "accountability"}
 LEVELS = ("ordinary", "yellow", "red")
 # The documented functions, plus update_supervision(case_id, status, stage, level), which
 # domain.services provides to keep the supervision case (督办案件) in step.
-SERVICE_FUNCTIONS = {"update_lead", "record_risk_grade", "record_disposal", "open_rectification",
+SERVICE_FUNCTIONS = {"update_lead", "record_risk_grade", "record_disposal", "record_feedback_measures",
+                     "open_rectification",
                      "update_rectification", "start_supervision", "update_supervision", "open_accountability",
                      "lead_info", "workdays_after", "local_time"}
 ENGINE_FUNCTIONS = {"workdays_after", "local_time"}  # provided by the engine itself
@@ -343,6 +345,12 @@ class FakeServices:
         assert measure in MEASURES and unit in UNITS and officer
         self._record("record_disposal", subject_id, measure, unit, officer, note=note, lead_id=lead_id)
 
+    def record_feedback_measures(self, lead_id, handling, note=None):
+        assert isinstance(lead_id, int) and isinstance(handling, list) and set(handling) <= FEEDBACK_OPTIONS
+        assert isinstance(note, str) and note
+        self._record("record_feedback_measures", lead_id, handling, note=note)
+        return []
+
     def open_rectification(self, subject_id, problem, unit, deadline, measures, person="", lead_id=None):
         assert unit in UNITS
         datetime.fromisoformat(deadline)
@@ -531,11 +539,14 @@ def lead_plain(walk):
         "dispatched", "verifying", "feedback", "reviewing", "closed"]
     dispatched = walk.services.named("update_lead")[0][1]
     assert dispatched["responsible_unit"] == "market" and dispatched["major"] is False
-    # 15 working days from Monday 2 March 2026 09:00 Beijing time
-    assert dispatched["feedback_deadline"] == "2026-03-23T01:00:00+00:00"
+    # 15 working days from Monday 2 March 2026 09:00 Beijing time, to the end of the day (18:00 Beijing)
+    assert dispatched["feedback_deadline"] == "2026-03-23T10:00:00+00:00"
     assert walk.due_of("verify_lead").isoformat() == dispatched["feedback_deadline"]
     assert walk.groups_of("verify_lead") == [["market"]]
     assert walk.services.named("start_supervision") == []
+    # the measures chosen at 查办反馈 go to the disposal records in the same step
+    [(args, kwargs)] = walk.services.named("record_feedback_measures")
+    assert args == (9, ["warning_interview", "order_rectify"]) and kwargs["note"]
 
 
 def lead_not_dispatched(walk):
@@ -554,6 +565,8 @@ def lead_major_returned_overdue_sent_back(walk):
     assert sent_back["status"] == "verifying"
     assert walk.due_of("verify_lead", 1).isoformat() == sent_back["feedback_deadline"]
     assert walk.due_of("verify_lead", 1) > walk.due_of("verify_lead", 0)
+    # each feedback hands its measures over (the service replaces the earlier feedback's)
+    assert len(walk.services.named("record_feedback_measures")) == 2
 
 
 TRIAGE = {"triage_decision": "dispatch", "responsible_unit": "market", "major": False}
@@ -852,8 +865,8 @@ def test_scenarios_visit_every_element_and_take_every_flow(process_id, clock):
 def test_working_day_timers_and_due_dates_resolve(clock):
     """P…WD literals in due dates resolve on the working-day calendar (e.g. triage: 2 working days)."""
     walk = Walk("lead_handling", clock, {"lead_id": 1})
-    # Monday 2 March 2026 09:00 + 2 working days = Wednesday 4 March 09:00 Beijing time
-    assert walk.due_of("triage_lead").isoformat() == "2026-03-04T01:00:00+00:00"
+    # Monday 2 March 2026 09:00 + 2 working days = the end of Wednesday 4 March, 18:00 Beijing time
+    assert walk.due_of("triage_lead").isoformat() == "2026-03-04T10:00:00+00:00"
 
 
 # ---------------------------------------------------------------- on the real engine
@@ -917,14 +930,14 @@ def test_a_major_lead_runs_on_the_engine_and_starts_supervision(own_database, cl
     lead = engine.start("lead_handling", {"lead_id": 9}, actor=office)
     [triage] = open_tasks()
     assert (triage.element_id, triage.candidate_groups, triage.form_key) == ("triage_lead", "office", "lead/triage")
-    assert _utc(triage.due_at).isoformat() == "2026-03-04T01:00:00+00:00"
+    assert _utc(triage.due_at).isoformat() == "2026-03-04T10:00:00+00:00"
     complete("triage_lead", office, {**TRIAGE, "major": True, "major_reason": "涉及老人众多"})
     complete("accept_lead", market, {})
 
     tasks = {t.element_id: t for t in open_tasks()}
     assert set(tasks) == {"verify_lead", "report_progress"}
     assert tasks["verify_lead"].candidate_groups == "market"
-    assert _utc(tasks["verify_lead"].due_at).isoformat() == "2026-03-23T01:00:00+00:00"
+    assert _utc(tasks["verify_lead"].due_at).isoformat() == "2026-03-23T10:00:00+00:00"
     assert tasks["report_progress"].candidate_groups == "market"
     with session_factory() as session:
         waiting = {t.element_id: _utc(t.due_at) for t in session.scalars(select(Timer).where(Timer.status == "waiting"))}

@@ -28,7 +28,7 @@ def test_lead_registered_before_national_day_is_due_after_the_holiday(campaign, 
     c.complete("triage_lead", s.triage_dispatch(unit="market", workdays=workdays), instance_id)
     c.complete("accept_lead", s.accept(), instance_id)
 
-    deadline = beijing(due_day.year, due_day.month, due_day.day, 10)
+    deadline = beijing(due_day.year, due_day.month, due_day.day, 18)  # the end of the working day
     assert c.get(Lead, lead_id).feedback_deadline == deadline
     verify = c.task("verify_lead", instance_id)
     assert verify.due_at == deadline
@@ -44,7 +44,7 @@ def test_verification_still_open_at_the_feedback_deadline_starts_overdue_supervi
     c = campaign
     instance_id, lead_id = c.dispatched_lead(unit="market", workdays=15, major=major)
     deadline = c.get(Lead, lead_id).feedback_deadline
-    assert deadline == beijing(2026, 3, 23)
+    assert deadline == beijing(2026, 3, 23, 18)  # dispatched Monday 2 March 09:00: the end of the 15th working day
     cases_before = c.all(SupervisionCase)  # a major lead already has its supervised handling
 
     c.move_to(deadline - timedelta(minutes=1))  # (a major lead's supervision has timers of its own)
@@ -57,7 +57,7 @@ def test_verification_still_open_at_the_feedback_deadline_starts_overdue_supervi
     assert (fired.element_id, fired.actor, fired.data["due_at"]) == ("verify_overdue", "system", deadline.isoformat())
     [case] = [row for row in c.all(SupervisionCase) if row.id not in {old.id for old in cases_before}]
     assert (case.kind, case.target_id, case.unit, case.level, case.status) == ("lead", lead_id, "market", level, "open")
-    assert case.reason == "线索逾期未反馈，反馈期限：2026-03-23 09:00"  # Beijing time, as officers read it
+    assert case.reason == "线索逾期未反馈，反馈期限：2026-03-23 18:00"  # Beijing time, as officers read it
     assert (case.opened_by, case.opened_at) == ("system", c.clock.now())
     assert c.instance(case.instance_id).status == "running"
     assert c.open_elements(case.instance_id) == ["report_progress"]
@@ -79,7 +79,7 @@ def test_late_verification_climbs_its_ladder_to_the_leaders_without_accountabili
     steps = c.all(EscalationStep, EscalationStep.task_id == verify.id, order_by=EscalationStep.position)
     assert [step.rung for step in steps] == ["reminder", "overdue", "leader"]  # the process leaves out accountability
     reminder_at = verify.created_at + (verify.due_at - verify.created_at) * 0.8
-    assert [step.due_at for step in steps] == [reminder_at, verify.due_at, beijing(2026, 3, 26)]
+    assert [step.due_at for step in steps] == [reminder_at, verify.due_at, beijing(2026, 3, 26, 18)]
 
     c.clock.set(reminder_at - timedelta(minutes=1))
     assert c.escalate() == 0
@@ -99,7 +99,7 @@ def test_late_verification_climbs_its_ladder_to_the_leaders_without_accountabili
     assert told["task.overdue"] == ["market.officer", "market.supervisor"]
     assert told["escalation.raised"] == ["market.supervisor", "office.leader", "office.supervisor"]
 
-    c.clock.set(beijing(2026, 3, 26, 9, 1))  # 3 working days after the due date
+    c.clock.set(beijing(2026, 3, 26, 18, 1))  # 3 working days after the due date
     c.escalate()
     leader = c.all(Escalation, Escalation.rung == "leader")
     assert [(e.unit, e.audience) for e in leader] == [("market", "leaders")]
@@ -129,9 +129,9 @@ def _rectify_order_note(c):
 
 
 def _overdue_supervision_reason(c):
-    c.dispatched_lead(unit="market", workdays=15)  # due Monday 23 March, 09:00
-    c.move_to(beijing(2026, 3, 23, 9, 1))
-    return c.all(SupervisionCase)[0].reason, "2026-03-23", "09:00"
+    c.dispatched_lead(unit="market", workdays=15)  # due Monday 23 March, 18:00
+    c.move_to(beijing(2026, 3, 23, 18, 1))
+    return c.all(SupervisionCase)[0].reason, "2026-03-23", "18:00"
 
 
 @pytest.mark.parametrize("text_of", [_interview_note, _rectify_order_note, _overdue_supervision_reason],

@@ -53,7 +53,7 @@ def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campa
     c.complete("triage_lead", s.triage_dispatch(unit="market", workdays=15), lead_instance)
     lead = c.get(Lead, lead_id)
     assert (lead.status, lead.responsible_unit, lead.major) == ("dispatched", "market", False)
-    assert lead.feedback_deadline == beijing(2026, 3, 23)  # 15 working days after Monday 2 March, 09:00
+    assert lead.feedback_deadline == beijing(2026, 3, 23, 18)  # the end of the 15th working day after Monday 2 March
     accept_task = c.task("accept_lead", lead_instance)
     assert accept_task.candidate_group_list == ["market"]
     updated = c.domain_events("lead.updated", lead_id=lead_id)[-1]
@@ -64,10 +64,10 @@ def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campa
     c.complete("accept_lead", s.accept(), lead_instance, actor="market.officer")
     assert c.get(Lead, lead_id).status == "verifying"
     verify_task = c.task("verify_lead", lead_instance)
-    assert verify_task.due_at == beijing(2026, 3, 23) and verify_task.candidate_group_list == ["market"]
+    assert verify_task.due_at == beijing(2026, 3, 23, 18) and verify_task.candidate_group_list == ["market"]
     [overdue_timer] = c.all(Timer, Timer.instance_id == lead_instance)
     assert (overdue_timer.element_id, overdue_timer.status, overdue_timer.due_at) == (
-        "verify_overdue", "waiting", beijing(2026, 3, 23))
+        "verify_overdue", "waiting", beijing(2026, 3, 23, 18))
 
     # -- 4. market verifies: substantiated; the overdue timer is withdrawn --------------------
     c.clock.advance(days=1)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from domain.models import Lead, SupervisionCase
+from domain.models import Disposal, Lead, SupervisionCase
 from engine.store.models import Timer
 from tests import scenario_support as s
 from tests.scenario_support import beijing, local_date
@@ -60,7 +60,7 @@ def test_unit_returns_the_lead_and_the_office_dispatches_it_elsewhere(campaign):
     c.complete("triage_lead", s.triage_dispatch(unit="health", workdays=10), instance_id)
     lead = c.get(Lead, lead_id)
     assert (lead.status, lead.responsible_unit) == ("dispatched", "health")
-    assert lead.feedback_deadline == beijing(2026, 3, 18)  # 10 working days from the re-dispatch
+    assert lead.feedback_deadline == beijing(2026, 3, 18, 18)  # 10 working days from the re-dispatch, at 18:00
     assert c.task("accept_lead", instance_id).candidate_group_list == ["health"]
     with pytest.raises(Exception, match="may not complete|not a candidate"):
         c.complete("accept_lead", s.accept(), instance_id, actor="market.officer")
@@ -69,7 +69,7 @@ def test_unit_returns_the_lead_and_the_office_dispatches_it_elsewhere(campaign):
     lead = c.get(Lead, lead_id)
     assert (lead.status, lead.responsible_unit) == ("verifying", "health")
     verify = c.task("verify_lead", instance_id)
-    assert verify.candidate_group_list == ["health"] and verify.due_at == beijing(2026, 3, 18)
+    assert verify.candidate_group_list == ["health"] and verify.due_at == beijing(2026, 3, 18, 18)
     assert [e.element_id for e in c.events(instance_id, "task.created")] == [
         "triage_lead", "accept_lead", "triage_lead", "accept_lead", "verify_lead"]
 
@@ -132,11 +132,11 @@ def test_office_sends_the_feedback_back_and_the_unit_verifies_again_with_a_new_d
     c.complete("review_feedback", s.review("send_back", extra_workdays="5"), instance_id)
     lead = c.get(Lead, lead_id)
     assert lead.status == "verifying"
-    assert lead.feedback_deadline == beijing(2026, 3, 19, 15) != first_deadline  # 5 working days later
+    assert lead.feedback_deadline == beijing(2026, 3, 19, 18) != first_deadline  # 5 working days later, 18:00
     verify = c.task("verify_lead", instance_id)
-    assert verify.due_at == beijing(2026, 3, 19, 15) and verify.candidate_group_list == ["market"]
+    assert verify.due_at == beijing(2026, 3, 19, 18) and verify.candidate_group_list == ["market"]
     waiting = c.all(Timer, Timer.instance_id == instance_id, Timer.status == "waiting")
-    assert [(t.element_id, t.due_at) for t in waiting] == [("verify_overdue", beijing(2026, 3, 19, 15))]
+    assert [(t.element_id, t.due_at) for t in waiting] == [("verify_overdue", beijing(2026, 3, 19, 18))]
     sent_back = c.events(instance_id, "task.completed")[-1].data["data"]
     assert sent_back["review_decision"] == "send_back" and sent_back["extra_workdays"] == 5
 
@@ -162,3 +162,143 @@ def test_deadline_set_by_the_superior_at_registration_is_kept_when_dispatching(c
     c.complete("accept_lead", s.accept(), instance_id)
     assert c.task("verify_lead", instance_id).due_at == beijing(2026, 3, 10, 17)
     assert c.get(Lead, lead_id).feedback_deadline == beijing(2026, 3, 10, 17)
+
+
+# -- the measures chosen at 查办反馈 become disposals (处置记录) ------------------------------------
+
+ALL_MEASURES = ["risk_warning", "warning_interview", "suspension", "order_rectify", "urge_refunds",
+                "transfer_department", "transfer_police", "case_filed", "mediation", "no_action"]
+
+
+def _disposals(c, lead_id):
+    return c.all(Disposal, Disposal.lead_id == lead_id)
+
+
+def _fed_back(c, unit="market", **lead):
+    """A lead dispatched to `unit`, accepted and verified: its feedback task is open."""
+    instance_id, lead_id = c.dispatched_lead(unit=unit, **lead)
+    c.complete("verify_lead", s.verify(), instance_id)
+    return instance_id, lead_id
+
+
+def test_measures_chosen_at_feedback_are_recorded_as_disposals_of_the_lead_and_its_institution(campaign):
+    c = campaign
+    instance_id, lead_id = _fed_back(c)
+    c.clock.advance(days=2)
+    details = "已约谈负责人黄某，责令停止会销并限期整改，督促退还老人购货款。"
+    # every option of the form; mediation and no action are not disposals of an institution
+    c.complete("feedback_lead", s.feedback(handling=ALL_MEASURES, handling_details=details), instance_id)
+
+    lead = c.get(Lead, lead_id)
+    rows = _disposals(c, lead_id)
+    assert [row.measure for row in rows] == ALL_MEASURES[:8]
+    for row in rows:
+        assert (row.subject_id, row.lead_id, row.unit, row.officer, row.recorded_by) == (
+            lead.subject_id, lead_id, "market", "market.officer", "market.officer")
+        assert (row.disposed_at, row.note, row.documents) == (c.clock.now(), details, [])
+    assert lead.subject_id is not None and c.measures(subject_id=lead.subject_id) == ALL_MEASURES[:8]
+    # recorded in the feedback's own step, filed under the lead's process
+    events = c.domain_events("disposal.recorded", lead_id=lead_id)
+    assert [(e.data["measure"], e.data["source"], e.instance_id, e.actor) for e in events] == [
+        (measure, "lead_feedback", instance_id, "market.officer") for measure in ALL_MEASURES[:8]]
+    assert c.open_elements(instance_id) == ["review_feedback"] and c.incidents() == []
+
+    c.complete("review_feedback", s.review("accept"), instance_id)
+    c.complete("report_closure", s.report_closure(), instance_id)
+    assert [row.id for row in _disposals(c, lead_id)] == [row.id for row in rows]  # closing changes nothing
+
+
+def test_feedback_again_after_a_send_back_replaces_the_measures_and_counts_each_once(campaign):
+    c = campaign
+    instance_id, lead_id = _fed_back(c)
+    first_at = c.clock.now()
+    c.complete("feedback_lead", s.feedback(handling=["warning_interview", "order_rectify"],
+                                           handling_details="已约谈负责人，责令整改。"), instance_id)
+    [interview, rectify] = _disposals(c, lead_id)
+
+    c.clock.advance(days=3)
+    c.complete("review_feedback", s.review("send_back", extra_workdays="5"), instance_id)
+    assert [row.id for row in _disposals(c, lead_id)] == [interview.id, rectify.id]  # kept while re-verifying
+    c.complete("verify_lead", s.verify(), instance_id)
+    c.clock.advance(days=1)
+    second_at = c.clock.now()
+    details = "补充核查：已约谈负责人；经复核无需责令整改，已督促退还货款12万元。"
+    c.complete("feedback_lead", s.feedback(handling=["warning_interview", "urge_refunds", "mediation"],
+                                           handling_details=details), instance_id)
+
+    rows = _disposals(c, lead_id)
+    # the interview keeps its record and date, with the latest description; the order to rectify
+    # no longer reported is withdrawn; refunds are new
+    assert [(row.id, row.measure, row.disposed_at, row.note) for row in rows] == [
+        (interview.id, "warning_interview", first_at, details), (rows[1].id, "urge_refunds", second_at, details)]
+    [withdrawn] = c.domain_events("disposal.withdrawn", lead_id=lead_id)
+    assert (withdrawn.data["disposal_id"], withdrawn.data["measure"], withdrawn.instance_id) == (
+        rectify.id, "order_rectify", instance_id)
+    assert withdrawn.reason == "重新反馈时未再报告该措施"
+    assert [e.data["disposal_id"] for e in c.domain_events("disposal.updated", lead_id=lead_id)] == [interview.id]
+
+    # sent back once more and fed back unchanged: nothing moves, nothing is counted twice
+    c.complete("review_feedback", s.review("send_back", extra_workdays="5"), instance_id)
+    c.complete("verify_lead", s.verify(), instance_id)
+    c.clock.advance(days=1)
+    c.complete("feedback_lead", s.feedback(handling=["urge_refunds", "warning_interview"],
+                                           handling_details=details), instance_id)
+    assert [(row.id, row.disposed_at) for row in _disposals(c, lead_id)] == [
+        (row.id, row.disposed_at) for row in rows]
+    assert len(c.domain_events("disposal.recorded", lead_id=lead_id)) == 3
+    c.complete("review_feedback", s.review("accept"), instance_id)
+    assert c.measures(lead_id=lead_id) == ["warning_interview", "urge_refunds"]
+    assert c.incidents() == []
+
+
+def test_feedback_of_no_disposal_measure_records_none_and_withdraws_what_an_earlier_one_reported(campaign):
+    c = campaign
+    instance_id, lead_id = _fed_back(c)
+    c.complete("feedback_lead", s.feedback(handling=["no_action"], risk_disposal_started="false"), instance_id)
+    assert _disposals(c, lead_id) == []
+    c.complete("review_feedback", s.review("send_back"), instance_id)
+    c.complete("verify_lead", s.verify(), instance_id)
+    c.complete("feedback_lead", s.feedback(handling=["risk_warning"]), instance_id)
+    assert c.measures(lead_id=lead_id) == ["risk_warning"]
+    c.complete("review_feedback", s.review("send_back"), instance_id)
+    c.complete("verify_lead", s.verify(), instance_id)
+    c.complete("feedback_lead", s.feedback(handling=["mediation"]), instance_id)
+    assert _disposals(c, lead_id) == [] and c.incidents() == []
+
+
+def test_a_lead_whose_institution_is_unknown_still_records_its_measures_with_the_lead(campaign):
+    c = campaign
+    instance_id, lead_id = _fed_back(c, unit="police", subject_name=None, subject_credit_code=None,
+                                     channel="police_110", sector="internet_traps")
+    assert c.get(Lead, lead_id).subject_id is None
+    c.complete("feedback_lead", s.feedback(handling=["transfer_police", "case_filed"],
+                                           handling_details="经查涉嫌诈骗，已立案侦查。"), instance_id)
+    rows = _disposals(c, lead_id)
+    assert [(row.measure, row.subject_id, row.unit, row.officer) for row in rows] == [
+        ("transfer_police", None, "police", "police.officer"), ("case_filed", None, "police", "police.officer")]
+    assert c.incidents() == [] and c.open_elements(instance_id) == ["review_feedback"]
+
+
+def test_graded_disposal_and_feedback_of_the_same_lead_count_a_measure_once(campaign):
+    c = campaign
+    # feedback first: the interview it reports gives way to the graded disposal's full record
+    instance_id, lead_id = _fed_back(c)
+    c.complete("feedback_lead", s.feedback(handling=["warning_interview", "urge_refunds"]), instance_id)
+    [reported, refunds] = _disposals(c, lead_id)
+    risk = c.start_risk_disposal(lead_id=lead_id, actor="market.officer")
+    c.complete("assess_risk", s.assess("orange", "clear_problem"), risk)
+    c.complete("warning_interview", s.interview(), risk)
+    rows = _disposals(c, lead_id)
+    assert [(row.measure, row.officer) for row in rows] == [("urge_refunds", "market.officer"),
+                                                           ("warning_interview", "陈志明")]
+    assert rows[0].id == refunds.id and "黄某" in rows[1].note
+    [withdrawn] = c.domain_events("disposal.withdrawn", lead_id=lead_id)
+    assert withdrawn.data["disposal_id"] == reported.id and withdrawn.reason == "该措施已由分级处置记录"
+    assert withdrawn.instance_id == instance_id  # on the lead's own timeline
+
+    # fed back again: the interview is not recorded a second time, the refunds stay
+    c.complete("review_feedback", s.review("send_back"), instance_id)
+    c.complete("verify_lead", s.verify(), instance_id)
+    c.complete("feedback_lead", s.feedback(handling=["warning_interview", "urge_refunds"]), instance_id)
+    assert [row.id for row in _disposals(c, lead_id)] == [row.id for row in rows]
+    assert c.incidents() == []

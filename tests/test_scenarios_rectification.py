@@ -66,7 +66,7 @@ def test_relapse_found_at_the_lookback_reopens_the_item(item, new_deadline):
     item_row = c.get(RectificationItem, item_id)
     assert item_row.status == "reopened" and item_row.closed_at is None
     assert item_row.lookback_result == "问题反弹：又在沙塘村组织会销"
-    expected_due = beijing(2026, 5, 29, 18) if new_deadline else beijing(2026, 4, 8, 9, 1)  # 15 working days
+    expected_due = beijing(2026, 5, 29, 18) if new_deadline else beijing(2026, 4, 8, 18)  # 15 working days
     resubmit = c.task("submit_rectification", instance_id)
     assert resubmit.due_at == expected_due
     assert waiting_timers(c, instance_id) == [("rectification_overdue", expected_due)]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.models import AccountabilityRecord, SupervisionCase, Unit
+from domain.models import AccountabilityRecord, Lead, SupervisionCase, Unit
 from engine.store.models import HumanTask, Timer
 from tests import scenario_support as s
 from tests.scenario_support import beijing, local_date
@@ -52,7 +52,7 @@ def test_continued_supervision_asks_for_the_next_report_after_the_report_interva
     assert c.advance(days=6) == 0
     assert c.advance(days=1, minutes=1) == 1  # Monday 9 March, 09:01
     report = c.task("report_progress", instance_id)
-    assert report.due_at == beijing(2026, 3, 12, 9, 1)  # 3 working days to report
+    assert report.due_at == beijing(2026, 3, 12, 18)  # 3 working days to report, to the end of the day
     assert [(t.element_id, t.due_at) for t in c.all(Timer, Timer.instance_id == instance_id,
                                                      Timer.status == "waiting")] == [("report_overdue", report.due_at)]
     row = c.get(SupervisionCase, case_id)
@@ -130,7 +130,7 @@ def test_missed_report_withdraws_the_report_task_and_escalates_automatically(cas
     assert c.get(SupervisionCase, case_id).stage == "reminder"
 
     second = c.task("report_progress", instance_id)
-    assert second.due_at == c.clock.now() + (beijing(2026, 3, 12) - beijing(2026, 3, 9))  # 3 working days
+    assert second.due_at == beijing(2026, 3, 12, 18)  # 3 working days after the missed Monday 9 March, 18:00
     c.move_to(second.due_at + timedelta(minutes=1))
     assert c.open_elements(instance_id) == ["issue_notice"]
     assert c.variables(instance_id)["missed_reports"] == 2
@@ -147,14 +147,16 @@ def test_unit_supervision_from_the_ladder_leads_to_accountability_of_the_unit(ca
     c.complete("verify_lead", s.verify(), instance_id)
     feedback = c.task("feedback_lead", instance_id)
     assert feedback.ladder == "reminder@80%; overdue@due; leader@due+P3WD; accountability@due+P5WD"
-    c.clock.set(beijing(2026, 3, 30, 9, 1))  # 5 working days after the due date, Monday 23 March
+    c.clock.set(beijing(2026, 3, 30, 18, 1))  # 5 working days after the due date, Monday 23 March 18:00
     c.escalate()
 
     [row] = c.all(SupervisionCase)
     market_id = c.all(Unit, Unit.code == "market")[0].id
     assert (row.kind, row.target_id, row.unit, row.level, row.opened_by) == ("unit", market_id, "market", "red",
                                                                              "system")
-    assert row.reason == f"任务「查办反馈」逾期未办结 (task {feedback.id} overdue)"
+    lead = c.get(Lead, lead_id)
+    # The reason names the case (number and institution), not internal ids.
+    assert row.reason == f"{lead.number} {s.SUBJECT_NAME}：任务「查办反馈」逾期未办结，已启动问责"
     assert c.instance(row.instance_id).process_id == "supervision"
     report = c.task("report_progress", row.instance_id)
     assert report.candidate_group_list == ["market"]

@@ -96,6 +96,7 @@ EXPECTED = {
     ("auth.switch_language", G): ("/lang/zh", REDIRECT),
     ("assets.vendor", G): ("/vendor/bootstrap/css/bootstrap.min.css", PUBLIC),
     ("static", G): ("/static/duban.css", PUBLIC),
+    ("favicon", G): ("/favicon.ico", PUBLIC),
     # -- inbox and notifications: everyone signed in, each their own ------------------------------
     ("inbox.index", G): ("/inbox/", SIGNED_IN),
     ("inbox.done", G): ("/inbox/done", SIGNED_IN),
@@ -137,6 +138,11 @@ EXPECTED = {
     # The reporter's identity: supervisors and office leaders (not officers, not administrators).
     ("cases.reveal_reporter", P): ("/leads/{lead}/reporter",
                                    post_market_task(("market_supervisor", "office_leader"), 403)),
+    # -- official documents: issued by the special office, supervisors and administrators ------------
+    ("documents.issue_document", P): ("/leads/{lead}/documents", post_market_task(
+        ("office_officer", "office_leader", "admin", "market_supervisor"), 403)),
+    ("documents.print_view", G): ("/documents/{document}", MARKET_CASE),
+    ("documents.download_docx", G): ("/documents/{document}/docx", MARKET_CASE),
     # -- supervisors --------------------------------------------------------------------------------
     ("supervise.index", G): ("/supervise/", SUPERVISORS),
     ("supervise.escalations", G): ("/supervise/escalations", SUPERVISORS),
@@ -189,6 +195,8 @@ EXPECTED = {
         ("market_supervisor", "police_supervisor", "office_leader", "admin"), 403)),
     ("api-leads.list_leads", G): ("/api/v1/leads", API_READ),
     ("api-leads.get_lead", G): ("/api/v1/leads/{lead}", API_MARKET_RECORD),
+    ("api-leads.lead_steps", G): ("/api/v1/leads/{lead}/steps", API_MARKET_RECORD),
+    ("api-leads.lead_documents", G): ("/api/v1/leads/{lead}/documents", API_MARKET_RECORD),
     # Channels push leads as their token's user (any unit); the test token lacks leads:write.
     ("api-leads.create_lead", P): ("/api/v1/leads", api_write(SIGNED_IN_ROLES, 403)),
     ("api-tasks.list_tasks", G): ("/api/v1/tasks", API_READ),

@@ -16,7 +16,8 @@ from tests.browser_support import browser, live_server, page, screenshot, sign_i
 from tests.conftest import csrf_token, login
 
 NEW_CODE = credit_code("91350582MA8UB3C2X")
-FUSHOUKANG = "晋江市福寿康养老服务有限公司"  # demo subject 0: two open leads on illegal fund-raising
+FUSHOUKANG = "晋江市福寿康养老服务有限公司"  # demo subject 0: its two leads are closed (one as a duplicate)
+JINSE = "晋江市金色年华养老服务中心"  # demo subject 8: a lead on illegal fund-raising in hand (civil affairs)
 
 
 def _good_form(**overrides):
@@ -51,10 +52,21 @@ def _lead(session_factory, **where):
         return s.scalars(select(Lead).filter_by(**where).order_by(Lead.id)).first()
 
 
-def _demo_lead(session_factory, index=0):
-    """The demo leads in registration order (lead 0: 福寿康, 12337, reporter 王秀英 13905951234)."""
+def _fushoukang_lead(session_factory):
+    """The demo's first lead on 福寿康 (12337, reporter 王秀英 13905951234, graded yellow then red),
+    handled by the enterprise service centre and closed."""
     with session_factory() as s:
-        return s.scalars(select(Lead).order_by(Lead.id)).all()[index]
+        subject_id = s.scalar(select(Subject.id).where(Subject.name == FUSHOUKANG))
+    return _lead(session_factory, subject_id=subject_id, duplicate_of_id=None)
+
+
+def _lead_at_triage(session_factory, index=0):
+    """A demo lead still with the office at 研判分流 (index 0: 沙塘社区“幸福食堂”, no institution on
+    record; -1: the newest, 晋江市福瑞祥文化艺术有限公司)."""
+    with session_factory() as s:
+        instance_ids = s.scalars(select(HumanTask.instance_id).where(
+            HumanTask.element_id == "triage_lead", HumanTask.status == "open").order_by(HumanTask.id)).all()
+        return s.scalars(select(Lead).where(Lead.instance_id == instance_ids[index])).one()
 
 
 def _actor(session_factory, username):
@@ -186,17 +198,17 @@ def test_other_field_errors_are_shown_where_they_belong(client, session_factory)
 def test_a_likely_duplicate_is_shown_and_nothing_registered_until_confirmed(client, session_factory):
     login(client, "office.officer")
     with session_factory() as s:
-        subject_id = s.scalar(select(Subject.id).where(Subject.name == FUSHOUKANG))
+        subject_id = s.scalar(select(Subject.id).where(Subject.name == JINSE))
     existing = _lead(session_factory, subject_id=subject_id, duplicate_of_id=None)
     before = _counts(session_factory)
     form = _good_form(subject_mode="existing", subject_id=str(subject_id), subject_name="", subject_credit_code="",
-                      sector="illegal_fundraising", external_ref="", summary="又有老人反映福寿康会员费无法退还。")
+                      sector="illegal_fundraising", external_ref="", summary="又有老人反映金色年华终身会员卡无法退费。")
     response = _post_register(client, form)
     assert response.status_code == 409
     assert 'id="duplicate-warning"' in response.text and "疑似重复线索" in response.text
     assert f'href="/leads/{existing.id}" id="duplicate-link"' in response.text and existing.number in response.text
     assert f'name="register_anyway" value="{existing.id}"' in response.text
-    assert "又有老人反映福寿康会员费无法退还。" in response.text  # the form keeps what was typed
+    assert "又有老人反映金色年华终身会员卡无法退费。" in response.text  # the form keeps what was typed
     assert _counts(session_factory) == before  # not registered, not merged, no number used
 
     # Confirming another lead than the one flagged does not count.
@@ -205,7 +217,7 @@ def test_a_likely_duplicate_is_shown_and_nothing_registered_until_confirmed(clie
 
     confirmed = _post_register(client, {**form, "register_anyway": str(existing.id)})
     assert confirmed.status_code == 302
-    new = _lead(session_factory, summary="又有老人反映福寿康会员费无法退还。")
+    new = _lead(session_factory, summary="又有老人反映金色年华终身会员卡无法退费。")
     assert new.duplicate_of_id == existing.id and new.instance_id is not None
     resp = client.get(f"/leads/{new.id}")
     assert 'id="duplicate-of"' in resp.text and existing.number in resp.text
@@ -224,15 +236,15 @@ def test_a_channel_reference_registered_before_points_to_the_lead(client, sessio
 # -- the case page -----------------------------------------------------------------
 
 def test_the_case_page_shows_records_masked_reporter_timeline_holders_and_diagram(client, session_factory):
-    lead = _demo_lead(session_factory, 0)
+    lead = _fushoukang_lead(session_factory)
     login(client, "office.officer")
     resp = client.get(f"/leads/{lead.id}")
     assert resp.status_code == 200
     text = resp.text
     assert resp.headers["Cache-Control"] == "no-store"
     # Records, with Chinese labels.
-    for expected in (lead.number, "线索来源", "12337举报平台", "整治领域", "养老领域非法集资", FUSHOUKANG, "已登记",
-                     "重大线索"):
+    for expected in (lead.number, "线索来源", "12337举报平台", "整治领域", "养老领域非法集资", FUSHOUKANG, "已办结",
+                     "新塘街道企业服务中心"):
         assert expected in text, expected
     assert f'href="/subjects/{lead.subject_id}" id="subject-link"' in text
     # Grade history with its factors; the disposal; the reporter masked, no reveal button for an officer.
@@ -241,14 +253,15 @@ def test_the_case_page_shows_records_masked_reporter_timeline_holders_and_diagra
     assert "王*英" in text and "139****1234" in text
     assert "王秀英" not in text and "13905951234" not in text
     assert 'id="reveal-reporter"' not in text
-    # Who holds it now: the office's triage, with its due date and countdown.
-    holders = text.split('id="holders"')[1].split("</section>")[0]
-    assert "研判分流" in holders and "新塘街道专项办" in holders and re.search(r"剩\d+天", holders)
-    # Timeline: registration, the process start, the task.
+    # Timeline: registration, the process start, the task, and on to its closure.
     timeline = text.split('id="timeline"')[1].split("</ol>")[0]
     assert timeline.index("登记线索") < timeline.index("启动流程") < timeline.index("生成待办")
-    assert "线索核查" in timeline and "研判分流" in timeline
-    assert re.search(r"2026-0[23]-\d\d \d\d:\d\d", timeline)
+    assert "线索核查" in timeline and "研判分流" in timeline and "报送办结情况" in timeline
+    assert re.search(r"2026-0[123]-\d\d \d\d:\d\d", timeline)
+    # Who holds a lead still with the office: its triage, with its due date and countdown.
+    fresh = client.get(f"/leads/{_lead_at_triage(session_factory, -1).id}").text
+    holders = fresh.split('id="holders"')[1].split("</section>")[0]
+    assert "研判分流" in holders and "新塘街道专项办" in holders and re.search(r"剩\d+天", holders)
     # The diagram, from /vendor only, with the instance's XML and markers.
     assert "/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in text
     assert "/vendor/bpmn-js/assets/bpmn-js.css" in text and "/static/case-diagram.js" in text
@@ -258,7 +271,7 @@ def test_the_case_page_shows_records_masked_reporter_timeline_holders_and_diagra
 
 
 def test_records_written_by_a_process_appear_on_its_case_timeline_in_plain_words(client, session_factory):
-    lead = _demo_lead(session_factory, 0)
+    lead = _fushoukang_lead(session_factory)
     with session_factory() as s:
         started = s.scalar(select(func.min(AuditEvent.at)).where(AuditEvent.instance_id == lead.instance_id))
         s.add_all([AuditEvent(at=started, actor="market.officer", action=action, instance_id=lead.instance_id,
@@ -274,7 +287,7 @@ def test_records_written_by_a_process_appear_on_its_case_timeline_in_plain_words
 
 
 def test_the_diagram_xml_and_markers_follow_the_instance(client, demo, session_factory):
-    lead = _demo_lead(session_factory, 2)
+    lead = _lead_at_triage(session_factory)
     login(client, "office.officer")
     xml = client.get(f"/instances/{lead.instance_id}/diagram.xml")
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
@@ -295,7 +308,7 @@ def test_the_diagram_xml_and_markers_follow_the_instance(client, demo, session_f
 
 
 def test_the_reporters_identity_is_refused_to_officers_and_audited_for_supervisors(client, session_factory):
-    lead = _demo_lead(session_factory, 0)
+    lead = _fushoukang_lead(session_factory)
     url = f"/leads/{lead.id}/reporter"
 
     def viewed():
@@ -328,7 +341,7 @@ def test_the_reporters_identity_is_refused_to_officers_and_audited_for_superviso
 
 
 def test_another_units_officer_cannot_see_the_case_or_its_diagram(client, demo, session_factory):
-    lead = _demo_lead(session_factory, 2)
+    lead = _lead_at_triage(session_factory, -1)
     _dispatch(demo, session_factory, lead, unit="market")
     urls = (f"/leads/{lead.id}", f"/instances/{lead.instance_id}/diagram.xml",
             f"/instances/{lead.instance_id}/markers.json", f"/subjects/{lead.subject_id}")
@@ -344,7 +357,7 @@ def test_another_units_officer_cannot_see_the_case_or_its_diagram(client, demo, 
     login(client, "market.officer")  # the responsible unit now
     for url in urls:
         assert client.get(url).status_code == 200, url
-    other = _demo_lead(session_factory, 3)  # still with the office
+    other = _lead_at_triage(session_factory)  # still with the office
     assert client.get(f"/leads/{other.id}").status_code == 404
     assert client.get(f"/instances/{other.instance_id}/diagram.xml").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client)})
@@ -361,7 +374,7 @@ def test_processes_started_for_the_lead_belong_to_its_case(client, demo, session
     and the unit handling it may open the case, its diagrams and the subject."""
     from engine.identity import SYSTEM
     from web import engine_of
-    lead = _demo_lead(session_factory, 0)
+    lead = _fushoukang_lead(session_factory)
     risk = engine_of(demo).start("risk_disposal", {"subject_id": lead.subject_id, "lead_id": lead.id,
                                                    "responsible_unit": "civil_affairs"}, SYSTEM)
     login(client, "civil_affairs.officer")
@@ -395,7 +408,7 @@ def test_the_subject_page_shows_grades_disposals_rectification_and_leads(client,
     assert resp.status_code == 200
     text = resp.text
     assert subject.credit_code in text and "黄色" in text and "涉众人数" in text and "380,000" in text
-    assert "警示约谈" in text and "保健品宣传夸大功效" in text and "整改中" in text
+    assert "警示约谈" in text and "保健品宣传夸大功效" in text and "已逾期" in text  # the item is past its deadline
     assert all(number in text for number in lead_numbers)
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     login(client, "market.officer")  # market disposed of it and holds its rectification
@@ -416,12 +429,12 @@ def test_the_leads_list_searches_filters_pages_and_keeps_to_visible_units(client
     assert resp.status_code == 200 and "(20)" in resp.text and len(_listed(resp)) == 20
     assert len(_listed(client.get("/leads?channel=platform_12337"))) == 2
     assert len(_listed(client.get("/leads?q=福寿康"))) == 2
-    first = _demo_lead(session_factory, 0)
+    first = _fushoukang_lead(session_factory)
     assert _listed(client.get(f"/leads?q={first.number}")) == [first.id]
     closed = _listed(client.get("/leads?status=closed"))
-    assert len(closed) == 2
-    assert len(_listed(client.get("/leads?status=open"))) == 18
-    assert len(_listed(client.get("/leads?sector=illegal_fundraising&major=1"))) == 2
+    assert len(closed) == 7
+    assert len(_listed(client.get("/leads?status=open"))) == 13
+    assert len(_listed(client.get("/leads?sector=elderly_projects&major=1"))) == 1
     for number in range(21, 24):  # a second page
         _post_register(client, _good_form(external_ref=f"ref-{number}", subject_name=f"某公司{number}",
                                           subject_credit_code=""))
@@ -429,10 +442,12 @@ def test_the_leads_list_searches_filters_pages_and_keeps_to_visible_units(client
     client.post("/logout", data={"csrf_token": csrf_token(client)})
 
     login(client, "market.officer")
-    assert _listed(client.get("/leads")) == []
-    lead = _demo_lead(session_factory, 2)
+    with session_factory() as s:
+        markets = set(s.scalars(select(Lead.id).where(Lead.responsible_unit == "market")))
+    assert markets and set(_listed(client.get("/leads"))) == markets
+    lead = _lead_at_triage(session_factory)
     _dispatch(demo, session_factory, lead, unit="market")
-    assert _listed(client.get("/leads")) == [lead.id]
+    assert set(_listed(client.get("/leads"))) == markets | {lead.id}
     assert client.get("/leads/new").status_code == 403
 
 
@@ -447,7 +462,7 @@ def test_english_labels_are_available(client, username):
 # -- in a real browser: the diagram renders under the CSP, from /vendor ----------
 
 def test_the_diagram_renders_with_its_markers_in_the_browser(page, session_factory):
-    lead = _demo_lead(session_factory, 0)
+    lead = _lead_at_triage(session_factory, -1)
     problems = []
     sign_in(page, "office.officer")
     # Script errors and CSP violations are console errors; failed loads are checked by URL (not the favicon).
@@ -470,7 +485,7 @@ def test_the_diagram_renders_with_its_markers_in_the_browser(page, session_facto
 
 def test_registering_in_the_browser_with_a_mistake_and_a_duplicate(page, session_factory):
     with session_factory() as s:
-        subject_id = s.scalar(select(Subject.id).where(Subject.name == FUSHOUKANG))
+        subject_id = s.scalar(select(Subject.id).where(Subject.name == JINSE))
     existing = _lead(session_factory, subject_id=subject_id, duplicate_of_id=None)
     sign_in(page, "office.officer")
     page.click("#nav-register")
@@ -485,7 +500,7 @@ def test_registering_in_the_browser_with_a_mistake_and_a_duplicate(page, session
     page.click("#register-submit")
     assert page.locator("#error-summary").inner_text() == "线索内容为必填项"
     assert page.input_value("#reporter_name") == "林美华" and page.is_visible("#subject_id")
-    page.fill("#summary", "群众来电：福寿康仍在收取“预订床位”费用。")
+    page.fill("#summary", "群众来电：金色年华仍在推销“终身会员卡”。")
     page.click("#register-submit")
     assert page.locator("#duplicate-warning").is_visible()
     assert page.get_attribute("#duplicate-link", "href") == f"/leads/{existing.id}"

@@ -5,20 +5,21 @@ from domain.models import Lead, User
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
 
 
-def test_demo_deploys_processes_loads_data_and_starts_cases_once(app, session_factory):
+def test_demo_deploys_processes_loads_data_and_plays_its_history_once(app, session_factory):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "lead_handling v1 (new version)" in result.output
-    assert "22 process instances started" in result.output
+    assert "20 leads (7 closed), 4 rectification items, 2 supervision cases" in result.output
+    assert "20 open tasks, 4 overdue" in result.output
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 28
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 4
         leads = s.scalars(select(Lead).where(Lead.instance_id.is_not(None))).all()
-        assert len(leads) == 18
+        assert len(leads) == 20  # every lead went through lead_handling
         instance = s.get(ProcessInstance, leads[0].instance_id)
-        assert instance.business_key == leads[0].number and instance.status == "running"
-        assert s.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open")) == 22
+        assert instance.business_key == leads[0].number and instance.status == "completed"
+        assert s.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open")) == 20
     again = runner.invoke(args=["demo"])
     assert "already loaded" in again.output and "unchanged" in again.output
 

@@ -74,7 +74,8 @@ def upload(client, task_id, name, content, field="file"):
 
 @pytest.fixture
 def triage(session_factory):
-    return open_task(session_factory, "triage_lead")
+    """The newest lead's triage (received this morning: 剩2天)."""
+    return open_task(session_factory, "triage_lead", index=-1)
 
 
 def dispatched(client, session_factory, triage):
@@ -92,7 +93,7 @@ def test_the_form_renders_in_chinese_with_the_case_summary_and_history(client, t
     page = client.get(f"/tasks/{triage.id}")
     assert page.status_code == 200
     for text in ("研判分流", "研判结论", "分流转交责任单位", "责任单位", "新塘市场监督管理所", "线索核查",
-                 "XS-2026-", "晋江市", "办理记录", "立案启动", "生成待办", "提交", "暂存", "办理操作", "委派", "加签", "抄送", "撤销案件"):
+                 "XS-2026-", "晋江市", "办理记录", "启动流程", "生成待办", "提交", "暂存", "办理操作", "委派", "加签", "抄送", "撤销案件"):
         assert text in page.text, text
     assert 'name="csrf_token"' in page.text and "剩2天" in page.text
     client.get("/lang/en")
@@ -144,10 +145,12 @@ def test_completing_moves_the_case_on_to_the_responsible_unit(client, session_fa
     assert page.status_code == 200 and "签收线索" in page.text
     [event] = actions(session_factory, triage.instance_id, "task.completed")
     assert event.data["data"]["responsible_unit"] == "market" and event.data["data"]["feedback_workdays"] == 15
-    # The handled triage task shows what was submitted, without the form's buttons.
+    # The handled triage task shows what was submitted as its record (处理单), without the form.
     switch_user(client, "office.officer")
     page = client.get(f"/tasks/{triage.id}")
-    assert "已办理" in page.text and "分流市场监管所核查</textarea>" in page.text and 'id="btn-complete"' not in page.text
+    own = page.text.split('id="own-step-record"', 1)[1]
+    assert "已办理" in page.text and "分流市场监管所核查" in own and "市场监管" in own and 'id="btn-complete"' not in page.text
+    assert "<textarea" not in own.split('id="evidence"', 1)[0]
 
 
 def test_completing_a_task_someone_else_completed_first_says_so(client, session_factory, demo, triage):
@@ -160,7 +163,7 @@ def test_completing_a_task_someone_else_completed_first_says_so(client, session_
         actor = db.session.scalar(select(User).where(User.username == "office.supervisor")).to_actor()
         engine_of(demo).complete(triage.id, actor, {**TRIAGE, "feedback_workdays": 15})
     response = post(client, f"/tasks/{triage.id}/complete", TRIAGE, follow_redirects=True)
-    assert "该任务已由林晓燕办理，本次未作任何更改" in response.text
+    assert "该任务已由林晓燕（新塘街道专项办）办理，本次未作任何更改" in response.text
     assert response.request.path == "/inbox/"
     assert len(actions(session_factory, triage.instance_id, "task.completed")) == 1
 

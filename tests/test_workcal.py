@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -12,6 +12,7 @@ from engine.workcal import (
     add_duration,
     is_working_duration,
     parse_duration,
+    workday_end,
 )
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -64,58 +65,82 @@ def test_outside_library_range_falls_back_to_monday_friday(cal):
     assert cal.is_workday(date(2027, 1, 1))  # Friday; no data for 2027
     assert not cal.is_workday(date(2027, 1, 2))  # Saturday
     assert cal.is_workday(date(2003, 1, 6))  # Monday, before the data
-    assert cal.add_workdays(bj(2027, 1, 1), 1) == bj(2027, 1, 4).astimezone(UTC)
+    assert cal.add_workdays(bj(2027, 1, 1), 1) == bj(2027, 1, 4, 18).astimezone(UTC)
 
 
 # --- add_workdays ----------------------------------------------------------
 
 def test_add_workdays_across_national_day_2025(cal):
     start = bj(2025, 9, 26, 9, 15)  # Friday
-    assert cal.add_workdays(start, 1) == bj(2025, 9, 28, 9, 15)  # Sunday 调休
-    assert cal.add_workdays(start, 3) == bj(2025, 9, 30, 9, 15)
-    assert cal.add_workdays(start, 4) == bj(2025, 10, 9, 9, 15)  # after the holiday
-    assert cal.add_workdays(start, 6) == bj(2025, 10, 11, 9, 15)  # Saturday 调休
-    assert cal.add_workdays(start, 7) == bj(2025, 10, 13, 9, 15)
+    assert cal.add_workdays(start, 1) == bj(2025, 9, 28, 18)  # Sunday 调休, at the end of the working day
+    assert cal.add_workdays(start, 3) == bj(2025, 9, 30, 18)
+    assert cal.add_workdays(start, 4) == bj(2025, 10, 9, 18)  # after the holiday
+    assert cal.add_workdays(start, 6) == bj(2025, 10, 11, 18)  # Saturday 调休
+    assert cal.add_workdays(start, 7) == bj(2025, 10, 13, 18)
 
 
 def test_add_workdays_returns_utc(cal):
     result = cal.add_workdays(bj(2025, 9, 30, 10), 1)
     assert result.tzinfo is UTC
-    assert result == datetime(2025, 10, 9, 2, 0, tzinfo=UTC)
+    assert result == datetime(2025, 10, 9, 10, 0, tzinfo=UTC)  # 18:00 Beijing
 
 
 def test_add_workdays_across_spring_festival_2026(cal):
     start = bj(2026, 2, 13, 17, 30)  # Friday before the holiday
-    assert cal.add_workdays(start, 1) == bj(2026, 2, 14, 17, 30)  # Saturday 调休
-    assert cal.add_workdays(start, 2) == bj(2026, 2, 24, 17, 30)  # first day after
-    assert cal.add_workdays(start, 5) == bj(2026, 2, 27, 17, 30)
-    assert cal.add_workdays(start, 6) == bj(2026, 2, 28, 17, 30)  # Saturday 调休
-    assert cal.add_workdays(start, 7) == bj(2026, 3, 2, 17, 30)
+    assert cal.add_workdays(start, 1) == bj(2026, 2, 14, 18)  # Saturday 调休
+    assert cal.add_workdays(start, 2) == bj(2026, 2, 24, 18)  # first day after
+    assert cal.add_workdays(start, 5) == bj(2026, 2, 27, 18)
+    assert cal.add_workdays(start, 6) == bj(2026, 2, 28, 18)  # Saturday 调休
+    assert cal.add_workdays(start, 7) == bj(2026, 3, 2, 18)
 
 
 def test_start_on_non_working_day_counts_from_next_working_day(cal):
     # Oct 1 2025 is a holiday: moved to Oct 9 (next working day), then counted.
-    assert cal.add_workdays(bj(2025, 10, 1), 0) == bj(2025, 10, 9)
-    assert cal.add_workdays(bj(2025, 10, 1), 1) == bj(2025, 10, 10)
+    assert cal.add_workdays(bj(2025, 10, 1), 0) == bj(2025, 10, 9, 18)
+    assert cal.add_workdays(bj(2025, 10, 1), 1) == bj(2025, 10, 10, 18)
     # Ordinary weekend: Saturday -> Monday, + 1 -> Tuesday.
-    assert cal.add_workdays(bj(2025, 11, 8), 1) == bj(2025, 11, 11)
-    # n = 0 on a working day is the start itself.
-    start = bj(2025, 11, 7, 8, 1)
-    assert cal.add_workdays(start, 0) == start
+    assert cal.add_workdays(bj(2025, 11, 8), 1) == bj(2025, 11, 11, 18)
+    # n = 0 on a working day is the end of that day; after it, the start itself.
+    assert cal.add_workdays(bj(2025, 11, 7, 8, 1), 0) == bj(2025, 11, 7, 18)
+    late = bj(2025, 11, 7, 19, 30)
+    assert cal.add_workdays(late, 0) == late
 
 
 def test_add_workdays_timezone_start_late_utc_is_next_day_in_beijing(cal):
     # Monday 29 Sept 23:30 UTC is Tuesday 30 Sept 07:30 in Beijing.
     start = datetime(2025, 9, 29, 23, 30, tzinfo=UTC)
-    assert cal.add_workdays(start, 1) == datetime(2025, 10, 8, 23, 30, tzinfo=UTC)  # Oct 9 07:30 BJ
+    assert cal.add_workdays(start, 1) == datetime(2025, 10, 9, 10, 0, tzinfo=UTC)  # Oct 9 18:00 BJ
     # Friday 10 Oct 23:30 UTC is Saturday 11 Oct 07:30 Beijing, a 调休 working day.
     start = datetime(2025, 10, 10, 23, 30, tzinfo=UTC)
-    assert cal.add_workdays(start, 1) == datetime(2025, 10, 12, 23, 30, tzinfo=UTC)  # Mon 13 07:30 BJ
+    assert cal.add_workdays(start, 1) == datetime(2025, 10, 13, 10, 0, tzinfo=UTC)  # Mon 13 18:00 BJ
 
 
 def test_add_workdays_accepts_other_timezones(cal):
     start = datetime(2025, 9, 30, 4, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # 10:00 Beijing
-    assert cal.add_workdays(start, 1) == bj(2025, 10, 9, 10)
+    assert cal.add_workdays(start, 1) == bj(2025, 10, 9, 18)
+
+
+# --- the end of the working day ---------------------------------------------------
+
+def test_a_deadline_ends_at_18_00_whatever_the_minute_it_was_sent(cal):
+    # Sent at 04:06, 09:00 or 17:59 on Monday 2 March 2026: due Wednesday 4 March 18:00 all the same.
+    for hour, minute in ((4, 6), (9, 0), (17, 59), (18, 0), (23, 10)):
+        assert cal.add_workdays(bj(2026, 3, 2, hour, minute), 2) == bj(2026, 3, 4, 18), (hour, minute)
+    assert cal.add_duration(bj(2026, 3, 2, 4, 6), "P2WD") == bj(2026, 3, 4, 18)
+    assert add_duration(bj(2026, 3, 2, 4, 6), "P15WD") == bj(2026, 3, 23, 18)
+
+
+def test_the_end_of_the_working_day_is_configurable(monkeypatch):
+    assert WorkCalendar(day_end=time(17, 30)).add_workdays(bj(2026, 3, 2, 9), 1) == bj(2026, 3, 3, 17, 30)
+    monkeypatch.setenv("DUBAN_WORKDAY_END", "17:30")
+    assert workday_end() == time(17, 30)
+    assert WorkCalendar().add_duration(bj(2026, 3, 2, 9), "P2WD") == bj(2026, 3, 4, 17, 30)
+    monkeypatch.setenv("DUBAN_WORKDAY_END", "")
+    assert workday_end() == time(18, 0)
+    for wrong in ("6pm", "24:00", "18", "18:60"):
+        monkeypatch.setenv("DUBAN_WORKDAY_END", wrong)
+        with pytest.raises(ValueError, match="DUBAN_WORKDAY_END"):
+            WorkCalendar()
 
 
 def test_add_workdays_rejects_naive_and_negative(cal):
@@ -135,16 +160,16 @@ def test_overrides_day_off_and_weekend_workday():
     assert not cal.is_workday(date(2025, 10, 9))
     assert cal.is_workday(date(2025, 10, 12))
     start = bj(2025, 9, 30)
-    assert cal.add_workdays(start, 1) == bj(2025, 10, 10)
-    assert cal.add_workdays(start, 2) == bj(2025, 10, 11)
-    assert cal.add_workdays(start, 3) == bj(2025, 10, 12)
-    assert cal.add_workdays(start, 4) == bj(2025, 10, 13)
+    assert cal.add_workdays(start, 1) == bj(2025, 10, 10, 18)
+    assert cal.add_workdays(start, 2) == bj(2025, 10, 11, 18)
+    assert cal.add_workdays(start, 3) == bj(2025, 10, 12, 18)
+    assert cal.add_workdays(start, 4) == bj(2025, 10, 13, 18)
     assert cal.workdays_between(start, bj(2025, 10, 13)) == 4
 
 
 def test_override_can_cancel_an_adjusted_working_weekend():
     cal = WorkCalendar({date(2025, 9, 28): False})
-    assert cal.add_workdays(bj(2025, 9, 26), 1) == bj(2025, 9, 29)
+    assert cal.add_workdays(bj(2025, 9, 26), 1) == bj(2025, 9, 29, 18)
 
 
 def test_override_keys_must_be_dates():
@@ -221,23 +246,23 @@ def test_parse_duration_fields():
 
 def test_add_duration_working_days_across_national_day(cal):
     start = bj(2025, 9, 26)  # Friday
-    assert cal.add_duration(start, "P15WD") == bj(2025, 10, 23)
-    assert add_duration(start, "P15WD") == bj(2025, 10, 23)
+    assert cal.add_duration(start, "P15WD") == bj(2025, 10, 23, 18)
+    assert add_duration(start, "P15WD") == bj(2025, 10, 23, 18)
 
 
 def test_add_duration_working_days_then_hours(cal):
-    # Sept 30 20:00 + 2 working days = Oct 10 20:00, + 4 h = Oct 11 00:00 Beijing.
+    # Sept 30 20:00 + 2 working days = the end of Oct 10 (18:00), + 4 h = Oct 10 22:00 Beijing.
     result = cal.add_duration(bj(2025, 9, 30, 20), "P2WDT4H")
-    assert result == bj(2025, 10, 11, 0)
-    assert result == datetime(2025, 10, 10, 16, 0, tzinfo=UTC)
+    assert result == bj(2025, 10, 10, 22)
+    assert result == datetime(2025, 10, 10, 14, 0, tzinfo=UTC)
     assert result.tzinfo is UTC
 
 
 def test_add_duration_uses_overrides():
     cal = WorkCalendar({date(2025, 10, 9): False})
-    assert cal.add_duration(bj(2025, 9, 30), "P1WD") == bj(2025, 10, 10)
-    assert add_duration(bj(2025, 9, 30), "P1WD", cal) == bj(2025, 10, 10)
-    assert add_duration(bj(2025, 9, 30), "P1WD") == bj(2025, 10, 9)
+    assert cal.add_duration(bj(2025, 9, 30), "P1WD") == bj(2025, 10, 10, 18)
+    assert add_duration(bj(2025, 9, 30), "P1WD", cal) == bj(2025, 10, 10, 18)
+    assert add_duration(bj(2025, 9, 30), "P1WD") == bj(2025, 10, 9, 18)
 
 
 def test_add_duration_ordinary_iso(cal):

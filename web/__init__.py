@@ -14,6 +14,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.config import from_environment
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
+    from engine.workcal import workday_end
+    workday_end()  # a wrong DUBAN_WORKDAY_END stops the start here, not at the first deadline
     hops = app.config["DUBAN_PROXY_HOPS"]
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -34,10 +36,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         configure_engine(db.engine)
         app.extensions["duban"] = build_runtime(db.engine, app.config)
 
-    from web import (admin, api, assets, auth, cases, cli, dashboard, errors, inbox, main, notify_views, presenters,
-                     supervise, tasks)
-    for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, supervise.bp, notify_views.bp,
-                      admin.bp, dashboard.bp, api.bp):
+    from web import (admin, api, assets, auth, cases, cli, dashboard, documents, errors, inbox, main, notify_views,
+                     presenters, supervise, tasks)
+    for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, supervise.bp,
+                      notify_views.bp, admin.bp, dashboard.bp, api.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     presenters.register(app)
@@ -46,10 +48,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.navigation import inject_navigation
     app.context_processor(inject_navigation)
     app.after_request(security_headers)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     cli.register(app)
-    if app.config["DUBAN_SCHEDULER"] and not app.config.get("TESTING"):
+    if app.config["DUBAN_SCHEDULER"] and not app.config.get("TESTING") and serves_requests():
         start_scheduler(app)
     return app
+
+
+def serves_requests() -> bool:
+    """Whether this app is built to serve requests (a WSGI server, `flask run`), not for a
+    one-off command (`flask demo`, `flask db upgrade`, `flask worker` runs its own scheduler):
+    those must not tick against a schema they are about to create, nor hold the scheduler."""
+    import click
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
 
 
 # Scripts only from files of this site: no inline <script> or on*= handlers (tests/test_security_headers.py).
@@ -66,6 +78,12 @@ def security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", PAGE_CSP if response.mimetype == "text/html" else DATA_CSP)
     return response
+
+
+def favicon():
+    """Browsers ask for /favicon.ico whatever a page links: the same small SVG, not a 404."""
+    from flask import current_app
+    return current_app.send_static_file("favicon.svg")
 
 
 def start_scheduler(app) -> None:

@@ -16,6 +16,11 @@ from web.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 
+# What a signed-out visitor of a page reads on the sign-in page, in the page's language.
+login_manager.login_message = "Please sign in to open this page."
+login_manager.login_message_category = "info"
+login_manager.localize_callback = _
+
 # Compared against when the username is unknown, so both cases take as long.
 _DUMMY_HASH = generate_password_hash("no such user")
 

@@ -19,6 +19,8 @@ from lxml import etree
 from sqlalchemy import and_, exists, func, or_, select
 from SpiffWorkflow.util.task import TaskState
 
+from domain import casefile, wording
+from domain.wording import as_id
 from domain.errors import AlreadyRegistered, PermissionDenied, ValidationFailed
 from domain.labels import CHANNEL, LEAD_STATUS, OPEN_LEAD_STATUSES, ROLE, SECTOR, label
 from domain.leads import register_lead
@@ -29,8 +31,6 @@ from domain.models import (
     RiskAssessment,
     Subject,
     SupervisionCase,
-    Unit,
-    User,
 )
 from domain.records import field_error
 from domain.reporters import masked_reporter, view_reporter
@@ -47,7 +47,7 @@ bp = Blueprint("cases", __name__)
 PAGE_SIZE = 20
 TIMELINE_LIMIT = 500
 # Processes whose instances may carry `lead_id` / `subject_id` in their start data.
-LINKED_PROCESSES = ("risk_disposal", "supervision", "rectification")
+LINKED_PROCESSES = casefile.LINKED_PROCESSES
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # Spiff states that make an element "where the case is now".
 CURRENT_STATES = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
@@ -62,36 +62,12 @@ def _engine():
 # -- links between cases and process instances ----------------------------------
 
 def _instances_started_with(key: str, value: int) -> set[int]:
-    """Instances of the linked processes whose start data has `key` == value.
-
-    The start data is in the instance.started audit row (the engine keeps no
-    other copy outside the workflow state). Compared as text, so 12 and "12" match
-    on SQLite and PostgreSQL alike.
-    """
-    reference = AuditEvent.data[("data", key)].as_string()
-    return set(db.session.scalars(
-        select(AuditEvent.instance_id)
-        .join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
-        .where(ProcessInstance.process_id.in_(LINKED_PROCESSES), AuditEvent.action == "instance.started",
-               reference == str(value))))
+    return casefile.instances_started_with(db.session, key, value)
 
 
 def lead_instance_ids(lead: Lead) -> set[int]:
-    """Every process instance of a lead: its lead_handling, supervision of it and of
-    its rectification items, the items' rectification, and instances started with its id."""
-    ids = {lead.instance_id}
-    ids.update(db.session.scalars(select(ProcessInstance.id).where(ProcessInstance.business_key == lead.number)))
-    ids.update(db.session.scalars(select(SupervisionCase.instance_id).where(
-        SupervisionCase.kind == "lead", SupervisionCase.target_id == lead.id)))
-    item_ids = list(db.session.scalars(select(RectificationItem.id).where(RectificationItem.lead_id == lead.id)))
-    if item_ids:
-        ids.update(db.session.scalars(select(RectificationItem.instance_id).where(
-            RectificationItem.id.in_(item_ids))))
-        ids.update(db.session.scalars(select(SupervisionCase.instance_id).where(
-            SupervisionCase.kind == "rectification", SupervisionCase.target_id.in_(item_ids))))
-    ids |= _instances_started_with("lead_id", lead.id)
-    ids.discard(None)
-    return ids
+    """Every process instance of a lead (domain.casefile.lead_instance_ids)."""
+    return casefile.lead_instance_ids(db.session, lead)
 
 
 def subject_instance_ids(subject: Subject) -> set[int]:
@@ -148,7 +124,7 @@ def can_see_instance(instance: ProcessInstance) -> bool:
     subjects = set()
     start = _start_data([instance.id]).get(instance.id, {})
     for key, model, found in (("lead_id", Lead, leads), ("subject_id", Subject, subjects)):
-        record_id = _as_id(start.get(key))
+        record_id = as_id(start.get(key))
         if record_id is not None and (record := db.session.get(model, record_id)) is not None:
             found.add(record)
     for case in db.session.scalars(select(SupervisionCase).where(SupervisionCase.instance_id == instance.id)):
@@ -162,14 +138,6 @@ def can_see_instance(instance: ProcessInstance) -> bool:
         if item.lead is not None:
             leads.add(item.lead)
     return any(can_see_lead(lead) for lead in leads) or any(can_see_subject(s) for s in subjects)
-
-
-def _as_id(value) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def visible_leads_clause():
@@ -191,7 +159,7 @@ def visible_leads_clause():
     return or_(Lead.responsible_unit.in_(visible), task)
 
 
-def _visible_lead_or_404(lead_id: int) -> tuple[Lead, set[int]]:
+def visible_lead_or_404(lead_id: int) -> tuple[Lead, set[int]]:
     lead = db.session.get(Lead, lead_id)
     if lead is None:
         abort(404)
@@ -211,18 +179,12 @@ def _visible_instance_or_404(instance_id: int) -> ProcessInstance:
 # -- names for the page ---------------------------------------------------------
 
 def _unit_names() -> dict[str, str]:
-    locale = short_locale()
-    return {unit.code: unit.name(locale) for unit in db.session.scalars(select(Unit))}
+    return wording.unit_names(db.session, short_locale())
 
 
 def _display_names(usernames) -> dict[str, str]:
-    """{username: display name}; the engine's own actor reads as "System"."""
-    names = sorted({u for u in usernames if u})
-    found = {"system": _("System")}
-    if names:
-        found.update(db.session.execute(select(User.username, User.display_name)
-                                        .where(User.username.in_(names))).all())
-    return found
+    """{username: 姓名（单位）} (domain.wording); the engine's own actor reads as 系统."""
+    return wording.person_labels(db.session, usernames, short_locale())
 
 
 def _holder_names(codes, units: dict[str, str]) -> list[str]:
@@ -260,45 +222,8 @@ def _start_data(instance_ids) -> dict[int, dict]:
 
 
 def action_names() -> dict[str, str]:
-    """Audit actions in plain words (the timeline)."""
-    return {
-        "lead.registered": _("Lead registered"),
-        "lead.updated": _("Lead updated"),
-        "subject.created": _("Subject registered"),
-        "risk.graded": _("Risk graded"),
-        "disposal.recorded": _("Disposal measure recorded"),
-        "rectification.opened": _("Rectification item opened"),
-        "rectification.updated": _("Rectification item updated"),
-        "supervision.opened": _("Supervision case opened"),
-        "supervision.updated": _("Supervision case updated"),
-        "accountability.opened": _("Accountability record opened"),
-        "reporter.viewed": _("Reporter's identity viewed"),
-        "instance.started": _("Process started"),
-        "instance.completed": _("Process ended"),
-        "instance.cancelled": _("Process cancelled"),
-        "task.created": _("Task created"),
-        "task.completed": _("Task completed"),
-        "task.cancelled": _("Task withdrawn"),
-        "task.claimed": _("Task claimed"),
-        "task.unclaimed": _("Task released"),
-        "task.reassigned": _("Task reassigned"),
-        "task.transferred": _("Task transferred"),
-        "task.deadline_extended": _("Deadline extended"),
-        "task.reminded": _("Reminder sent"),
-        "timer.fired": _("Deadline reached"),
-        "timer.cancelled": _("Timer cancelled"),
-        "incident.opened": _("Process error"),
-        "incident.retried": _("Failed step retried"),
-        "escalation.reminder": _("Deadline reminder"),
-        "escalation.unclaimed": _("Unclaimed task reported"),
-        "escalation.overdue": _("Overdue"),
-        "escalation.escalate": _("Escalated to the supervisor"),
-        "escalation.leader": _("Reported to the leader"),
-        "escalation.accountability": _("Accountability proposed"),
-        "escalation.acknowledged": _("Escalation acknowledged"),
-        "supervision.raised": _("Put under supervision"),
-        "supervision.cancelled": _("Supervision lifted"),
-    }
+    """Audit actions in plain words (the timeline): domain.wording, in the page's language."""
+    return wording.action_names(short_locale())
 
 
 def _lead_update_text(fields: dict, units: dict[str, str]) -> str:
@@ -350,14 +275,18 @@ def timeline(lead: Lead, instances: list[ProcessInstance]) -> list[dict]:
                 if holders:
                     detail = f"{detail}（{'、'.join(holders)}）"
         elif event.action.startswith(("timer.", "incident.")) and event.element_id:
-            detail = element_names.get(event.element_id) or event.element_id
+            detail = element_names.get(event.element_id) or ""
         elif event.action == "lead.updated":
             detail = _lead_update_text(data.get("fields"), units)
         if event.action == "incident.opened" and data.get("message"):
             detail = f"{detail} {data['message']}".strip()
+        elif event.action == "comment.added" and data.get("text"):
+            detail = f"{detail}：{data['text']}" if detail else data["text"]
+        elif event.action == "document.issued" and data.get("number"):
+            detail = data["number"]
         entries.append({
             "at": event.at, "action": event.action,
-            "label": names.get(event.action) or event.action,
+            "label": names.get(event.action) or wording.action_label(event.action, short_locale()),
             "actor": people.get(event.actor, event.actor or ""),
             "process": instance.definition.name if instance else "",
             "detail": detail, "reason": event.reason or "",
@@ -446,6 +375,7 @@ def _case_instances(lead: Lead, instance_ids) -> list[ProcessInstance]:
 
 
 def _lead_page(lead: Lead, instance_ids, reporter=None, reveal_errors=None, reason="", status=200):
+    from web.documents import documents_context  # the documents section (web/documents.py imports this module)
     instances = _case_instances(lead, instance_ids)
     item_ids = [item.id for item in lead.rectification_items]
     supervision = db.session.scalars(select(SupervisionCase).where(or_(
@@ -461,16 +391,18 @@ def _lead_page(lead: Lead, instance_ids, reporter=None, reveal_errors=None, reas
         reveal_errors=reveal_errors or [], reason=reason, instances=instances,
         diagram_instance=instances[0] if instances else None, timeline=timeline(lead, instances),
         holders=holders(instance_ids), supervision=supervision, assessments=assessments,
+        steps=casefile.step_chain(db.session, instance_ids, short_locale()),
         units=_unit_names(), people=_display_names(
             [lead.created_by] + [a.assessed_by for a in assessments] + [d.officer for d in lead.disposals]),
-        subject_visible=lead.subject is not None and can_see_subject(lead.subject))
+        subject_visible=lead.subject is not None and can_see_subject(lead.subject),
+        **documents_context(lead, instance_ids))
     return response, status, {"Cache-Control": "no-store"}
 
 
 @bp.get("/leads/<int:lead_id>")
 @login_required
 def lead(lead_id):
-    record, instance_ids = _visible_lead_or_404(lead_id)
+    record, instance_ids = visible_lead_or_404(lead_id)
     return _lead_page(record, instance_ids)
 
 
@@ -478,7 +410,7 @@ def lead(lead_id):
 @login_required
 def reveal_reporter(lead_id):
     """The reporter's full identity, for allowed roles, with a reason; every view is audited."""
-    record, instance_ids = _visible_lead_or_404(lead_id)
+    record, instance_ids = visible_lead_or_404(lead_id)
     if not current_user.may_see_reporters:
         abort(403)
     reason = (request.form.get("reason") or "").strip()[:1000]
@@ -694,7 +626,7 @@ def register():
     if request.method == "GET":
         return _register_page(_default_values())
     values = _form_values(request.form)
-    confirmed = _as_id(values["register_anyway"])
+    confirmed = as_id(values["register_anyway"])
     locale = short_locale()
     form_errors = {}
     if values["subject_mode"] == "existing" and not values["subject_id"]:
@@ -712,4 +644,10 @@ def register():
     except DubanError as err:
         return _register_page(values, errors={"_form": [engine_message(err)]}, status=status_of(err))
     flash(_("Lead %(number)s registered; it is now with the special office for triage.", number=number), "success")
+    if request.form.get("then") == "triage":  # the registrar triages it straight away, if it is theirs to triage
+        lead = db.session.get(Lead, lead_id)
+        for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == lead.instance_id,
+                                                               HumanTask.status == "open")):
+            if _engine().is_candidate(task, current_user.actor) and task.assignee in (None, current_user.username):
+                return redirect(url_for("tasks.show", task_id=task.id))
     return redirect(url_for("cases.lead", lead_id=lead_id))

@@ -54,7 +54,8 @@ def deploy_processes(directory):
 @click.command("demo")
 @with_appcontext
 def demo():
-    """Upgrade the schema, deploy the processes and load demo users and data (once)."""
+    """Upgrade the schema, deploy the processes and load the demo: users, and leads handled
+    through the processes since the campaign began, up to now (once)."""
     from flask_migrate import upgrade
     upgrade()
     for line in _deploy_all(PROCESSES_DIR):
@@ -62,40 +63,26 @@ def demo():
     from sqlalchemy import func, select
     from werkzeug.security import generate_password_hash
 
-    from domain.demo import DEFAULT_PASSWORD, load_demo
-    from domain.models import User
+    from domain.demo import DEFAULT_PASSWORD
+    from domain.demo_story import build_demo
+    from domain.models import Lead, RectificationItem, SupervisionCase, User
+    from engine.store.models import HumanTask
+    from web import runtime_of
     if db.session.scalar(select(func.count()).select_from(User)):
         click.echo("demo data already loaded")
         return
-    ids = load_demo(db.session, current_app.config.get("DUBAN_HASH_PASSWORD", generate_password_hash))
-    db.session.commit()
+    db.session.rollback()  # end the read before the story writes (SQLite has one writer)
+    runtime = runtime_of(current_app)
+    ids = build_demo(runtime.engine, runtime.escalator,
+                     current_app.config.get("DUBAN_HASH_PASSWORD", generate_password_hash))
+
+    def count(model, *where):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
     click.echo(f"{len(ids['units'])} units, {len(ids['users'])} users (password {DEFAULT_PASSWORD}), "
-               f"{len(ids['subjects'])} subjects, {len(ids['leads'])} leads, "
-               f"{len(ids['rectification_items'])} rectification items")
-    click.echo(f"{_start_demo_processes(ids)} process instances started")
-
-
-def _start_demo_processes(ids) -> int:
-    """Each demo lead enters lead handling; each rectification item its rectification process."""
-    from domain.models import Lead, RectificationItem
-    from web import engine_of
-    engine, started = engine_of(current_app), 0
-
-    def link(model, record_id):
-        def started_hook(session, instance):
-            session.get(model, record_id).instance_id = instance.id
-        return started_hook
-
-    for lead_id in ids["leads_to_start"]:
-        number = db.session.get(Lead, lead_id).number
-        engine.start("lead_handling", {"lead_id": lead_id}, SYSTEM, business_key=number,
-                     started=link(Lead, lead_id))
-        started += 1
-    for item_id in ids["rectification_items"]:
-        item = db.session.get(RectificationItem, item_id)
-        data = {"item_id": item.id, "subject_id": item.subject_id, "lead_id": item.lead_id,
-                "responsible_unit": item.responsible_unit, "deadline": item.deadline.isoformat()}
-        db.session.rollback()  # end the read before the engine writes (SQLite has one writer)
-        engine.start("rectification", data, SYSTEM, business_key=item.number, started=link(RectificationItem, item_id))
-        started += 1
-    return started
+               f"{len(ids['subjects'])} subjects, {len(ids['leads'])} leads "
+               f"({count(Lead, Lead.status == 'closed')} closed), "
+               f"{count(RectificationItem)} rectification items, {count(SupervisionCase)} supervision cases")
+    click.echo(f"{count(HumanTask, HumanTask.status == 'open')} open tasks, "
+               f"{count(HumanTask, HumanTask.status == 'open', HumanTask.overdue_since.is_not(None))} overdue")
+    click.echo("sign in as office.officer, market.officer, market.supervisor, office.leader or admin "
+               "(every demo user: README.md, Demo users)")

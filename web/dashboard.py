@@ -213,11 +213,12 @@ def drill():
     if model == "HumanTask":
         context["task_units"] = reports.task_units_of(db.session, [r.id for r in rows], scope)
         context["business_keys"] = reports.business_keys(db.session, [r.instance_id for r in rows])
-        context["people"] = reports.display_names(db.session, [r.assignee or r.completed_by for r in rows])
+        context["people"] = reports.display_names(db.session, [r.assignee or r.completed_by for r in rows],
+                                                  short_locale())
     elif model == "Subject":
         context["assessments"] = reports.latest_assessment_of(db.session, [r.id for r in rows])
     elif model == "Disposal":
-        context["people"] = reports.display_names(db.session, [r.officer for r in rows])
+        context["people"] = reports.display_names(db.session, [r.officer for r in rows], short_locale())
     amount = None
     if figure.amount and figure.name == "recovered_unit":
         sums = reports.sum_by(db.session, figure.name, scope, period, now)
@@ -250,7 +251,7 @@ def _report_args():
 @dashboard_roles
 def report():
     now, unit, period = _report_args()
-    data = reports.monthly_report(db.session, _scope(unit), period, now, unit)
+    data = reports.monthly_report(db.session, _scope(unit), period, now, unit, short_locale())
     names = _names()
     return render_template(
         "dashboard/report.html", report=data, f=data.figures, period=period, unit=unit, choices=_unit_choices(),

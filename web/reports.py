@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, false, func, literal, or_, select, true, union, union_all
 from sqlalchemy.orm import aliased
 
+from domain import wording
 from domain.labels import CHANNELS, GRADES, MEASURES, label
 from domain.models import Disposal, Lead, RectificationItem, RiskAssessment, Subject, Unit, User
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
@@ -553,11 +554,9 @@ def key_label(kind: str, key: str, units: dict[str, str], locale: str = "zh") ->
     return key
 
 
-def display_names(session, usernames) -> dict[str, str]:
-    wanted = sorted({name for name in usernames if name})
-    if not wanted:
-        return {}
-    return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+def display_names(session, usernames, locale: str = "zh") -> dict[str, str]:
+    """{username: 姓名（单位）} (domain.wording)."""
+    return wording.person_labels(session, usernames, locale)
 
 
 def task_units_of(session, task_ids, scope: Scope = Scope()) -> dict[int, list[str]]:
@@ -610,7 +609,8 @@ class MonthlyReport:
     people: dict
 
 
-def monthly_report(session, scope: Scope, period: Period, now: datetime, unit: str | None = None) -> MonthlyReport:
+def monthly_report(session, scope: Scope, period: Period, now: datetime, unit: str | None = None,
+                   locale: str = "zh") -> MonthlyReport:
     """The figures of the month and the five lists behind them."""
     scope = scope.resolved(session)
     args = (scope, period, now)
@@ -626,7 +626,7 @@ def monthly_report(session, scope: Scope, period: Period, now: datetime, unit: s
         task_units=task_units_of(session, [task.id for task in late_tasks], scope),
         business_keys=business_keys(session, [task.instance_id for task in late_tasks]),
         people=display_names(session, [task.assignee or task.completed_by for task in late_tasks]
-                             + [d.officer for d in disposals]),
+                             + [d.officer for d in disposals], locale),
     )
 
 
@@ -645,9 +645,12 @@ GRADE_ORDER = {grade: index for index, grade in enumerate(GRADES)}
 
 
 def risk_ledger(session, scope: Scope, now: datetime) -> list[dict]:
-    """One row per rectification item, and one per graded institution without any: the
-    institution, the risk, its grade and the four factors of its latest assessment, the
-    responsible unit and person, measures, deadline and status. Never the reporter."""
+    """One row per rectification item, and one per institution without any that was graded
+    or had a measure taken against it (a disposal, from graded disposal or reported at a
+    lead's 查办反馈, by one of the scope's units): the institution, the risk, its grade and
+    the four factors of its latest assessment (blank if never graded), the responsible unit
+    and person, measures, deadline and status. Never the reporter. Disposals of a lead whose
+    institution is unknown name no institution and have no row here."""
     items = session.scalars(select(RectificationItem).where(scope.where(RectificationItem.responsible_unit))
                             .order_by(RectificationItem.id)).all()
     with_items = {item.subject_id for item in items if item.subject_id is not None}
@@ -656,7 +659,8 @@ def risk_ledger(session, scope: Scope, now: datetime) -> list[dict]:
     query = select(graded.c.subject_id)
     if not scope.everything:
         query = query.where(graded.c.subject_id.in_(_subjects_of(scope)))
-    bare = [subject_id for subject_id in session.scalars(query) if subject_id not in with_items]
+    disposed = select(Disposal.subject_id).where(Disposal.subject_id.is_not(None), scope.where(Disposal.unit))
+    bare = sorted(set(session.scalars(union(query, disposed))) - with_items)
 
     subject_ids = with_items | set(bare)
     subjects = {s.id: s for s in session.scalars(select(Subject).where(Subject.id.in_(sorted(subject_ids))))}

@@ -29,11 +29,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import and_, case, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
+from domain import wording
 from domain.models import Unit, User
 from engine import clock
 from engine.errors import ConflictError, DubanError
@@ -63,16 +63,13 @@ supervisor_only = roles_required(*SUPERVISING_ROLES)
 # -- labels --------------------------------------------------------------------
 
 def rung_name(rung: str | None) -> str:
-    """The ladder rung as supervisors call it: 催办提醒 / 逾期 / 升级 / 专项办领导 / 问责."""
-    names = {
-        "reminder": pgettext("escalation rung", "Reminder"),
-        "unclaimed": pgettext("escalation rung", "Not claimed"),
-        "overdue": pgettext("escalation rung", "Overdue"),
-        "escalate": pgettext("escalation rung", "Escalated"),
-        "leader": pgettext("escalation rung", "Office leaders"),
-        "accountability": pgettext("escalation rung", "Accountability"),
-    }
-    return names.get(rung or "", rung or "")
+    """The ladder rung as supervisors call it (domain.wording): 催办提醒 / 逾期 / 提级领导督办 / 问责 ..."""
+    return wording.rung_name(rung, short_locale())
+
+
+def case_labels(tasks) -> dict[int, str]:
+    """{instance id: "XS-2026-000021 新塘康泰养生会馆"} of the listed tasks (domain.wording)."""
+    return wording.case_labels(db.session, [task.instance_id for task in tasks], short_locale())
 
 
 def level_choice(level: str) -> str:
@@ -381,7 +378,8 @@ def escalations():
     rungs = sorted(set(db.session.scalars(select(Escalation.rung).where(
         Escalation.status == status, _escalation_scope()).distinct())))
     return render_template("supervise/escalations.html", rows=rows, paging=paging, status=status, rung=rung,
-                           unit=unit, rungs=rungs, units=_units_in_view(), names=_unit_names(), **_list_context())
+                           unit=unit, rungs=rungs, units=_units_in_view(), names=_unit_names(),
+                           cases=case_labels([task for _item, task in rows]), **_list_context())
 
 
 @bp.get("/board")
@@ -415,9 +413,6 @@ def unit(code):
         select(HumanTask.assignee, func.count(), func.sum(case((HumanTask.due_at <= now, 1), else_=0)))
         .where(in_unit, is_open).group_by(HumanTask.assignee)
         .order_by(HumanTask.assignee.is_(None).desc(), func.count().desc(), HumanTask.assignee)).all()
-    holders = [name for name, _count, _late in workload if name]
-    display = dict(db.session.execute(select(User.username, User.display_name)
-                                      .where(User.username.in_(holders))).all()) if holders else {}
 
     if selected in ("cards", "marks"):
         levels = CARD_LEVELS if selected == "cards" else LEVELS
@@ -442,8 +437,8 @@ def unit(code):
     tasks = list(db.session.scalars(query.order_by(*order).limit(PAGE_SIZE)
                                     .offset((paging["page"] - 1) * PAGE_SIZE)))
     return render_template("supervise/unit.html", unit=unit_row, figures=figures, period=period,
-                           selected=selected, assignee=assignee, workload=workload, display=display, tasks=tasks,
-                           paging=paging, names=_unit_names(), **_list_context())
+                           selected=selected, assignee=assignee, workload=workload, tasks=tasks,
+                           paging=paging, names=_unit_names(), cases=case_labels(tasks), **_list_context())
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -467,7 +462,8 @@ def task(task_id):
     back = target if _local(target) else url_for("supervise.task", task_id=task_id)
     template = "supervise/_task_panel.html" if request.headers.get("HX-Request") else "supervise/task.html"
     return render_template(template, task=row, items=items, marks=marks, people=people, all_units=all_units,
-                           levels=LEVELS, back=back, units=units, names=_unit_names(), **_list_context())
+                           levels=LEVELS, back=back, units=units, names=_unit_names(), cases=case_labels([row]),
+                           **_list_context())
 
 
 # -- actions -------------------------------------------------------------------------
@@ -561,7 +557,7 @@ def reassign(task_id):
         flash(_("Choose a user of the task's unit."), "error")
         return _back()
     _run(lambda engine: engine.reassign(task_id, _actor(), assignee, reason),
-         _("Task reassigned to %(user)s.", user=assignee))
+         _("Task reassigned to %(user)s.", user=wording.person_label(db.session, assignee, short_locale())))
     return _back()
 
 
@@ -581,7 +577,7 @@ def transfer(task_id):
         flash(_("The task is already with this unit."), "error")
         return _back()
     _run(lambda engine: engine.transfer(task_id, _actor(), reason, to_groups=[target]),
-         _("Task transferred to %(unit)s.", unit=unit_row.name_zh))
+         _("Task transferred to %(unit)s.", unit=unit_row.name(short_locale())))
     return _back()
 
 

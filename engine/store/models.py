@@ -289,3 +289,37 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[datetime]
+
+
+class StepRecord(Base):
+    """办理意见 / 处理单: what a user task's handler submitted, kept with the case.
+
+    Written by the command that completes (or hands back, or sends back) the task, in the
+    same transaction, so a finished task never lacks its record. The form definition the
+    handler saw is kept with it (forms change; the record must read as it was submitted),
+    and so are the handler's name and unit as they were then: the case file is a document.
+    """
+
+    __tablename__ = "step_record"
+    __table_args__ = (
+        Index("ix_step_record_instance", "instance_id", "id"),
+        Index("ix_step_record_task", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    step_name: Mapped[str] = mapped_column(String(400))
+    # completed | resolved (a delegate's work handed back) | sent_back (退回, with the reason)
+    kind: Mapped[str] = mapped_column(String(20))
+    form_key: Mapped[str | None] = mapped_column(String(400))
+    form: Mapped[dict | None]      # the form definition as the handler saw it
+    values: Mapped[dict | None]    # what was submitted, as validated
+    opinion: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(200))  # the value of the form's outcome field
+    handler: Mapped[str] = mapped_column(String(200))          # username (never shown)
+    handler_name: Mapped[str | None] = mapped_column(String(200))
+    unit_code: Mapped[str | None] = mapped_column(String(100))
+    unit_name: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime]

@@ -3,12 +3,13 @@ from flask import abort, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from domain import casefile
 from domain.errors import AlreadyRegistered
 from domain.leads import lead_by_external_ref, register_lead
 from domain.models import Lead
 from engine.errors import NotFound
 from web.api.paging import ID, page_of
-from web.api.schemas import LeadIn, LeadOut, LeadPage, LeadQuery
+from web.api.schemas import LeadIn, LeadOut, LeadPage, LeadQuery, StepOut, DocumentOut
 from web.api.security import (api_blueprint, api_locale, api_user, duban_engine, engine_call,
                               requires)
 from web.api.visibility import can_see_lead, lead_filter, visible_lead
@@ -103,6 +104,28 @@ def list_leads(args):
 def get_lead(lead_id):
     """One lead (the reporter masked)"""
     return visible_lead(api_user(), lead_id)
+
+
+@blp.route(f"/<{ID}:lead_id>/steps", methods=["GET"])
+@blp.response(200, StepOut(many=True))
+@requires("leads:read")
+def lead_steps(lead_id):
+    """The lead's step records (流转意见), oldest first: every step of its processes, with what was submitted"""
+    lead = visible_lead(api_user(), lead_id)
+    return casefile.step_chain(db.session, casefile.lead_instance_ids(db.session, lead), api_locale())
+
+
+@blp.route(f"/<{ID}:lead_id>/documents", methods=["GET"])
+@blp.response(200, DocumentOut(many=True))
+@requires("leads:read")
+def lead_documents(lead_id):
+    """The official documents (公文) issued on the lead, newest first, with links to their print page and .docx"""
+    lead = visible_lead(api_user(), lead_id)
+    return [{"id": d.id, "number": d.number, "kind": d.kind, "title": d.title, "issued_by_name": d.issued_by_name,
+             "issued_at": d.issued_at, "sha256": d.sha256,
+             "print_url": url_for("documents.print_view", document_id=d.id),
+             "docx_url": url_for("documents.download_docx", document_id=d.id)}
+            for d in casefile.documents(db.session, lead)]
 
 
 def lead_counts(user) -> dict:

@@ -423,3 +423,48 @@ class TokenCreated(TokenOut):
 
 class TokenQuery(Strict):
     user = Str(validate=validate.Length(max=200))
+
+
+class StepFileOut(ma.Schema):
+    id = fields.Integer(required=True, metadata={"description": "attachment id (GET /attachments/{id} on the site)"})
+    filename = fields.String(required=True)
+
+
+class StepFieldOut(ma.Schema):
+    id = fields.String(required=True, metadata={"description": "the form field's id"})
+    label = fields.String(required=True)
+    type = fields.String(required=True)
+    value = fields.String(required=True, metadata={"description": "as people read it: option labels, unit "
+                                                                  "names, dates in Beijing time"})
+    files = fields.List(fields.Nested(StepFileOut), required=True)
+
+
+class StepOut(ma.Schema):
+    """One step record (办理意见) of the case: what its handler submitted."""
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    instance_id = fields.Integer(required=True)
+    step = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["completed", "resolved", "sent_back"]})
+    handler = fields.String(required=True, metadata={"description": "the handler's name"})
+    unit = fields.String(required=True, metadata={"description": "the handler's unit, by name"})
+    at = fields.DateTime(required=True)
+    opinion = fields.String(required=True)
+    outcome = fields.String(required=True)
+    fields_ = fields.List(fields.Nested(StepFieldOut), required=True, data_key="fields", attribute="fields")
+    files = fields.List(fields.Nested(StepFileOut), required=True)
+
+
+class DocumentOut(ma.Schema):
+    """An official document (公文) issued on the case; its print page and .docx are on the site."""
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"description": "文号, e.g. 新塘专办〔2026〕12号"})
+    kind = fields.String(required=True, metadata={"enum": ["assignment", "supervision_notice", "reminder",
+                                                           "rectification_notice", "interview_notice",
+                                                           "closure_report"]})
+    title = fields.String(required=True)
+    issued_by_name = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+    sha256 = fields.String(required=True, metadata={"description": "of the .docx as issued"})
+    print_url = fields.String(required=True)
+    docx_url = fields.String(required=True)

@@ -3,6 +3,7 @@ from flask import abort
 from sqlalchemy import select
 
 from domain.errors import ValidationFailed
+from domain.casefile import record_details
 from domain.forms import FormError, load_form, validate_submission
 from domain.records import active_unit_codes
 from engine import clock
@@ -111,7 +112,7 @@ def complete_task(payload, task_id):
     ops = task_operations()
     if not ops.holds(task, user.actor):
         abort(403, f"task {task_id} is not in your hands" + (f" (it is with {task.assignee})" if task.assignee else ""))
-    data = payload["data"]
+    data, form = payload["data"], None
     if task.form_key:
         try:
             form = load_form(task.form_key)
@@ -119,7 +120,8 @@ def complete_task(payload, task_id):
             abort(409, f"the task's form cannot be used: {err}")
         data = validate_submission(form, data, api_locale(), active_unit_codes(db.session))
         data = _attachment_ids(form, task, data)
-    outcome = engine_call(lambda engine: ops.complete(task_id, user.actor, data))
+    record = record_details(form, data, user)
+    outcome = engine_call(lambda engine: ops.complete(task_id, user.actor, data, record))
     task = db.session.get(HumanTask, task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
     following = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == task.instance_id,
