@@ -7,6 +7,9 @@ the scheduler separately with `flask --app web worker` and DUBAN_SCHEDULER=0 her
 """
 import os
 
+# Production defaults in web/config.py: sign-in limits counted in Redis, Secure session cookie.
+os.environ.setdefault("DUBAN_MODE", "production")
+
 bind = os.environ.get("DUBAN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("DUBAN_WORKERS", "2"))
 threads = int(os.environ.get("DUBAN_THREADS", "4"))

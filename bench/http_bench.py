@@ -164,7 +164,8 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": url, "DUBAN_WORKERS": str(workers), "DUBAN_BIND": f"127.0.0.1:{self.port}",
                "DUBAN_SECRET_KEY": SECRET, "DUBAN_INSTANCE_PATH": instance_path, "DUBAN_SCHEDULER": "0",
-               "DUBAN_UPLOAD_DIR": os.path.join(instance_path, "uploads")}
+               "DUBAN_UPLOAD_DIR": os.path.join(instance_path, "uploads"),
+               "DUBAN_SECURE_COOKIES": "0"}  # plain http here: the clients must get the session cookie back
         self.log = open(log_path, "ab")
         # Its own control socket: the default ($HOME/.gunicorn/gunicorn.ctl) is shared by every gunicorn of the user.
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",

@@ -52,7 +52,9 @@ XML = b.process("timed", b.start(), b.timer_event("at_due", kind="timeDate", val
                 b.end(), *b.chain("start", "at_due", "after", "end"))
 SIZES = ((10_000, 60.0), (100_000, 300.0))  # (timers, window in seconds)
 QUICK = ((1_000, 10.0),)
-MARKER = datetime(2099, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)  # the template's due time, replaced per clone
+# The template's due time, replaced per clone: a year ahead (timer dates more than engine.deadlines.MAX_SPAN
+# ahead are refused), with a microsecond no real due time has.
+MARKER = (datetime.now(timezone.utc) + timedelta(days=365)).replace(microsecond=678901)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CHUNK = 5_000
 

@@ -19,7 +19,7 @@ from marshmallow import ValidationError
 
 from domain.errors import ValidationFailed
 from domain.fieldspec import FIELD_TYPES, option_values, schema_from_specs
-from engine.bpmn import sandbox
+from engine.bpmn import isolation, sandbox
 from engine.bpmn.script_engine import to_python_expression
 from engine.errors import DubanError
 
@@ -111,7 +111,7 @@ def hidden_fields(form: Mapping, values: Mapping) -> set[str]:
         if not expression:
             continue
         try:
-            visible = sandbox.evaluate(to_python_expression(expression), dict(namespace))
+            visible = isolation.evaluate(to_python_expression(expression), dict(namespace))
         except Exception:  # noqa: BLE001 - a broken condition must not hide a field
             visible = True
         if not visible:

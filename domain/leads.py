@@ -42,37 +42,45 @@ def find_duplicate(session, sector: str, subject_id: int | None = None, subject_
     return session.scalars(query.order_by(Lead.duplicate_of_id.is_not(None), Lead.id).limit(1)).first()
 
 
-def _resolve_subject(session, values: dict, locale) -> tuple[Subject | None, dict]:
+def _resolve_subject(session, values: dict, locale, may_link=None) -> tuple[Subject | None, dict]:
     """The subject the lead is about: by id, by credit code, or by its exact name.
 
-    An unknown credit code with a name registers a new subject.
+    An unknown credit code with a name registers a new subject. `may_link(subject)`, if
+    given, says whether the registrar may see an existing subject: one they may not is
+    refused as if unknown (by id), as taken (by credit code), or not linked (by name), so
+    registering a lead never opens another unit's subject to them.
     """
+    allowed = may_link or (lambda subject: True)
     if values.get("subject_id") is not None:
         subject = session.get(Subject, values["subject_id"])
-        return subject, ({} if subject else field_error("subject_id", "not_found", locale))
+        if subject is None or not allowed(subject):
+            return None, field_error("subject_id", "not_found", locale)
+        return subject, {}
     code, name = values.get("subject_credit_code"), values.get("subject_name")
     if code:
         subject = session.scalars(select(Subject).where(Subject.credit_code == code)).first()
         if subject is not None:
-            return subject, {}
+            return (subject, {}) if allowed(subject) else (None, field_error("subject_credit_code",
+                                                                             "credit_code_taken", locale))
         if not name:
             return None, field_error("subject_name", "subject_missing", locale)
         return Subject(name=name, credit_code=code, sector=values["sector"]), {}
     if name:
-        return subject_by_name(session, name), {}
+        subject = subject_by_name(session, name)
+        return (subject if subject is not None and allowed(subject) else None), {}
     return None, {}
 
 
-def register_lead(session, data, actor, locale: str | None = "zh") -> Lead:
+def register_lead(session, data, actor, locale: str | None = "zh", may_link_subject=None) -> Lead:
     """Validate and register a lead (status `registered`) with its reporter.
 
     Raises ValidationFailed (messages keyed by field id), or AlreadyRegistered
     when the channel's `external_ref` was pushed before (idempotent API pushes).
     A likely duplicate (same subject and sector, still open) is flagged in
-    `duplicate_of`, not merged.
+    `duplicate_of`, not merged. `may_link_subject`: see `_resolve_subject`.
     """
     values = schemas.load_lead_registration(data, locale, active_unit_codes(session))
-    subject, errors = _resolve_subject(session, values, locale)
+    subject, errors = _resolve_subject(session, values, locale, may_link_subject)
     if errors:
         raise ValidationFailed(errors)
     if values.get("external_ref"):

@@ -36,7 +36,7 @@ from domain.models import (
 from domain.numbers import SUPERVISION_PREFIX, next_number
 from domain.records import active_unit_codes, field_error
 from domain.schemas import load_specs, spec
-from engine import clock
+from engine import clock, deadlines
 from engine.store import deferred_rows
 from engine.store.models import AuditEvent
 from engine.workcal import WorkCalendar
@@ -440,7 +440,7 @@ class DomainServices:
 
     def workdays_after(self, n, start=None) -> str:
         """ISO date-time `n` working days after now (or after `start`), with local overrides."""
-        values = self._load([spec("n", "integer", True, label="workdays", min=0),
+        values = self._load([spec("n", "integer", True, label="workdays", min=0, max=deadlines.MAX_WORKDAYS),
                              spec("start", "datetime")], _given(n=n, start=start))
         begin = values.get("start") or clock.now()
         return WorkCalendar.from_session(self.session).add_workdays(begin, values["n"]).isoformat()

@@ -54,6 +54,9 @@ ACTIONS = {
     "reporter.viewed": _l("查看举报人身份", "Reporter's identity viewed"),
     "api_token.created": _l("创建接口令牌", "API token created"),
     "api_token.revoked": _l("吊销接口令牌", "API token revoked"),
+    "calendar.schedule_saved": _l("录入放假安排", "Holiday schedule saved"),
+    "calendar.year_confirmed": _l("确认年度工作日历", "Working-day calendar confirmed"),
+    "calendar.confirmation_withdrawn": _l("撤回工作日历确认", "Working-day calendar confirmation withdrawn"),
     # processes
     "definition.deployed": _l("发布流程版本", "Process version published"),
     "definition.rolled_back": _l("回退流程版本", "Process version rolled back"),

@@ -10,7 +10,8 @@ setting, or the engine default), rungs separated by `;`:
     unclaimed@created+PT4H   jBPM-style: not claimed within 4 hours of creation
     escalate@created+P10WD   jBPM-style: not completed within 10 working days
 
-Durations are ISO 8601 or working-day (`P3WD`) durations. Rungs anchored on
+Durations are ISO 8601 or working-day (`P3WD`) durations, at most 1,000 working
+days (engine.deadlines). Rungs anchored on
 `due` or a percentage apply only to tasks that have a due time.
 """
 import re
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime
 
-from engine import workcal
+from engine import deadlines, workcal
 
 DEFAULT_LADDER = "reminder@80%; overdue@due; leader@due+P3WD; accountability@due+P5WD"
 RUNG_ACTIONS = ("reminder", "unclaimed", "overdue", "escalate", "leader", "accountability")
@@ -63,5 +64,9 @@ def parse(text: str) -> tuple[Rung, ...]:
             rung = Rung(name, match["anchor"].lower(), offset=match["offset"])
             if rung.offset:
                 workcal.parse_duration(rung.offset)  # raises ValueError on bad syntax
+                try:
+                    deadlines.check_duration(rung.offset)  # and on absurd lengths, before any counting
+                except deadlines.DeadlineError as err:
+                    raise ValueError(f"escalation rung {part!r}: {err}") from None
         rungs.append(rung)
     return tuple(rungs)

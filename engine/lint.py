@@ -4,8 +4,10 @@
 
 1. the loader's checks (engine.bpmn.loader): size, XML well-formed without a
    DOCTYPE (no XXE, no entity bombs), the BPMN XSD (here: *every* schema
-   error, not only the first), SpiffWorkflow's parse, and the sandbox rules
-   for every script and expression;
+   error, not only the first), SpiffWorkflow's parse, and every script and
+   expression (engine.bpmn.checks: the sandbox rules, values that cannot depend
+   on the case worked out, durations within engine.deadlines' bounds). The API
+   deploys through the same loader, so both ways in refuse the same files;
 2. the campaign's rules (docs/process-conventions.md), read from the XML so
    each problem carries its element id and line:
 

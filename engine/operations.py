@@ -22,6 +22,9 @@ Semantics
   task; `Engine.complete` refuses while one is pending. Co-handlers do not
   take the task over and do not change the process data.
 - **CC** (抄送, `copy`): `TaskCopy` rows, listed in the recipients' CC inbox.
+- **Whom to** (the cross-unit rule): the caller's `recipient_rule(session, actor, username)`
+  says whom an actor may delegate to, add as co-handler or CC (domain.recipients: unit officers
+  only their own unit's people); a refusal is `CrossUnitRecipient`, naming the form field.
 - **Remind** (催办, `remind`): `Escalator.remind` (supervisors).
 - **Transfer** (转办, `transfer`): like `Engine.transfer` (supervisors), and
   it also ends a pending delegation.
@@ -71,6 +74,16 @@ STARTED_ACTIONS = frozenset({"task.claimed", "task.draft_saved", "task.delegated
                              "task.cosigner_added", "task.cosigned", "task.transferred", "task.reassigned"})
 MAX_REASON = 2000
 MAX_COMMENT = 4000
+
+
+class CrossUnitRecipient(PermissionDenied):
+    """The person chosen in `field` (a form field: to_user, username, recipients) is outside the units
+    the actor may hand work to."""
+
+    def __init__(self, field: str, user: str, what: str):
+        super().__init__("{what}: {user} works in another unit; choose someone of your own unit",
+                         what=what, user=user)
+        self.field, self.user = field, user
 
 
 def completion_blocker(session, task: HumanTask, cosigners_pending: bool = True) -> str | None:
@@ -138,13 +151,17 @@ def _clean_reason(reason: str | None, limit: int = MAX_REASON) -> str:
 
 
 class TaskOperations:
-    """The operations on a task; `escalator` (for remind and notifications) and
-    `user_exists(session, username)` (to refuse unknown people) are optional."""
+    """The operations on a task; `escalator` (for remind and notifications),
+    `user_exists(session, username)` (to refuse unknown people) and
+    `recipient_rule(session, actor, username)` (whom the actor may delegate to, add as
+    co-handler or CC) are optional."""
 
-    def __init__(self, engine, escalator=None, user_exists=None, registering_groups=("office",)):
+    def __init__(self, engine, escalator=None, user_exists=None, registering_groups=("office",),
+                 recipient_rule=None):
         self.engine = engine
         self.escalator = escalator
         self.user_exists = user_exists
+        self.recipient_rule = recipient_rule
         self.registering_groups = frozenset(registering_groups)
 
     # -- helpers --------------------------------------------------------------
@@ -179,6 +196,11 @@ class TaskOperations:
         if self.user_exists is not None and not self.user_exists(ctx.session, username):
             raise NotFound("no user {user}", user=username)
         return username
+
+    def _check_recipient(self, ctx, actor: Actor, username: str, field: str, what: str) -> None:
+        """The cross-unit rule, checked once the actor is known to hold the task."""
+        if self.recipient_rule is not None and not self.recipient_rule(ctx.session, actor, username):
+            raise CrossUnitRecipient(field, username, what)
 
     def _notify(self, ctx, key, kind, usernames, task, **extra):
         if self.escalator is None:
@@ -233,6 +255,7 @@ class TaskOperations:
             self._require_holder(task, actor, "delegate")
             if to_user == actor.username:
                 raise InvalidOperation("a task cannot be delegated to oneself")
+            self._check_recipient(ctx, actor, to_user, "to_user", "delegate to")
             task.owner = actor.username
             task.assignee = to_user
             task.delegation_state = "pending"
@@ -273,6 +296,7 @@ class TaskOperations:
                     TaskCosigner.task_id == task.id, TaskCosigner.username == username,
                     TaskCosigner.status == "pending")) is not None:
                 raise InvalidOperation("{user} is already a co-handler of this task", user=username)
+            self._check_recipient(ctx, actor, username, "username", "co-handler")
             row = TaskCosigner(task=task, instance_id=task.instance_id, username=username, added_by=actor.username,
                                added_at=ctx.now, reason=reason, status="pending")
             ctx.session.add(row)
@@ -311,6 +335,8 @@ class TaskOperations:
             names = list(dict.fromkeys(self._check_user(ctx, name) for name in recipients or []))
             if not names:
                 raise InvalidOperation("name at least one recipient")
+            for name in names:
+                self._check_recipient(ctx, actor, name, "recipients", "CC")
             copies = [TaskCopy(task=task, instance_id=task.instance_id, recipient=name, sent_by=actor.username,
                                sent_at=ctx.now, note=note) for name in names]
             ctx.session.add_all(copies)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import time
 from collections import OrderedDict
@@ -19,7 +20,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -28,7 +31,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
-from engine import deadlines, escalation, step_records
+from engine import deadlines, escalation, new_tasks, step_records
+from engine import ladder as ladder_module
 from engine.ladder import DEFAULT_LADDER
 from engine.operations import completion_blocker
 from engine.bpmn import serialization
@@ -65,10 +69,22 @@ _TASK_AND_COSIGNERS = (
 CALENDAR_TTL_SECONDS = 60
 
 
+# Errors of the database or of a concurrent command: the command fails (and may be tried again);
+# they are not the case's fault, so they never become its incident.
+_NOT_THE_CASES_FAULT = (SQLAlchemyError, ConflictError)
+# How engine.bpmn.parser wraps a timer's expression; messages show the expression as written.
+_TIMER_WRAPPING = re.compile(r"\b(?:duration_due|date_due)\(\((.*?)\)\)")
+
+
 def _describe(err: Exception) -> str:
     """An error's message for an incident; some of SpiffWorkflow's wrapped errors cannot print themselves."""
     try:
-        return str(err)
+        text = str(err)
+        # SpiffWorkflow's "Error evaluating expression ..." leaves out what the expression raised.
+        inner = err.__cause__ or err.__context__
+        if isinstance(err, SpiffWorkflowException) and inner is not None and str(inner) not in text:
+            text = f"{text.strip()} {type(inner).__name__}: {inner}"
+        return _TIMER_WRAPPING.sub(r"\1", text)
     except Exception:  # noqa: BLE001 - the incident must be recorded whatever the error
         return f"{type(err).__name__} in a script or expression"
 
@@ -294,6 +310,11 @@ class Engine:
             self._open_incident(ctx, instance, "script_error", _describe(err),
                                 element_id=getattr(task.task_spec, "bpmn_id", None) if task else None,
                                 spiff_task_id=str(task.id) if task else None)
+        except _NOT_THE_CASES_FAULT:
+            raise
+        except Exception as err:  # noqa: BLE001 - what SpiffWorkflow did not wrap is the case's failure too
+            log.warning("instance %s: step failed outside a script: %s", instance.id, _describe(err))
+            self._open_incident(ctx, instance, "script_error", f"{type(err).__name__}: {_describe(err)}")
         for event in workflow.get_events():
             if isinstance(event.event_definition, ErrorEventDefinition):
                 # SpiffWorkflow completes a workflow whose error end event nobody caught.
@@ -314,15 +335,38 @@ class Engine:
         state_rows.write(ctx.session.connection(), instance.id, split.rows, split.removed)
         ctx.saved[instance.id] = (instance, workflow)
 
+    def _check_new_tasks(self, ctx: CommandContext, instance: ProcessInstance,
+                         workflow: BpmnWorkflow) -> new_tasks.Evaluations:
+        """Evaluate the fields of the user tasks this step opened; one that fails stops its task with
+        an incident (retried like a failed script). Returns the values, for writing the rows."""
+        evaluations = new_tasks.Evaluations(self._evaluate)
+        before = getattr(workflow, "duban_ready_before", set())
+        if before is None:  # (a migration) the tasks that have rows already
+            before = set() if instance.id is None else set(ctx.session.scalars(select(HumanTask.spiff_task_id).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "open")))
+        for spiff_task in workflow.get_tasks(state=TaskState.READY):
+            if str(spiff_task.id) in before or not (spiff_task.task_spec.manual and human_spec(spiff_task.task_spec)):
+                continue
+            try:
+                new_tasks.check(spiff_task, evaluations, ctx.now, self.calendar())
+            except new_tasks.TaskFieldError as err:
+                if isinstance(err.__cause__, _NOT_THE_CASES_FAULT):
+                    raise err.__cause__ from None
+                spiff_task.error()
+                self._open_incident(ctx, instance, "script_error", str(err),
+                                    element_id=spiff_task.task_spec.bpmn_id, spiff_task_id=str(spiff_task.id))
+        return evaluations
+
     def _save(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow,
               known_rows: dict | None = None, completed_by: str | None = None) -> list[Change]:
+        evaluations = self._check_new_tasks(ctx, instance, workflow)
         # Any status the step itself set (an incident's "error") goes out in the same UPDATE.
         values = {"status": instance.status}
         if instance.status == "running" and workflow.is_completed():
             values.update(status="completed", ended_at=ctx.now)
         self.write_state(ctx, instance, workflow, **values)
         with ctx.session.no_autoflush:
-            changes = sync_tasks(ctx.session, instance, workflow, ctx.now, self._evaluate, self.calendar(),
+            changes = sync_tasks(ctx.session, instance, workflow, ctx.now, evaluations, self.calendar(),
                                  ready_before=getattr(workflow, "duban_ready_before", set()), known_rows=known_rows,
                                  completed_by=completed_by, ladder_for=self.ladder_for)
             if self._has_timers(ctx.session, instance.definition_id):
@@ -351,7 +395,16 @@ class Engine:
     def ladder_for(self, process_id: str, element_id: str) -> str:
         """The ladder of a task whose BPMN sets none: the administrators' setting, else the default."""
         settings = self.settings()
-        return settings.get((process_id, element_id)) or settings.get((process_id, "")) or self.default_ladder
+        for key in ((process_id, element_id), (process_id, "")):
+            text = settings.get(key)
+            if not text:
+                continue
+            try:
+                ladder_module.parse(text)
+                return text
+            except ValueError as err:  # a setting written past the checks must not fail every new task
+                log.warning("ladder setting %s of %s is not used: %s", key, process_id, err)
+        return self.default_ladder
 
     def settings(self) -> dict:
         """Administrators' ladder settings {(process_id, element_id or ""): ladder}, cached like the calendar."""
@@ -645,6 +698,7 @@ class Engine:
         # Bumps the instance version, so a completion racing a transfer loses cleanly.
         instance = session.get(ProcessInstance, instance_id)
         instance.updated_at = self.now()
+        flag_modified(instance, "updated_at")  # written (and versioned) even when the clock has not moved
 
     # -- timers -----------------------------------------------------------
 

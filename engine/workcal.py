@@ -1,17 +1,25 @@
 """Working-day (工作日) calendar and deadline arithmetic.
 
 Campaign deadlines are counted in working days in China local time
-(Asia/Shanghai). A date is a working day when:
+(Asia/Shanghai). Whether a date is a working day comes from the first of these
+layers that has an answer:
 
-1. the local office has an override for it (table ``calendar_override``:
-   a date declared a working day or a day off) -- overrides win;
-2. otherwise the ``chinesecalendar`` library says so: Monday to Friday, minus
-   public holidays, plus adjusted working weekends (调休, a Saturday or Sunday
-   that is a working day);
-3. for years the library has no data for (it covers 2004-2026 in version
-   1.11), plain Monday to Friday. A warning is logged once per such year:
-   upgrade chinesecalendar or add overrides when the State Council publishes
-   the next year's holiday schedule.
+1. the local office's overrides (table ``calendar_override``: a date declared
+   a working day or a day off);
+2. the State Council's schedule for the date's year as an administrator
+   entered it (tables ``calendar_year``/``calendar_official_day``, page
+   /admin/calendar): holidays and 调休 working weekends, Monday-Friday
+   otherwise;
+3. the ``chinesecalendar`` library for the years it covers (2004-2026 in
+   version 1.11): holidays and adjusted working weekends (调休);
+4. the ``holidays`` package's China calendar (years 1950-2100): public
+   holidays only, it knows no 调休 working weekends, so a warning is logged
+   once per year it is used for;
+5. plain Monday to Friday, with a warning once per year.
+
+A year's answer from layers 2-5 is worked out once and kept (per calendar for
+an entered schedule, per process for the libraries): deadline arithmetic
+looks days up in a dict.
 
 All functions take and return timezone-aware datetimes; results are in UTC.
 Naive datetimes are rejected with ValueError.
@@ -84,7 +92,6 @@ Evaluation, in Beijing time:
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 from calendar import monthrange
@@ -93,30 +100,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
-logger = logging.getLogger(__name__)
+from engine.calendar_sources import LOCAL, MarkedDay, YearCalendar, library_year, official_year
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 WORKDAY_END_ENV = "DUBAN_WORKDAY_END"
 DEFAULT_WORKDAY_END = time(18, 0)
-
-_warned_years: set[int] = set()
-
-
-def _library_is_workday(d: date) -> bool:
-    """chinesecalendar's answer, or Monday-Friday outside its data range."""
-    try:
-        return chinese_calendar.is_workday(d)
-    except NotImplementedError:
-        if d.year not in _warned_years:
-            _warned_years.add(d.year)
-            logger.warning(
-                "chinesecalendar has no data for %s; treating Monday-Friday "
-                "as working days (add calendar overrides for holidays)",
-                d.year,
-            )
-        return d.weekday() < 5
 
 
 def workday_end(text: str | None = None) -> time:
@@ -231,37 +219,70 @@ def _add_months(day: date, months: int) -> date:
 
 
 class WorkCalendar:
-    """Working days in China, with local overrides ``{date: is_workday}``; deadlines counted in
-    working days end at `day_end` (Beijing time; default DUBAN_WORKDAY_END or 18:00)."""
+    """Working days in China (the layers of the module docstring); deadlines counted in working
+    days end at `day_end` (Beijing time; default DUBAN_WORKDAY_END or 18:00).
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None, day_end: time | None = None):
+    `overrides` ``{date: is_workday}`` are the local office's exceptions; `official`
+    ``{year: {date: (is_workday, name)}}`` the State Council's schedules administrators entered
+    (a year present with no days is plain Monday-Friday).
+    """
+
+    def __init__(self, overrides: Mapping[date, bool] | None = None, day_end: time | None = None,
+                 official: Mapping[int, Mapping[date, tuple[bool, str]]] | None = None,
+                 override_notes: Mapping[date, str] | None = None):
         self.day_end = workday_end() if day_end is None else day_end
-        self._library_days: dict[date, bool] = {}
         self.overrides: dict[date, bool] = {}
         for day, is_workday in (overrides or {}).items():
             if isinstance(day, datetime):
                 raise TypeError(f"override keys must be dates, not datetimes: {day!r}")
             self.overrides[day] = bool(is_workday)
+        self.override_notes = dict(override_notes or {})
+        self._official = {year: official_year(year, days) for year, days in (official or {}).items()}
+        self._years: dict[int, YearCalendar] = {}
+        self._known: dict[date, bool] = {}  # countdowns ask about the same days on every page
 
     @classmethod
     def from_session(cls, session) -> WorkCalendar:
-        """Build a calendar with the overrides stored in ``calendar_override``."""
+        """Build a calendar with the local overrides and the entered official schedules."""
         from sqlalchemy import select
 
-        from engine.store.calendar_models import CalendarOverride
+        from engine.store.calendar_models import CalendarOverride, CalendarYear, OfficialDay
 
-        rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_workday))
-        return cls({day: is_workday for day, is_workday in rows})
+        overrides, notes = {}, {}
+        for day, is_workday, note in session.execute(
+                select(CalendarOverride.day, CalendarOverride.is_workday, CalendarOverride.note)):
+            overrides[day], notes[day] = is_workday, note or ""
+        official: dict[int, dict[date, tuple[bool, str]]] = {
+            year: {} for year in session.scalars(select(CalendarYear.year).where(CalendarYear.entered_at.is_not(None)))}
+        for year, day, is_workday, name in session.execute(
+                select(OfficialDay.year, OfficialDay.day, OfficialDay.is_workday, OfficialDay.name)):
+            if year in official:
+                official[year][day] = (is_workday, name)
+        return cls(overrides, official=official, override_notes=notes)
+
+    def year(self, year: int) -> YearCalendar:
+        """`year`'s calendar without the local overrides: the entered schedule, else the libraries'."""
+        found = self._years.get(year)
+        if found is None:
+            found = self._years[year] = self._official.get(year) or library_year(year)
+        return found
+
+    def marked_days(self, year: int) -> list[MarkedDay]:
+        """The year's holidays and make-up working days as deadlines count them, local overrides included."""
+        days = dict(self.year(year).days)
+        for day, is_workday in self.overrides.items():
+            if day.year == year:
+                days[day] = MarkedDay(day, is_workday, self.override_notes.get(day, ""), LOCAL)
+        return [days[day] for day in sorted(days)]
 
     def is_workday(self, d: date | datetime) -> bool:
         """Whether a date (or the Beijing date of an aware datetime) is a working day."""
         d = _local_date(d, "d")
         if d in self.overrides:
             return self.overrides[d]
-        known = self._library_days.get(d)
+        known = self._known.get(d)
         if known is None:
-            # Countdowns ask about the same days on every page: remember the answers.
-            known = self._library_days[d] = _library_is_workday(d)
+            known = self._known[d] = self.year(d.year).is_workday(d)
         return known
 
     def next_workday(self, d: date, include_self: bool = True) -> date:

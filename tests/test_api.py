@@ -297,7 +297,7 @@ def test_a_pushed_lead_is_validated_by_the_domain_rules(api, clock):
 def test_an_existing_lead_of_another_unit_is_not_returned_to_a_pusher_who_cannot_see_it(api, clock):
     assert api.post("/api/v1/leads", user="office.officer", json=lead_body(clock)).status_code == 201
     response = api.post("/api/v1/leads", user="police.officer", json=lead_body(clock))
-    assert response.status_code == 409 and "number" not in response.get_json()
+    assert response.status_code == 403 and "number" not in response.get_json()  # as on /leads/new
 
 
 def test_listing_and_reading_leads_follow_the_units(api, clock, session_factory):
@@ -312,8 +312,8 @@ def test_listing_and_reading_leads_follow_the_units(api, clock, session_factory)
     assert police_lead["id"] in {lead["id"] for lead in market["items"]}
     assert market["total"] == lead_count(session_factory, responsible_unit="market") > 1
     assert api.get("/api/v1/leads?unit=market", user="office.officer").get_json()["total"] == market["total"]
-    own = api.post("/api/v1/leads", user="police.officer", json=lead_body(clock)).get_json()
-    assert api.get(f"/api/v1/leads/{own['id']}", user="police.officer").status_code == 200
+    own = api.post("/api/v1/leads", user="office.officer", json=lead_body(clock)).get_json()
+    assert api.get(f"/api/v1/leads/{own['id']}", user="police.officer").status_code == 404  # not yet dispatched
     assert api.get(f"/api/v1/leads/{own['id']}", user="market.officer").status_code == 404
     assert api.get(f"/api/v1/leads/{own['id']}", user="office.leader").status_code == 200
     assert api.get("/api/v1/leads?external_ref=12345-2026-0001").get_json()["items"][0]["id"] == own["id"]
@@ -480,18 +480,19 @@ def test_units(api):
 
 
 def test_statistics_count_what_the_caller_may_see(api, session_factory, clock):
-    office = api.get("/api/v1/statistics", user="office.officer").get_json()
+    office = api.get("/api/v1/statistics", user="office.supervisor").get_json()
     assert office["scope"] == "all"
     assert office["leads"]["total"] == lead_count(session_factory)
     assert sum(office["leads"]["by_status"].values()) == office["leads"]["total"]
     assert sum(office["leads"]["by_channel"].values()) == office["leads"]["total"]
     assert office["tasks"]["open_by_unit"]["market"] >= 1
     assert office["tasks"]["overdue_total"] == len(overdue_count(session_factory, clock)) > 0
-    market = api.get("/api/v1/statistics", user="market.officer").get_json()
+    assert api.get("/api/v1/statistics", user="market.officer").status_code == 403  # as the dashboard
+    market = api.get("/api/v1/statistics", user="market.supervisor").get_json()
     assert market["scope"] == "market" and set(market["tasks"]["open_by_unit"]) == {"market"}
     assert market["tasks"]["open_by_unit"]["market"] == office["tasks"]["open_by_unit"]["market"]
     clock.advance(timedelta(days=120))
-    later = api.get("/api/v1/statistics", user="office.officer").get_json()
+    later = api.get("/api/v1/statistics", user="office.supervisor").get_json()
     assert later["tasks"]["overdue_total"] > 0 and later["tasks"]["overdue_by_unit"]
 
 

@@ -76,3 +76,13 @@ def test_http_bench_drives_gunicorn_with_two_and_four_workers():
     assert re.fullmatch(r"inbox p95 \(4 workers\) \d+ ms", lines[-1]), lines[-1]
     for workers in (2, 4):
         assert any(re.match(rf"{workers} workers complete .* errors 0", line) for line in lines), lines
+
+
+def test_script_bench_compares_isolated_scripts_with_in_process():
+    with bench_environment() as env:
+        result = subprocess.run([sys.executable, str(ROOT / "bench" / "script_bench.py"), "--starts", "8"],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"script task cost isolated -?\d+\.\d\d ms \(in-process -?\d+\.\d\d ms\)", lines[-1]), lines
+    assert any(line.startswith("gateway condition: in-process") for line in lines), lines

@@ -3,7 +3,6 @@ Each handler sees what the earlier steps found; submitting goes straight on to t
 next step; the case page carries the 流转意见 chain; finished steps open read-only.
 Clicks and page loads are counted per role and printed (issue 13: fewer clicks).
 Screenshots go to test-artifacts/."""
-import re
 from collections import Counter
 
 from sqlalchemy import select

@@ -144,6 +144,11 @@ def display_name(username):
     return f"办事员{username[-2:]}"  # as add_officers names them
 
 
+def already_completed_by(who):
+    """How a request on a task `who` already completed is refused: the API (English) and the pages."""
+    return (f"is completed (by {who})", f"已完成（办理人：{who}）", f"已完成（办理人：{display_name(who)}）")
+
+
 # -- (a) 50 concurrent clients -----------------------------------------------------------------
 
 SINGLE = b.process("rel_single", b.start(), b.user_task("review", groups="office"),
@@ -177,9 +182,10 @@ def test_fifty_clients_race_for_the_same_task_and_exactly_one_wins(demo, clients
             assert_reason_is(answer, won_first.who, display_name(won_first.who), "someone else changed this case",
                              "他人同时修改了此案件")
     for answer in claims:
-        if answer.kind == "refused":
+        if answer.kind == "refused":  # a late claim may find the task already completed by the winner
             assert_reason_is(answer, f"claimed by {won_claim.who}", "claimed by someone else",  # API (English)
-                             f"已被 {won_claim.who} 签收", "已被他人签收")  # pages (Chinese)
+                             f"已被 {won_claim.who} 签收", "已被他人签收",  # pages (Chinese)
+                             *already_completed_by(won_claim.who))
     for answer in seconds:
         if answer.kind == "refused":
             assert_reason_is(answer, f"it is with {won_claim.who}", "该任务不在您的办理范围内", won_claim.who,
@@ -197,6 +203,26 @@ def test_fifty_clients_race_for_the_same_task_and_exactly_one_wins(demo, clients
     for instance_id in (raced, claimed):
         [confirm] = tasks_of(session_factory, [instance_id], "confirm")
         assert confirm.status == "open"
+
+
+def test_a_late_claim_is_told_the_task_is_already_completed(app, session_factory):
+    """What the race above accepts from a claim that comes after the winner's completion is what
+    the pages and the API say (checked here without a race)."""
+    from tests import unit_world
+    from tests.conftest import csrf_token, login
+    world = unit_world.build(app, session_factory, cases=1)
+    [task_id] = world.tasks
+    client = app.test_client()
+    login(client, "market.officer")
+    token = csrf_token(client)
+    api = {"headers": {"X-CSRFToken": token}}
+    assert client.post(f"/api/v1/tasks/{task_id}/claim", **api).status_code == 200
+    assert client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {}}, **api).status_code == 200
+    late_api = client.post(f"/api/v1/tasks/{task_id}/claim", **api)
+    late_page = client.post(f"/inbox/{task_id}/claim", data={"csrf_token": token}, follow_redirects=True)
+    assert late_api.status_code == 409
+    for message in (late_api.get_json()["message"], late_page.text):
+        assert any(phrase in message for phrase in already_completed_by("market.officer")), message
 
 
 BRANCHES = 5

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from engine.store.calendar_models import CalendarOverride
+from engine.store.calendar_models import CalendarOverride, CalendarYear, OfficialDay
 from engine.workcal import (
     WorkCalendar,
     add_duration,
@@ -62,10 +62,11 @@ def test_is_workday_of_datetime_uses_beijing_date(cal):
 
 
 def test_outside_library_range_falls_back_to_monday_friday(cal):
-    assert cal.is_workday(date(2027, 1, 1))  # Friday; no data for 2027
-    assert not cal.is_workday(date(2027, 1, 2))  # Saturday
-    assert cal.is_workday(date(2003, 1, 6))  # Monday, before the data
-    assert cal.add_workdays(bj(2027, 1, 1), 1) == bj(2027, 1, 4, 18).astimezone(UTC)
+    # No library has data for 2101 (chinesecalendar ends in 2026, holidays in 2100); see test_workcal_2027.py.
+    assert cal.is_workday(date(2101, 1, 7))  # Friday
+    assert not cal.is_workday(date(2101, 1, 8))  # Saturday
+    assert cal.is_workday(date(1949, 1, 3))  # Monday, before the data
+    assert cal.add_workdays(bj(2101, 1, 7), 1) == bj(2101, 1, 10, 18).astimezone(UTC)
 
 
 # --- add_workdays ----------------------------------------------------------
@@ -179,7 +180,8 @@ def test_override_keys_must_be_dates():
 
 def test_from_session_loads_overrides():
     engine = create_engine("sqlite://")
-    CalendarOverride.__table__.create(engine)
+    CalendarOverride.metadata.create_all(engine, tables=[CalendarOverride.__table__, CalendarYear.__table__,
+                                                       OfficialDay.__table__])
     with Session(engine) as session:
         session.add_all([
             CalendarOverride(day=date(2025, 10, 9), is_workday=False, note="local day off"),

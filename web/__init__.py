@@ -21,6 +21,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from web import http_request, params
+    params.register(app)  # before any route: rules bind their converters when added
+    http_request.register(app)
+
     from web.extensions import babel, csrf, db, limiter, login_manager, migrate
     from web.i18n import compile_catalogs, select_locale
     db.init_app(app)
@@ -41,6 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, supervise.bp,
                       notify_views.bp, admin.bp, dashboard.bp, api.bp):
         app.register_blueprint(blueprint)
+    from web import admin_calendar
+    app.register_blueprint(admin_calendar.bp)
     errors.register(app)
     presenters.register(app)
     from web import logs

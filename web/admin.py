@@ -51,6 +51,7 @@ from web.commands import current_runtime, run_command
 from web.errors import csrf_failed, engine_message
 from web.extensions import db
 from web.i18n import short_locale
+from web.params import id_list, int_arg, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required("administrator")
@@ -290,8 +291,8 @@ def diff(process_id):
     if not rows:
         abort(404)
     numbers = [d.version for d in rows]
-    b = request.args.get("b", type=int) or numbers[0]
-    a = request.args.get("a", type=int) or next((n for n in numbers if n < b), b)
+    b = int_arg("b") or numbers[0]
+    a = int_arg("a") or next((n for n in numbers if n < b), b)
     old, new = _definition_or_404(process_id, a), _definition_or_404(process_id, b)
     result = diff_definitions(old.source_xml, new.source_xml)
     return render_template("admin/diff.html", process_id=process_id, numbers=numbers, a=a, b=b, old=old, new=new,
@@ -324,11 +325,11 @@ def migrate(process_id):
     rows = _versions(process_id)
     if not rows:
         abort(404)
-    source = request.values.get("from", type=int)
-    target = request.values.get("to", type=int) or rows[0].version
+    source = int_arg("from", source=request.values)
+    target = int_arg("to", source=request.values) or rows[0].version
     if source is None:
         source = next((d.version for d in rows if d.version < target), target)
-    instance_ids = [int(i) for i in request.values.getlist("instance") if i.isdigit()] or None
+    instance_ids = id_list("instance", source=request.values) or None
     ops = _ops()
     if request.method == "POST":
         reason = _reason()
@@ -380,7 +381,7 @@ def process_modeler(process_id):
     rows = _versions(process_id)
     if not rows:
         abort(404)
-    version = request.args.get("version", type=int) or rows[0].version
+    version = int_arg("version") or rows[0].version
     _definition_or_404(process_id, version)
     return _modeler_page(process_id, version)
 
@@ -411,8 +412,8 @@ def _open_incidents_of(instance_ids) -> dict[int, list[Incident]]:
 def instances():
     process_id = request.args.get("process_id") or ""
     status = request.args.get("status") or ""
-    version = request.args.get("version", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    version = int_arg("version")
+    page = page_arg()
     query = select(ProcessInstance).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)

@@ -1,8 +1,10 @@
 """Sign-in and sign-out (Flask-Login), with rate-limited attempts."""
+import hashlib
 from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
@@ -38,15 +40,21 @@ def load_user(user_id: str):
     return CurrentUser(user)
 
 
-def _login_rate_key():
-    # Counts per attempted username, whatever the address (the other limit counts per address),
-    # so neither one address nor many addresses together can brute-force a password.
-    return f"username|{(request.form.get('username') or '').strip().lower()}"
+# Sign-in attempts (POST) per minute: per client address whatever the usernames, and per account
+# from one address. Never per account alone: a stranger's wrong passwords would lock its owner out.
+PER_ADDRESS = "10 per minute"
+PER_ACCOUNT_AND_ADDRESS = "5 per minute"
+
+
+def _account_at_address_key():
+    # The username is hashed: the key stays short whatever is posted, and names are not kept in Redis.
+    username = (request.form.get("username") or "").strip().lower()
+    return f"account|{get_remote_address()}|{hashlib.sha256(username.encode()).hexdigest()[:32]}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("5 per minute", methods=["POST"], key_func=_login_rate_key)
+@limiter.limit(PER_ADDRESS, methods=["POST"])
+@limiter.limit(PER_ACCOUNT_AND_ADDRESS, methods=["POST"], key_func=_account_at_address_key)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

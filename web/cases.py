@@ -39,6 +39,7 @@ from engine.errors import DubanError
 from engine.store.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
 from web.errors import engine_message, status_of
 from web.extensions import db
+from web.params import page_arg
 from web.i18n import short_locale
 from web.presenters import BEIJING
 
@@ -473,7 +474,7 @@ def leads():
         query = query.where(Lead.status == status)
     if args.get("major") == "1":
         query = query.where(Lead.major.is_(True))
-    page = max(1, args.get("page", 1, type=int))
+    page = page_arg()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.order_by(Lead.received_at.desc(), Lead.id.desc())
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

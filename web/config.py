@@ -9,6 +9,28 @@ def _bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def production_mode() -> bool:
+    """The production run mode: `gunicorn -c gunicorn.conf.py` sets DUBAN_MODE=production (unless set
+    otherwise); `./dev run`, `flask` commands and the tests run in development mode."""
+    mode = os.environ.get("DUBAN_MODE", "development").strip().lower()
+    if mode not in ("production", "development"):
+        raise ValueError(f"DUBAN_MODE must be production or development, not {mode!r}")
+    return mode == "production"
+
+
+def rate_limit_settings(production: bool) -> dict:
+    """Flask-Limiter's storage for the sign-in limits. In production every worker counts in one
+    Redis, so the limit holds however many processes answer; the one development process counts
+    in memory. If the storage cannot be reached, Flask-Limiter logs it and counts in each process's
+    memory until it is back (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED): the limits hold, per process."""
+    storage = os.environ.get("DUBAN_RATE_LIMIT_STORAGE") or ("redis://127.0.0.1:6379/0" if production else "memory://")
+    # A Redis that does not answer must not hold up a sign-in for long before the fallback.
+    options = {"socket_connect_timeout": 1, "socket_timeout": 1} if storage.startswith("redis") else {}
+    return {"RATELIMIT_STORAGE_URI": storage, "RATELIMIT_STORAGE_OPTIONS": options,
+            "RATELIMIT_KEY_PREFIX": os.environ.get("DUBAN_RATE_LIMIT_PREFIX", "duban"),
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True}
+
+
 def _persistent_secret(instance_path: str) -> str:
     """DUBAN_SECRET_KEY, or a key kept in instance/secret_key so sessions and
     encrypted reporter fields survive a restart of a development install."""
@@ -25,6 +47,7 @@ def _persistent_secret(instance_path: str) -> str:
 
 def from_environment(instance_path: str) -> dict:
     default_db = f"sqlite:///{os.path.join(instance_path, 'duban.sqlite')}"
+    production = production_mode()
     return {
         "SECRET_KEY": _persistent_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
@@ -34,7 +57,9 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("DUBAN_SESSION_MINUTES", "480"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("DUBAN_SECURE_COOKIES", False),
+        # The session cookie travels only over HTTPS in production; `./dev run` serves plain http.
+        "SESSION_COOKIE_SECURE": _bool("DUBAN_SECURE_COOKIES", production),
+        **rate_limit_settings(production),
         "MAX_CONTENT_LENGTH": int(os.environ.get("DUBAN_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "DUBAN_UPLOAD_DIR": os.environ.get("DUBAN_UPLOAD_DIR", os.path.join(instance_path, "uploads")),
         # Run the APScheduler inside the web process (`./dev run` and gunicorn set it);

@@ -26,6 +26,7 @@ from web import reports
 from web.access import ALL_UNITS, roles_required
 from web.extensions import db
 from web.i18n import short_locale
+from web.params import page_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 DASHBOARD_ROLES = ("supervisor", "office_leader", "administrator")
@@ -204,7 +205,7 @@ def drill():
     key = (request.args.get("key") or "").strip() or None
     count = reports.total(db.session, figure.name, scope, period, now, key)
     pages = max(1, -(-count // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    page = min(page_arg(), pages)
     rows = reports.records(db.session, figure.name, scope, period, now, key, limit=PAGE_SIZE,
                            offset=(page - 1) * PAGE_SIZE)
     names = _names()

@@ -6,6 +6,7 @@ from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 from engine.errors import (
     BpmnValidationError,
@@ -15,6 +16,7 @@ from engine.errors import (
     NotFound,
     PermissionDenied,
 )
+from web.params import BadParameter
 
 STATUS = [(NotFound, 404), (PermissionDenied, 403), (ConflictError, 409), (BpmnValidationError, 422),
           (InvalidOperation, 422), (DubanError, 400)]
@@ -57,6 +59,15 @@ def csrf_failed(err: CSRFError):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": 400, "message": csrf_message()}), 400
     return render_template("error.html", code=400, message=csrf_message()), 400
+
+
+def bad_request(err: BadRequest):
+    """400 with what was wrong: a query parameter names itself (web.params.BadParameter) in the
+    page's language; JSON callers get the English description in the usual shape."""
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": 400, "message": err.description}), 400
+    message = err.translated() if isinstance(err, BadParameter) else _("The request is malformed.")
+    return render_template("error.html", code=400, message=message), 400
 
 
 UNAVAILABLE = "The database cannot be reached at the moment. Please try again in a minute."
@@ -115,6 +126,8 @@ def register(app):
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return jsonify({"error": type(err).__name__, "message": str(err)}), code
         return render_template("error.html", code=code, message=engine_message(err)), code
+
+    app.register_error_handler(400, bad_request)
 
     for code, text in ((403, "You may not open this page."), (404, "This page does not exist."),
                        (413, "The upload is too large."), (429, "Too many attempts; wait a minute.")):

@@ -1,4 +1,6 @@
 """Flask extensions, created once and initialised in the app factory."""
+import logging
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -32,5 +34,9 @@ class CSRFProtect(_CSRFProtect):
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# In-memory counters per process; several processes each count their own.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Where attempts are counted comes from the configuration (RATELIMIT_STORAGE_URI, web/config.py):
+# Redis in production, shared by all workers; memory in development.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Its own logger has only a NullHandler: "storage unreachable, counting in memory" would be lost
+# under gunicorn. Under the app's logger it reaches the error log like the app's other warnings.
+limiter.logger = logging.getLogger("web.rate_limit")

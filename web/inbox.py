@@ -13,6 +13,7 @@ from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, T
 from web.access import local_target
 from web.commands import run_command
 from web.extensions import db
+from web.params import page_arg
 from web.queries import todo_count, todo_query
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -58,7 +59,7 @@ def _filtered(query, args):
 
 
 def _page(query, order, total=None):
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

@@ -62,6 +62,7 @@ from domain import wording
 from domain.labels import CHANNELS, GRADES, MEASURES, label
 from domain.models import Disposal, Lead, RectificationItem, RiskAssessment, Subject, Unit, User
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
+from web.params import date_arg
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 ALL_UNITS = None  # as web.access.ALL_UNITS: no unit restriction
@@ -156,13 +157,7 @@ def parse_period(args, now: datetime) -> Period:
     """`from`/`to` query arguments (ISO dates); missing ones default to the campaign month."""
     default = Period.campaign_month(now)
 
-    def parse(name):
-        try:
-            return date.fromisoformat(args.get(name) or "")
-        except ValueError:
-            return None
-
-    first, last = parse("from") or default.first, parse("to") or default.last
+    first, last = date_arg("from", args) or default.first, date_arg("to", args) or default.last
     if first > last:
         first, last = last, first
     return Period(first, last)

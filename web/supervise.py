@@ -45,6 +45,7 @@ from web.commands import current_runtime, run_command
 from web.errors import engine_message, flash_engine_error
 from web.extensions import db
 from web.i18n import short_locale
+from web.params import date_arg, page_arg
 from web.presenters import BEIJING
 from web.reports import Period
 
@@ -229,14 +230,8 @@ def date_range(args) -> Period:
     """`from`/`to` (Beijing dates, both included); by default the last 30 days up to today."""
     today = clock.now().astimezone(BEIJING).date()
 
-    def parse(name):
-        try:
-            return date.fromisoformat(args.get(name) or "")
-        except ValueError:
-            return None
-
-    last = parse("to") or today
-    first = parse("from") or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    last = date_arg("to", args) or today
+    first = date_arg("from", args) or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
         first, last = last, first
     return Period(first, last)
@@ -344,7 +339,7 @@ def _unit_names() -> dict[str, str]:
 
 
 def _paging(total: int) -> dict:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     return {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 

@@ -21,3 +21,30 @@ def as_stored(value):
     if isinstance(value, (list, tuple, set, frozenset)):
         return [as_stored(item) for item in value]
     return value
+
+
+def stored_size(value, stop_after: float = float("inf")) -> int:
+    """About how many bytes `value` takes stored as JSON, counted without building the text. Counting
+    stops once past `stop_after`, so a list holding one big list ten times costs no more than the limit."""
+    total, pending = 0, [value]
+    while pending and total <= stop_after:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, dict):
+            total += 2 + len(item)
+            for key, inner in item.items():
+                pending.append(key)
+                pending.append(inner)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += 2 + len(item)
+            pending.extend(item)
+        elif isinstance(item, bytes):
+            total += 2 * len(item)
+        else:
+            total += 8  # numbers, dates, None, booleans
+    return total
+
+
+def stored_size_over(value, limit: float) -> bool:
+    return stored_size(value, stop_after=limit) > limit

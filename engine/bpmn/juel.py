@@ -3,7 +3,9 @@
 Supported: variables and literals (strings, numbers, true/false/null), comparisons
 (== != < > <= >= and eq ne lt gt le ge), `&&` `||` `!` (and, or, not), `empty x`,
 arithmetic, parentheses, item access `a['b']` and dotted access on dicts
-`lead.grade` (read as `lead['grade']`). The result is evaluated in the same
+`lead.grade` (read as `lead['grade']`). Method and function calls
+(`${x.getClass()}`, `${f(x)}`) are refused: JUEL would call Java methods, which
+have no meaning here. The result is evaluated in the same
 sandbox as Python expressions, so JUEL gets no more power than Python does.
 """
 import re
@@ -30,6 +32,16 @@ def is_juel(text: str | None) -> bool:
     return bool(text) and _WRAPPED.match(text) is not None
 
 
+def _is_operand(token) -> bool:
+    """Whether a `(` after this token would call it."""
+    if token is None:
+        return False
+    kind, text = token
+    if kind == "name":
+        return text not in _WORD_OPS and text != "empty"
+    return kind in ("string", "number") or text in (")", "]")
+
+
 def _dotted(name: str) -> str:
     head, *rest = name.split(".")
     return head + "".join(f"[{part!r}]" for part in rest)
@@ -42,6 +54,7 @@ def to_python(text: str) -> str:
         raise ScriptRejected(f"not a ${{...}} expression: {text!r}")
     body, out, pos = match.group(1), [], 0
     pending_empty = 0
+    previous = None  # (kind, text) of the last token, to tell a call from a parenthesis
     while pos < len(body):
         m = _TOKEN.match(body, pos)
         if not m:
@@ -50,6 +63,10 @@ def to_python(text: str) -> str:
         kind, value = m.lastgroup, m.group()
         if kind == "space":
             continue
+        if value == "(" and _is_operand(previous):
+            raise ScriptRejected(f"method and function calls are not supported in ${{...}} expressions: "
+                                 f"{previous[1]}(...)")
+        previous = (kind, value)
         if kind == "name":
             if value == "empty":
                 out.append("is_empty(")

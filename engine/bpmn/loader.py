@@ -1,8 +1,11 @@
 """From uploaded bytes to a parsed, checked process spec — or one error listing every problem.
 
 Checks, in order: size, XML well-formed (no DTD, so no XXE and no entity
-bombs), BPMN XSD, SpiffWorkflow parse, and the sandbox rules for every script
-and expression (so a forbidden script is refused at deploy, not at run time).
+bombs), BPMN XSD, SpiffWorkflow parse, and every script and expression
+(engine.bpmn.checks: the sandbox rules, constant values and their bounds), so a
+forbidden script or an impossible due date is refused at deploy, not at run time.
+Both deploy paths (the API's engine.deploy and the administrators' lint, then
+deploy) go through here.
 """
 import re
 from dataclasses import dataclass, field
@@ -10,15 +13,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
 
-from engine import ladder
-from engine.bpmn import juel, sandbox
+from engine.bpmn import checks
 from engine.bpmn.parser import DubanParser
-from engine.bpmn.script_engine import to_python_expression
-from engine.errors import BpmnValidationError, Problem, ScriptRejected
+from engine.errors import BpmnValidationError, Problem
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 # A DOCTYPE in the prolog (after the XML declaration, comments and processing instructions).
@@ -72,58 +70,6 @@ def _validation_problem(err: ValidationException, filename: str) -> Problem:
                    line=getattr(err, "line_number", None) or None, file=filename)
 
 
-def _expressions_of(task_spec):
-    """(kind, text) pairs that will run in the sandbox for this task spec."""
-    if isinstance(task_spec, ScriptTask) and task_spec.script:
-        yield "script", task_spec.script
-    if isinstance(task_spec, ExclusiveChoice):
-        for condition, _target in task_spec.cond_task_specs:
-            # SpiffWorkflow wraps the condition text in an operator object.
-            text = condition.args[0] if hasattr(condition, "args") else condition
-            if text:
-                yield "expression", text
-    event_definition = getattr(task_spec, "event_definition", None)
-    if isinstance(event_definition, TimerEventDefinition) and event_definition.expression:
-        yield "expression", event_definition.expression
-    human = (getattr(task_spec, "extensions", None) or {}).get("human") or {}
-    for key in ("assignee", "due_date", "priority"):
-        value = human.get(key)
-        if value and juel.is_juel(value):
-            yield "expression", value
-    for value in human.get("candidate_groups", []) + human.get("candidate_users", []):
-        if juel.is_juel(value):
-            yield "expression", value
-
-
-def _ladder_problems(task_spec, filename) -> list[Problem]:
-    text = (getattr(task_spec, "extensions", None) or {}).get("escalation")
-    if not text:
-        return []
-    try:
-        ladder.parse(text)
-    except ValueError as err:
-        return [Problem(f"escalation property: {err}", element_id=task_spec.bpmn_id, file=filename)]
-    return []
-
-
-def _sandbox_problems(specs: list, filename: str) -> list[Problem]:
-    problems = []
-    for spec in specs:
-        for task_spec in spec.task_specs.values():
-            problems += _ladder_problems(task_spec, filename)
-            for kind, text in _expressions_of(task_spec):
-                try:
-                    if kind == "script":
-                        sandbox.compile_script(text)
-                    else:
-                        sandbox.compile_expression(to_python_expression(text))
-                except ScriptRejected as err:
-                    problems.append(Problem(f"{kind} rejected by the sandbox: {err}",
-                                            element_id=getattr(task_spec, "bpmn_id", None) or task_spec.name,
-                                            file=filename))
-    return problems
-
-
 def load_definition(data: bytes, filename: str = "process.bpmn") -> ParsedDefinition:
     """Parse and check one BPMN file; return its executable process."""
     root = parse_xml(data, filename)
@@ -143,7 +89,7 @@ def load_definition(data: bytes, filename: str = "process.bpmn") -> ParsedDefini
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as err:
         raise BpmnValidationError([_validation_problem(err, filename)]) from None
-    problems = _sandbox_problems([spec, *subprocess_specs.values()], filename)
+    problems = checks.problems([spec, *subprocess_specs.values()], filename)
     if problems:
         raise BpmnValidationError(problems)
     return ParsedDefinition(process_id, spec.description or process_id, spec, subprocess_specs)

@@ -7,7 +7,9 @@ task spec's `extensions["human"]`, which SpiffWorkflow serializes with the spec.
 Timers: Camunda Modeler writes plain ISO 8601 (`P3D`, `PT2H`,
 `2026-12-01T09:00:00+08:00`, `R3/P1D`) where SpiffWorkflow expects a Python
 expression; plain ISO text is turned into a string literal here, while
-`${...}` and Python expressions are kept and evaluated in the sandbox.
+`${...}` and Python expressions are kept and evaluated in the sandbox, wrapped in
+engine.deadlines' `duration_due(...)` (durations) or `date_due(...)` (dates), which
+check their value's bounds.
 """
 import re
 
@@ -33,6 +35,7 @@ from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.bpmn import juel
+from engine.errors import ScriptRejected
 
 _ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
 _WORKING_DURATION = r"P(?=\d)(\d+WD)(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
@@ -51,6 +54,11 @@ def timer_expression(text: str | None) -> str | None:
         return None
     text = text.strip()
     return repr(text) if is_iso_literal(text) else text
+
+
+def _python(text: str) -> str:
+    """An expression as Python, in parentheses so it can be a function's argument."""
+    return f"({juel.to_python(text) if juel.is_juel(text) else text})"
 
 
 def _split(value: str | None) -> list[str]:
@@ -77,15 +85,26 @@ class DubanUserTaskParser(UserTaskParser):
 
 class DubanEventDefinitionParser(CamundaEventDefinitionParser):
     def parse_timer_event(self, event):
+        try:
+            return self._timer_event(event)
+        except ScriptRejected as err:  # a ${...} that is not the supported subset, named with its element
+            self.raise_validation_exception(f"timer expression rejected: {err}")
+
+    def _timer_event(self, event):
         definition = super().parse_timer_event(event)
         text = (definition.expression or "").strip()
         if isinstance(definition, DurationTimerEventDefinition) and not (
                 is_iso_literal(text) and not re.match(rf"^{_WORKING_DURATION}$", text, re.I)):
             # SpiffWorkflow knows no working days: a working-day literal, or any expression
             # (whose value may be `P20WD`), fires at a date computed when the timer starts.
-            argument = repr(text) if is_iso_literal(text) else juel.to_python(text) if juel.is_juel(text) else text
+            argument = repr(text) if is_iso_literal(text) else _python(text)
             return TimeDateEventDefinition(definition.name, f"duration_due({argument})",
                                            description=definition.description)
+        if isinstance(definition, TimeDateEventDefinition) and text and not is_iso_literal(text):
+            # An expression's value is checked and made ISO text where the error can name the timer
+            # (SpiffWorkflow would parse it outside the script engine, with no element to blame).
+            definition.expression = f"date_due({_python(text)})"
+            return definition
         definition.expression = timer_expression(definition.expression)
         return definition
 

@@ -32,7 +32,7 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
-from engine.bpmn.json_data import as_stored
+from engine.bpmn.json_data import as_stored, stored_size, stored_size_over
 from engine.errors import ScriptLimitExceeded, ScriptRejected
 
 MAX_LINES = 200_000          # line events per script run
@@ -319,16 +319,22 @@ def evaluate(expression: str, context: dict, functions: dict | None = None):
     return _run(code, _namespace(context, functions))
 
 
-def execute(script: str, context: dict, functions: dict | None = None) -> None:
-    """Run a script against task data, writing its variables back into `context`."""
+def execute(script: str, context: dict, functions: dict | None = None, max_growth_bytes: int | None = None) -> None:
+    """Run a script against task data, writing its variables back into `context`.
+
+    With `max_growth_bytes`, results that would store more than that many bytes beyond the data the
+    script was given are refused before anything is written back."""
     code = compile_script(script)
+    size_before = stored_size(context) if max_growth_bytes is not None else 0
     namespace = _namespace(context, functions)
     _run(code, namespace)
     blocked = _RESERVED | set(functions or ())
+    results = {key: value for key, value in namespace.items()
+               if not (key in blocked or key.startswith("_") or callable(value) or isinstance(value, type(sys)))}
+    if max_growth_bytes is not None and stored_size_over(results, size_before + max_growth_bytes):
+        raise ScriptLimitExceeded(f"the script's results are larger than {max_growth_bytes} bytes")
     for key in list(context):
         if key not in namespace:
             del context[key]
-    for key, value in namespace.items():
-        if key in blocked or key.startswith("_") or callable(value) or isinstance(value, type(sys)):
-            continue
+    for key, value in results.items():
         context[key] = as_stored(value)  # what the next load of this data will read back

@@ -2,7 +2,7 @@
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.bpmn import juel, sandbox
+from engine.bpmn import isolation, juel, sandbox
 
 
 def to_python_expression(expression: str) -> str:
@@ -11,7 +11,8 @@ def to_python_expression(expression: str) -> str:
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates with RestrictedPython; `functions` are the service calls scripts may use."""
+    """Evaluates with RestrictedPython, scripts in isolated workers (engine.bpmn.isolation);
+    `functions` are the service calls scripts may use."""
 
     def __init__(self, functions: dict | None = None):
         super().__init__()
@@ -19,11 +20,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         functions = {**self.functions, **(external_context or {})}
-        return sandbox.evaluate(to_python_expression(expression), context, functions)
+        return isolation.evaluate(to_python_expression(expression), context, functions)
 
     def execute(self, script, context, external_context=None):
         functions = {**self.functions, **(external_context or {})}
-        sandbox.execute(script, context, functions)
+        isolation.execute(script, context, functions)
         return True
 
     def call_service(self, context, **kwargs):

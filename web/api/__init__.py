@@ -25,8 +25,10 @@ API_DESCRIPTION = """督办 Duban: leads (线索), tasks (待办), process insta
 **Authentication.** Systems send `Authorization: Bearer <token>`. An administrator creates tokens with
 `flask --app web api-token create --user USER --scopes leads:write,tasks:read` (the secret is printed once;
 only its SHA-256 hash is stored) and revokes them with `flask --app web api-token revoke ID`. A token acts as
-its user — that user's units decide what is visible — and only within its scopes. The pages' own scripts may
-use the signed-in session instead; their state-changing calls send the CSRF token in `X-CSRFToken`.
+its user — that user's units and roles decide what is visible and allowed, exactly as on the
+pages (registering leads, for instance, is for the special office, as 登记线索 is) — and only
+within its scopes. The pages' own scripts may use the signed-in session instead; their
+state-changing calls send the CSRF token in `X-CSRFToken`.
 
 **Errors** are JSON: `{"code", "status", "message", "errors": {field: [messages]}}` — 400 malformed request,
 401 missing or bad credentials, 403 not allowed (scope or role), 404 not found or not visible, 409 conflict

@@ -8,6 +8,7 @@ from web.access import ALL_UNITS
 from web.api.leads import lead_counts
 from web.api.schemas import StatisticsOut, UnitOut, UnitQuery
 from web.api.security import api_blueprint, api_user, requires
+from web.dashboard import DASHBOARD_ROLES
 from web.extensions import db
 
 units_blp = api_blueprint("units", "units", "专项办, 成员单位 and 社区/村: the codes tasks and leads use.")
@@ -54,14 +55,15 @@ def task_counts(units) -> dict:
 
 @stats_blp.route("", methods=["GET"])
 @stats_blp.response(200, StatisticsOut)
-@requires("stats:read")
+@requires("stats:read", *DASHBOARD_ROLES)
 def statistics():
     """Leads by status and channel; open and overdue tasks by unit
 
-    Limited to what the caller may see: the special office sees all units, others their
-    own (and supervisors the units they supervise).
+    For those who may open the dashboard (统计分析): supervisors, office leaders and
+    administrators. Limited to what the caller may see: office leaders and administrators
+    all units, supervisors the units they supervise (the special office's: all).
     """
     user = api_user()
     units = user.visible_units()
     return {"generated_at": clock.now(), "scope": "all" if units is ALL_UNITS else ",".join(sorted(units)),
-            "leads": lead_counts(user), "tasks": task_counts(units)}
+            "leads": lead_counts(), "tasks": task_counts(units)}

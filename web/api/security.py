@@ -19,7 +19,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized, default_exceptions
@@ -31,6 +32,7 @@ from engine.errors import BpmnValidationError, DubanError
 from web.access import CurrentUser
 from web.errors import status_of
 from web.extensions import csrf, db
+from web.json_body import load_api_body
 
 LAST_USED_EVERY = timedelta(minutes=1)
 DEFAULT_MAX_BODY = 1024 * 1024  # JSON bodies; BPMN uploads have their own limit
@@ -45,6 +47,10 @@ class ApiParser(FlaskParser):
 
     def load_form_and_files(self, req, schema):
         return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
+    def _raw_load_json(self, req):
+        """JSON bodies within the app's limits (web.json_body: 400 naming what is refused)."""
+        return load_api_body(req.get_data(cache=True)) if is_json_request(req) else core.missing
 
 
 class ApiBlueprint(Blueprint):
@@ -73,14 +79,18 @@ def blueprints() -> list[Blueprint]:
 
 # -- declaring what a view needs ----------------------------------------------
 
-def requires(scope: str, *roles: str):
-    """The view needs `scope` (a token's scopes; a session has all) and, if given, one of `roles`.
+def requires(scope: str, *roles: str, all_units: bool = False):
+    """The view needs `scope` (a token's scopes; a session has all) and, if given, one of `roles`;
+    with `all_units`, also a caller who oversees every unit (the special office, office leaders,
+    administrators: `CurrentUser.sees_everything`), as the pages that register cases require.
 
     Checked before the request body is read, so a caller without rights learns nothing
     about the body's validity.
     """
     assert scope in SCOPES, scope
     who = f" Only for users with the role {' or '.join(roles)}." if roles else ""
+    if all_units:
+        who += " Only for users who oversee every unit (the special office, office leaders, administrators)."
     note = f"Requires scope `{scope}`.{who}"
 
     def decorate(view):
@@ -90,6 +100,7 @@ def requires(scope: str, *roles: str):
         documented = Blueprint.doc(security=SECURITY, description=f"{description}\n\n{note}".strip(),
                                    responses={"401": error, "403": error}, **{"x-scope": scope})(view)
         documented._api_scope, documented._api_roles = scope, roles
+        documented._api_all_units = all_units
         return documented
     return decorate
 
@@ -129,6 +140,9 @@ def authenticate_request():
         g.api_user = CurrentUser(token.user)
         g.api_scopes = token.scope_set
         g.api_token_id = token.id
+        # The token acts as its user: the pages' visibility rules (web.cases, web.tasks.access)
+        # read Flask-Login's current_user, so this request's current_user is that user.
+        current_app.login_manager._update_request_context_with_user(g.api_user)
         _touch(token)
     elif current_user.is_authenticated:
         g.api_user = current_user._get_current_object()
@@ -144,6 +158,8 @@ def authenticate_request():
     roles = _view_attribute("_api_roles") or ()
     if roles and not g.api_user.has_role(*roles):
         raise Forbidden(f"Only a user with the role {' or '.join(roles)} may do this.")
+    if _view_attribute("_api_all_units") and not g.api_user.sees_everything:
+        raise Forbidden("Only the special office, office leaders and administrators may do this.")
 
 
 def _touch(token: ApiToken) -> None:

@@ -11,7 +11,7 @@ from engine.store.models import Attachment, HumanTask, ProcessInstance
 from web.api.paging import ID, page_of
 from web.api.schemas import MAX_ID, CompleteIn, CompletionOut, TaskDetail, TaskOut, TaskPage, TaskQuery
 from web.api.security import api_blueprint, api_locale, api_user, engine_call, requires
-from web.api.visibility import visible_task
+from web.api.visibility import claimable_task, may_view_task, visible_task
 from web.extensions import db
 from web.queries import todo_query
 from web.tasks import operations as task_operations  # the pages' task operations (delegation, co-handlers)
@@ -58,9 +58,10 @@ def _form(task: HumanTask) -> dict | None:
 def get_task(task_id):
     """One task with its form
 
-    Visible to its candidates and to whoever oversees its units; otherwise 404.
+    Visible as its page (/tasks/{id}) is: to its candidates, whoever oversees its units, and
+    those involved in it (co-handlers, copies, the delegator); otherwise 404.
     """
-    task = visible_task(api_user(), task_id)
+    task = visible_task(task_id)
     task.form = _form(task)
     return task
 
@@ -75,7 +76,7 @@ def claim_task(task_id):
     may see the task but is not one of its candidates.
     """
     user = api_user()
-    visible_task(user, task_id)
+    claimable_task(task_id)
     engine_call(lambda engine: engine.claim(task_id, user.actor))
     return db.session.get(HumanTask, task_id)
 
@@ -86,7 +87,7 @@ def claim_task(task_id):
 def unclaim_task(task_id):
     """Give a claimed task back to its units' queue"""
     user = api_user()
-    visible_task(user, task_id)
+    claimable_task(task_id)
     engine_call(lambda engine: engine.unclaim(task_id, user.actor))
     return db.session.get(HumanTask, task_id)
 
@@ -106,7 +107,7 @@ def complete_task(payload, task_id):
     completed (by someone else) or cancelled meanwhile.
     """
     user = api_user()
-    task = visible_task(user, task_id)
+    task = visible_task(task_id)
     if task.status != "open":
         abort(409, f"task {task_id} is {task.status}" + (f" (by {task.completed_by})" if task.completed_by else ""))
     ops = task_operations()
@@ -127,7 +128,7 @@ def complete_task(payload, task_id):
     following = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == task.instance_id,
                                                            HumanTask.status == "open").order_by(HumanTask.id))
     return {"task": task, "outcome": outcome, "instance_status": instance.status,
-            "next_tasks": [t for t in following if user.can_see_task(t)]}
+            "next_tasks": [t for t in following if may_view_task(t)]}
 
 
 def _attachment_ids(form, task, data: dict) -> dict:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from domain.models import User
+from domain.recipients import may_hand_to
 from engine.operations import TaskOperations
 from engine.store.models import (
     HumanTask,
@@ -26,7 +27,8 @@ def operations() -> TaskOperations:
     runtime = current_runtime()
     ops = current_app.extensions.get("duban_task_operations")
     if ops is None or ops.engine is not runtime.engine:
-        ops = TaskOperations(runtime.engine, runtime.escalator, user_exists=_user_exists)
+        ops = TaskOperations(runtime.engine, runtime.escalator, user_exists=_user_exists,
+                             recipient_rule=may_hand_to)
         current_app.extensions["duban_task_operations"] = ops
     return ops
 

@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from domain import wording
 from domain.casefile import record_details
 from domain.models import Lead
 from engine.errors import DubanError
+from engine.operations import CrossUnitRecipient
 from engine.store.models import (
     HumanTask,
 )
@@ -20,7 +22,8 @@ from web.commands import run_command
 from web.extensions import db
 from web.tasks import bp
 from web.tasks.access import may_view, operations, visible_task
-from web.tasks.page import flash_error, run_operation
+from web.i18n import short_locale
+from web.tasks.page import flash_error, render_task, run_operation
 
 
 # -- comments and operations --------------------------------------------------------------
@@ -35,6 +38,30 @@ def _reason(field: str = "reason") -> str | None:
 
 def _back(task_id):
     return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _field_labels() -> dict:
+    return {"to_user": _("Delegate to"), "username": _("Co-handler"), "recipients": _("CC recipients")}
+
+
+def _hand_over(task_id, call, success: str):
+    """Run a 委派 / 加签 / 抄送 and flash how it went. Returns the task page answering 403 when the
+    person chosen is outside the units the user may hand work to (domain.recipients; the pickers
+    do not offer them), else None."""
+    try:
+        run_command(lambda engine: call(operations()), flash_errors=False)
+    except CrossUnitRecipient as err:
+        person = wording.person_labels(db.session, [err.user], short_locale()).get(err.user) or _("this person")
+        flash(_("%(field)s: %(person)s is not in your unit. You may choose only people of your own unit; "
+                "the special office and supervisors arrange work across units.",
+                field=_field_labels()[err.field], person=person), "error")
+        db.session.rollback()
+        return render_task(visible_task(task_id), status=403)
+    except DubanError as err:
+        flash_error(err)
+        return None
+    flash(success, "success")
+    return None
 
 
 @bp.post("/tasks/<int:task_id>/comments")
@@ -94,8 +121,11 @@ def delegate(task_id):
     to_user = (request.form.get("to_user") or "").strip()
     if reason and not to_user:
         flash(_("Choose the person to delegate to."), "error")
-    elif reason and run_operation(lambda ops: ops.delegate(task_id, current_user.actor, to_user, reason)):
-        flash(_("The task was delegated; it comes back to you when they are done."), "success")
+    elif reason:
+        refused = _hand_over(task_id, lambda ops: ops.delegate(task_id, current_user.actor, to_user, reason),
+                             _("The task was delegated; it comes back to you when they are done."))
+        if refused is not None:
+            return refused
     return _back_or_inbox(task_id)
 
 
@@ -107,8 +137,11 @@ def add_cosigner(task_id):
     username = (request.form.get("username") or "").strip()
     if reason and not username:
         flash(_("Choose the co-handler."), "error")
-    elif reason and run_operation(lambda ops: ops.add_cosigner(task_id, current_user.actor, username, reason)):
-        flash(_("Co-handler added; the task can be completed once they have signed."), "success")
+    elif reason:
+        refused = _hand_over(task_id, lambda ops: ops.add_cosigner(task_id, current_user.actor, username, reason),
+                             _("Co-handler added; the task can be completed once they have signed."))
+        if refused is not None:
+            return refused
     return _back(task_id)
 
 
@@ -131,8 +164,11 @@ def copy(task_id):
                   for name in value.replace("，", ",").split(",") if name.strip()]
     if reason and not recipients:
         flash(_("Choose at least one recipient."), "error")
-    elif reason and run_operation(lambda ops: ops.copy(task_id, current_user.actor, recipients, reason)):
-        flash(_("Copied to %(n)s people.", n=len(set(recipients))), "success")
+    elif reason:
+        refused = _hand_over(task_id, lambda ops: ops.copy(task_id, current_user.actor, recipients, reason),
+                             _("Copied to %(n)s people.", n=len(set(recipients))))
+        if refused is not None:
+            return refused
     return _back(task_id)
 
 

@@ -19,6 +19,7 @@ from domain.errors import ValidationFailed
 from domain.forms import validate_submission
 from domain.labels import pick
 from domain.models import Lead, RectificationItem, SupervisionCase, Unit, User
+from domain.recipients import ANY_UNIT, recipient_units_of
 from domain.records import active_unit_codes
 from engine import clock
 from engine.errors import ConflictError, DubanError, NotFound, PermissionDenied
@@ -128,15 +129,27 @@ def _allowed(task: HumanTask, instance: ProcessInstance) -> dict:
     }
 
 
-def _users_by_unit(locale) -> list[tuple[str, list[tuple[str, str]]]]:
-    rows = db.session.execute(select(User.username, User.display_name, Unit.code, Unit.name_zh, Unit.name_en)
-                              .outerjoin(Unit, User.unit_id == Unit.id).where(User.active.is_(True))
-                              .order_by(Unit.id, User.username)).all()
+def _users_by_unit(locale, units=ANY_UNIT) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Active people grouped by unit name; only those of `units` (unit codes) unless ANY_UNIT."""
+    query = (select(User.username, User.display_name, Unit.code, Unit.name_zh, Unit.name_en)
+             .outerjoin(Unit, User.unit_id == Unit.id).where(User.active.is_(True)))
+    if units is not ANY_UNIT:
+        query = query.where(Unit.code.in_(sorted(units)))
+    rows = db.session.execute(query.order_by(Unit.id, User.username)).all()
     groups: dict[str, list] = {}
     for username, display, _code, name_zh, name_en in rows:
         unit = (name_en if locale == "en" and name_en else name_zh) or ""
         groups.setdefault(unit, []).append((username, display))
     return list(groups.items())
+
+
+def _recipient_choices(allowed: dict, locale) -> dict:
+    """The people offered to delegate to, add as co-handler or CC: the cross-unit rule
+    (domain.recipients) leaves a unit officer their own unit's people."""
+    if not any(allowed[k] for k in ("delegate", "cosigner", "cc")):
+        return {"recipients": [], "recipients_limited": False}
+    units = recipient_units_of(db.session, current_user.username)
+    return {"recipients": _users_by_unit(locale, units), "recipients_limited": units is not ANY_UNIT}
 
 
 def render_task(task: HumanTask, values: dict | None = None, errors: dict | None = None, status: int = 200):
@@ -165,7 +178,8 @@ def render_task(task: HumanTask, values: dict | None = None, errors: dict | None
         fields=field_views(form, current, errors or {}, by_id) if form else [],
         errors=errors or {}, attachments=attachments, cosigners=cosigners, history=events,
         comments=[e for e in events if e["action"] == "comment.added"], allowed=allowed, people=people,
-        users=_users_by_unit(locale) if any(allowed[k] for k in ("transfer", "delegate", "cosigner", "cc")) else [],
+        users=_users_by_unit(locale) if allowed["transfer"] else [],
+        **_recipient_choices(allowed, locale),
         units=unit_choices(locale) if allowed["transfer"] else [],
         blocker=completion_blocker(db.session, task) if task.status == "open" else None,
         pending_cosigners=[people.get(c.username, c.username) for c in cosigners if c.status == "pending"],

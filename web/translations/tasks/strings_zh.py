@@ -138,4 +138,14 @@ ZH = {
         "下一环节尚未开始办理，拿回后本任务重新由您办理。",
     "Withdraw the case": "撤销案件",
     "Cancels the whole case and all its open tasks. This cannot be undone.": "撤销整个案件及其全部待办任务，操作不可恢复。",
+    # the cross-unit rule (domain.recipients)
+    "Only people of your unit can be chosen; the special office and supervisors arrange work across units.":
+        "只能选择本单位人员；跨单位协办由专项办或督办人员统筹安排。",
+    "Delegate to": "委派给",
+    "Co-handler": "加签人",
+    "CC recipients": "抄送人",
+    "this person": "该人员",
+    "%(field)s: %(person)s is not in your unit. You may choose only people of your own unit; "
+    "the special office and supervisors arrange work across units.":
+        "%(field)s：%(person)s 不是本单位人员。您只能选择本单位人员；跨单位协办由专项办或督办人员统筹安排。",
 }
