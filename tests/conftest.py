@@ -4,6 +4,7 @@ import os
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -139,12 +140,61 @@ def app(database_url, session_factory, tmp_path, field_key, clock):
         db.engine.dispose()
 
 
+# What `flask demo` leaves behind, per database: rows of every table, the uploaded files and the field
+# key that encrypted its reporters. Playing the demo through the real processes takes seconds; putting
+# its rows back takes a fraction of that, and each test still gets the same fresh world.
+_demo_snapshots = {}
+
+
 @pytest.fixture
-def demo(app):
+def demo(app, database_url, db_engine, field_key):
     """Demo units, users, leads, processes deployed and started (as `flask demo` does)."""
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+    from domain.crypto import configure_field_keys
+    uploads = Path(app.config["DUBAN_UPLOAD_DIR"])
+    snapshot = _demo_snapshots.get(database_url)
+    if snapshot is None:
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        _demo_snapshots[database_url] = _take_snapshot(db_engine, uploads, field_key)
+    else:
+        configure_field_keys(snapshot["field_key"])
+        _restore_snapshot(db_engine, uploads, snapshot)
     return app
+
+
+def _take_snapshot(db_engine, uploads, key):
+    from engine.store.base import Base
+    with db_engine.connect() as conn:
+        # In id order: a row that refers to another of its table (a duplicate lead) comes after it.
+        rows = {table.name: [dict(row) for row in conn.execute(
+                    table.select().order_by(*table.primary_key.columns)).mappings()]
+                for table in Base.metadata.sorted_tables}
+    files = {str(path.relative_to(uploads)): path.read_bytes()
+             for path in uploads.rglob("*") if path.is_file()} if uploads.exists() else {}
+    return {"rows": rows, "files": files, "field_key": key}
+
+
+def _restore_snapshot(db_engine, uploads, snapshot):
+    from engine.store.base import Base
+    with db_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            rows = snapshot["rows"][table.name]
+            if rows:
+                conn.execute(table.insert(), rows)
+        if conn.dialect.name == "postgresql":  # ids go on from the snapshot's, as after a real demo
+            sequences = conn.execute(text(
+                "SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), column_name) "
+                "FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND pg_get_serial_sequence(quote_ident(table_name), column_name) IS NOT NULL")).all()
+            for table_name, column_name, sequence in sequences:
+                conn.execute(text(f"SELECT setval('{sequence}', COALESCE((SELECT MAX(\"{column_name}\") "
+                                  f"FROM \"{table_name}\"), 0) + 1, false)"))
+    for relative, content in snapshot["files"].items():
+        target = uploads / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
 
 @pytest.fixture

@@ -196,6 +196,20 @@ def test_a_timer_date_that_is_no_date_is_an_incident_naming_the_timer(engine, se
     assert incident.element_id == "until" and "soon" in incident.message
 
 
+def test_a_multi_instance_count_read_from_the_case_is_bounded_at_run_time(engine, session_factory):
+    """`${copies}` deploys (its value is the case's); a million copies is an incident, not a million tasks."""
+    engine.deploy(_cardinality("${copies}"), "checked.bpmn")
+    began = time.monotonic()
+    instance_id = engine.start("checked", {"copies": 1_000_000})
+    assert time.monotonic() - began < 5
+    [incident] = _incidents(session_factory, instance_id)
+    assert incident.element_id == "step" and "0 to 1000" in incident.message
+    with session_factory() as s:
+        assert s.scalars(select(HumanTask)).all() == []
+    fine = engine.start("checked", {"copies": 3})
+    assert len(open_tasks(session_factory, fine)) == 3
+
+
 def test_a_script_asking_for_absurd_working_days_fails_at_once(engine, session_factory):
     engine.deploy(b.process("far", b.start(), b.script_task("compute", "due = workdays_after(99999999)"),
                             b.user_task("after", due="P1WD"), b.end(), *b.chain("start", "compute", "after", "end")),

@@ -32,11 +32,10 @@ from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from engine import clock, deadlines, ladder
 from engine.bpmn import juel, sandbox
 from engine.bpmn.parser import is_iso_literal
-from engine.bpmn.script_engine import SandboxEnvironment, to_python_expression
+from engine.bpmn.script_engine import MAX_INSTANCES, SandboxEnvironment, to_python_expression
 from engine.errors import Problem, ScriptRejected
 from engine.workcal import WorkCalendar
 
-MAX_INSTANCES = 1000  # a multi-instance or loop task with more instances than this is refused
 _WRAPPED = re.compile(r"^(?:duration_due|date_due)\(\((.*)\)\)$", re.DOTALL)
 
 

@@ -1,8 +1,13 @@
 """SpiffWorkflow script engine that runs everything through the sandbox."""
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.bpmn import isolation, juel, sandbox
+from engine.errors import ScriptLimitExceeded
+
+
+MAX_INSTANCES = 1000  # a multi-instance or loop task with more instances than this is refused
 
 
 def to_python_expression(expression: str) -> str:
@@ -37,3 +42,20 @@ class DubanScriptEngine(PythonScriptEngine):
 
     def validate(self, expression):
         sandbox.compile_expression(to_python_expression(expression))
+
+    def evaluate(self, task, expression, external_context=None):
+        value = super().evaluate(task, expression, external_context)
+        if expression is not None and expression == getattr(task.task_spec, "cardinality", None):
+            try:
+                _check_cardinality(value)
+            except ScriptLimitExceeded as err:
+                raise WorkflowTaskException(str(err), task=task, exception=err) from err
+        return value
+
+
+def _check_cardinality(value) -> None:
+    """A multi-instance count read from the case's data gets the deploy-time bound too: a count of
+    millions would create that many tasks inside one command."""
+    if not isinstance(value, int) or not 0 <= value <= MAX_INSTANCES:
+        raise ScriptLimitExceeded(f"a multi-instance count must be a whole number from 0 to {MAX_INSTANCES},"
+                                  f" not {str(value)[:40]}")
