@@ -15,7 +15,7 @@ def test_demo_deploys_processes_loads_data_and_plays_its_history_once(app, sessi
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 28
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 4
-        leads = s.scalars(select(Lead).where(Lead.instance_id.is_not(None))).all()
+        leads = s.scalars(select(Lead).where(Lead.instance_id.is_not(None)).order_by(Lead.id)).all()
         assert len(leads) == 20  # every lead went through lead_handling
         instance = s.get(ProcessInstance, leads[0].instance_id)
         assert instance.business_key == leads[0].number and instance.status == "completed"
