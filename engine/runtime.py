@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import socket
 import time
 from collections import OrderedDict
@@ -39,6 +38,7 @@ from engine.bpmn import serialization
 from engine.bpmn.json_data import as_stored
 from engine.bpmn.workflow_class import DubanWorkflow
 from engine.bpmn.loader import load_definition
+from engine.bpmn.parser import as_written
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import (ConflictError, InvalidOperation, NotFound, PermissionDenied, StaleInstance,
                            TaskNotReady)
@@ -72,8 +72,6 @@ CALENDAR_TTL_SECONDS = 60
 # Errors of the database or of a concurrent command: the command fails (and may be tried again);
 # they are not the case's fault, so they never become its incident.
 _NOT_THE_CASES_FAULT = (SQLAlchemyError, ConflictError)
-# How engine.bpmn.parser wraps a timer's expression; messages show the expression as written.
-_TIMER_WRAPPING = re.compile(r"\b(?:duration_due|date_due)\(\((.*?)\)\)")
 
 
 def _describe(err: Exception) -> str:
@@ -84,7 +82,7 @@ def _describe(err: Exception) -> str:
         inner = err.__cause__ or err.__context__
         if isinstance(err, SpiffWorkflowException) and inner is not None and str(inner) not in text:
             text = f"{text.strip()} {type(inner).__name__}: {inner}"
-        return _TIMER_WRAPPING.sub(r"\1", text)
+        return as_written(text)  # a timer's expression as the modeler wrote it
     except Exception:  # noqa: BLE001 - the incident must be recorded whatever the error
         return f"{type(err).__name__} in a script or expression"
 

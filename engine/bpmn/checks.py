@@ -13,7 +13,6 @@ within the bounds of engine.deadlines. Each problem names the element.
 Whatever still fails at run time becomes an incident (engine.runtime).
 """
 import ast
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,12 +30,11 @@ from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
 from engine import clock, deadlines, ladder
 from engine.bpmn import juel, sandbox
-from engine.bpmn.parser import is_iso_literal
+from engine.bpmn.parser import as_written, is_iso_literal
 from engine.bpmn.script_engine import MAX_INSTANCES, SandboxEnvironment, to_python_expression
 from engine.errors import Problem, ScriptRejected
 from engine.workcal import WorkCalendar
 
-_WRAPPED = re.compile(r"^(?:duration_due|date_due)\(\((.*)\)\)$", re.DOTALL)
 
 
 @dataclass
@@ -182,8 +180,7 @@ def _failure(code: Code, shown, err: Exception, verb: str) -> str:
 
 def _shown(text: str) -> str:
     """The text as the modeler wrote it (without the parser's `duration_due((...))` wrapping)."""
-    match = _WRAPPED.match(text.strip())
-    return match.group(1) if match else text.strip()
+    return as_written(text.strip())
 
 
 def _problem_of(code: Code) -> str | None:

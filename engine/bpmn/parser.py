@@ -43,6 +43,14 @@ _ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 _ISO_CYCLE = rf"R\d*/(({_ISO_DATETIME})/)?({_ISO_DURATION})(/({_ISO_DATETIME}))?"
 _ISO_LITERAL = re.compile(rf"^({_ISO_DURATION}|{_WORKING_DURATION}|{_ISO_DATETIME}|{_ISO_CYCLE})$", re.IGNORECASE)
 
+# How a timer's expression is wrapped below; deploy checks and incident messages show it as written.
+TIMER_WRAPPING = re.compile(r"\b(?:duration_due|date_due)\(\((.*?)\)\)", re.DOTALL)
+
+
+def as_written(text: str) -> str:
+    """`text` with each timer wrapping taken off: the expression as the modeler wrote it."""
+    return TIMER_WRAPPING.sub(r"\1", text)
+
 
 def is_iso_literal(text: str) -> bool:
     return bool(text) and _ISO_LITERAL.match(text.strip()) is not None
