@@ -36,6 +36,9 @@ SCOPES = {
     "units:read": "list units",
     "stats:read": "read statistics",
     "tokens:admin": "create, list and revoke API tokens (administrators)",
+    "external-tasks": "work on external tasks as a Camunda 7 worker under /engine-rest (fetch and lock, "
+                      "complete, fail; users who oversee every unit)",
+    "messages": "correlate messages and broadcast signals under /engine-rest (users who oversee every unit)",
 }
 
 

@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import deadlines
@@ -147,8 +148,18 @@ def _plain(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), moment.time(), moment.tzinfo)
 
 
+def timer_definition(task_spec):
+    """The timer a task spec waits on: its own, or the one of the events after an event-based
+    gateway (SpiffWorkflow keeps its due time on the gateway's task)."""
+    definition = getattr(task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        timers = [d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)]
+        return timers[0] if len(timers) == 1 else None
+    return definition if isinstance(definition, TimerEventDefinition) else None
+
+
 def _timer_due(spiff_task) -> datetime | None:
-    definition = spiff_task.task_spec.event_definition
+    definition = timer_definition(spiff_task.task_spec)
     value = spiff_task._get_internal_data("event_value")
     if value is None:
         return None
@@ -163,7 +174,7 @@ def waiting_timers(workflow) -> dict[tuple[str, datetime], object]:
     """(spiff task id, due) of every waiting timer, subprocesses included."""
     found = {}
     for spiff_task in workflow.event_manager.tasks.values():
-        if not isinstance(spiff_task.task_spec.event_definition, TimerEventDefinition):
+        if timer_definition(spiff_task.task_spec) is None:
             continue
         if not spiff_task.has_state(TaskState.WAITING):
             continue
@@ -196,7 +207,7 @@ def sync_timers(session, instance, workflow, now: datetime) -> list[Change]:
         timer = Timer(
             instance=instance, spiff_task_id=spiff_task_id,
             element_id=spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name,
-            kind=type(spiff_task.task_spec.event_definition).__name__,
+            kind=type(timer_definition(spiff_task.task_spec)).__name__,
             due_at=due, status="waiting", attempts=0,
         )
         session.add(timer)

@@ -24,27 +24,27 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
-from engine import deadlines, escalation, new_tasks, step_records
+from engine import calls, deadlines, escalation, events, external_tasks, new_tasks, step_records
 from engine import ladder as ladder_module
 from engine.ladder import DEFAULT_LADDER
 from engine.operations import completion_blocker
 from engine.bpmn import serialization
 from engine.bpmn.json_data import as_stored
+from engine.bpmn.wait_specs import CalledProcess, ExternalTask
 from engine.bpmn.workflow_class import DubanWorkflow
-from engine.bpmn.loader import load_definition
+from engine.bpmn.loader import load_definitions
 from engine.bpmn.parser import as_written
 from engine.bpmn.script_engine import DubanScriptEngine
 from engine.errors import (ConflictError, InvalidOperation, NotFound, PermissionDenied, StaleInstance,
                            TaskNotReady)
 from engine.identity import SYSTEM, Actor
 from engine.projection import (Change, human_spec, ready_user_task_ids, replace_candidates, sync_tasks,
-                               sync_timers)
+                               sync_timers, timer_definition)
 from engine.store import deferred_rows, row_writes, state_rows
 from engine.store.supervision_models import LadderSetting
 from engine.workcal import WorkCalendar
@@ -61,6 +61,8 @@ from engine.store.models import (
 log = logging.getLogger(__name__)
 
 TIMER_LEASE = timedelta(seconds=60)
+# Steps one command may set off on other instances (called processes, messages, signals).
+MAX_FOLLOW_UPS = 1000
 # Built once (every command that acts on a task starts with it).
 _TASK_AND_COSIGNERS = (
     select(HumanTask, exists().where(TaskCosigner.task_id == HumanTask.id, TaskCosigner.status == "pending"))
@@ -92,6 +94,7 @@ class DeployResult:
     definition: ProcessDefinition
     created: bool
     warnings: list = field(default_factory=list)
+    others: list = field(default_factory=list)  # the file's other executable processes
 
 
 @dataclass
@@ -105,6 +108,17 @@ class CommandContext:
     wake_at: datetime | None = None  # the earliest timer or escalation due time this command wrote
     is_command: bool = True  # False for read-only views of an instance
     saved: dict = field(default_factory=dict)  # instance id -> (instance, workflow) this command saved
+    # Steps on other instances this command causes (a called process, a message, a signal), run in
+    # order after the step that caused them (engine.calls, engine.events), in the same transaction.
+    follow_ups: list = field(default_factory=list)
+    committed: list = field(default_factory=list)  # callables to run once the command has committed
+
+    def later(self, step) -> None:
+        self.follow_ups.append(step)
+
+    def after_commit(self, action) -> None:
+        if action not in self.committed:
+            self.committed.append(action)
 
     def due(self, moment: datetime | None) -> None:
         if moment is not None and (self.wake_at is None or moment < self.wake_at):
@@ -147,6 +161,7 @@ class Engine:
         self._listeners = []
         self._wake_listeners = []
         self.timer_lease = timer_lease
+        self.external = external_tasks.ExternalTasks(self)
         self.workflows = WorkflowCache(_cache_size() if workflow_cache_size is None else workflow_cache_size)
         # Tests set DUBAN_VERIFY_STATE=1: every commit checks the stored rows against a whole
         # serialization of the workflow (engine.bpmn.stored_tasks must never miss a change).
@@ -178,6 +193,7 @@ class Engine:
         try:
             with session.begin():
                 yield ctx
+                self._follow_up(ctx)
                 committed = self._before_commit(ctx)
         except StaleDataError:
             raise StaleInstance() from None
@@ -188,9 +204,10 @@ class Engine:
         listeners = [(listener, ctx.events) for listener in self._listeners]
         if ctx.wake_at is not None:
             listeners += [(listener, ctx.wake_at) for listener in self._wake_listeners]
+        listeners += [(action, None) for action in ctx.committed]
         for listener, argument in listeners:
             try:
-                listener(argument)
+                listener() if argument is None else listener(argument)
             except Exception:  # a listener must never undo a committed command
                 log.exception("engine listener failed")
 
@@ -221,12 +238,22 @@ class Engine:
 
     def _has_timers(self, session, definition_id: int) -> bool:
         """Whether any timer event exists in the spec; saves a query per step when none does."""
-        key = ("timers", definition_id)
+        return self._spec_has(session, definition_id, "timers")
+
+    _SPEC_FACTS = {
+        "timers": lambda ts: timer_definition(ts) is not None,
+        "external": lambda ts: isinstance(ts, ExternalTask),
+        "calls": lambda ts: isinstance(ts, CalledProcess),
+        "catching": events.is_catching,
+    }
+
+    def _spec_has(self, session, definition_id: int, fact: str) -> bool:
+        """Whether any task spec of the version has `fact` (cached per version)."""
+        key = (fact, definition_id)
         if key not in self._spec_facts:
             spec, subprocess_specs = self._spec_by_id(session, definition_id)
-            self._spec_facts[key] = any(
-                isinstance(getattr(ts, "event_definition", None), TimerEventDefinition)
-                for s in (spec, *subprocess_specs.values()) for ts in s.task_specs.values())
+            self._spec_facts[key] = any(self._SPEC_FACTS[fact](ts) for s in (spec, *subprocess_specs.values())
+                                        for ts in s.task_specs.values())
         return self._spec_facts[key]
 
     def _spec_for(self, definition: ProcessDefinition):
@@ -318,6 +345,20 @@ class Engine:
                 # SpiffWorkflow completes a workflow whose error end event nobody caught.
                 code = event.event_definition.code or event.event_definition.name
                 self._open_incident(ctx, instance, "bpmn_error", f"uncaught BPMN error {code!r}")
+            elif events.is_deliverable(event):  # to other instances, once this one is saved
+                workflow.duban_thrown = [*getattr(workflow, "duban_thrown", ()), event]
+
+    def _run_task(self, ctx: CommandContext, instance: ProcessInstance, spiff_task) -> None:
+        """Complete a user task; what its completion raises (a data output missing) is an incident."""
+        try:
+            spiff_task.run()
+        except _NOT_THE_CASES_FAULT:
+            raise
+        except Exception as err:  # noqa: BLE001 - the case's failure, never the officer's 500
+            if not spiff_task.has_state(TaskState.ERROR):
+                spiff_task._set_state(TaskState.ERROR)
+            self._open_incident(ctx, instance, "script_error", f"{type(err).__name__}: {_describe(err)}",
+                                element_id=spiff_task.task_spec.bpmn_id, spiff_task_id=str(spiff_task.id))
 
     def _open_incident(self, ctx, instance, kind, message, element_id=None, spiff_task_id=None):
         incident = Incident(instance=instance, kind=kind, message=message[:4000], element_id=element_id,
@@ -369,6 +410,7 @@ class Engine:
                                  completed_by=completed_by, ladder_for=self.ladder_for)
             if self._has_timers(ctx.session, instance.definition_id):
                 changes += sync_timers(ctx.session, instance, workflow, ctx.now)
+            self._sync_waits(ctx, instance, workflow)
         self._update_ladders(ctx, changes)
         for change in changes:
             if change.action == "timer.scheduled":
@@ -377,6 +419,40 @@ class Engine:
         if instance.status == "completed":
             ctx.audit("instance.completed", instance)
         return changes
+
+    def _sync_waits(self, ctx: CommandContext, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+        """Rows for what the instance waits on outside itself; follow-ups for what it set off."""
+        session, definition_id = ctx.session, instance.definition_id
+        if self._spec_has(session, definition_id, "external"):
+            if external_tasks.sync(session, instance, workflow, ctx.now, self._evaluate):
+                ctx.after_commit(self.external.notify_work)
+        if self._spec_has(session, definition_id, "catching"):
+            events.sync(session, instance, workflow, ctx.now)
+        if self._spec_has(session, definition_id, "calls"):
+            calls.sync(self, ctx, instance, workflow)
+        if instance.super_instance_id is not None and instance.status in ("completed", "cancelled"):
+            calls.returned(self, ctx, instance, workflow)
+        for event in getattr(workflow, "duban_thrown", ()):
+            events.deliver_thrown(self, ctx, instance, event)
+        workflow.duban_thrown = []
+
+    def _follow_up(self, ctx: CommandContext) -> None:
+        """Run the steps this command set off on other instances, within a budget."""
+        done = 0
+        while ctx.follow_ups:
+            step = ctx.follow_ups.pop(0)
+            done += 1
+            if done > MAX_FOLLOW_UPS:
+                ctx.follow_ups.clear()
+                raise InvalidOperation("this step set off more than {limit} steps on other instances (calls, "
+                                       "messages, signals); nothing was done", limit=MAX_FOLLOW_UPS)
+            step()
+
+    def step_workflow(self, ctx: CommandContext, instance_id: int) -> tuple[ProcessInstance, BpmnWorkflow]:
+        """An instance's workflow for a follow-up step: as this command left it, else loaded."""
+        if instance_id in ctx.saved:
+            return ctx.saved[instance_id]
+        return self._load(ctx, instance_id)
 
     def _update_ladders(self, ctx: CommandContext, changes: list[Change]) -> None:
         """New tasks get their escalation steps; finished ones drop theirs."""
@@ -430,28 +506,42 @@ class Engine:
 
     def deploy(self, bpmn: bytes, filename: str = "process.bpmn", actor: Actor = SYSTEM,
                comment: str | None = None) -> DeployResult:
-        """Parse and check; create version n+1, or return the latest if the XML is identical."""
-        parsed = load_definition(bpmn, filename)
+        """Parse and check; for each executable process of the file create version n+1, or keep the
+        latest if the XML is identical. Returns the first process's result; `others` the rest's."""
+        parsed_all = load_definitions(bpmn, filename)
         checksum = hashlib.sha256(bpmn).hexdigest()
+        results = []
         with self._command(actor) as ctx:
-            session = ctx.session
-            latest = session.scalars(
-                select(ProcessDefinition).where(ProcessDefinition.process_id == parsed.process_id)
-                .order_by(ProcessDefinition.version.desc()).limit(1)
-            ).first()
-            if latest is not None and latest.checksum == checksum:
-                return DeployResult(latest, created=False, warnings=parsed.warnings)
-            definition = ProcessDefinition(
-                process_id=parsed.process_id, version=(latest.version + 1) if latest else 1,
-                name=parsed.name, checksum=checksum, filename=filename, source_xml=bpmn,
-                spec_json=serialization.dump_spec(parsed.spec, parsed.subprocess_specs),
-                deployed_at=ctx.now, deployed_by=actor.username, comment=comment,
-            )
-            session.add(definition)
-            ctx.audit("definition.deployed", definition=definition,
-                      data={"process_id": definition.process_id, "version": definition.version,
-                            "checksum": checksum})
-        return DeployResult(definition, created=True, warnings=parsed.warnings)
+            for parsed in parsed_all:
+                results.append(self._deploy_one(ctx, parsed, bpmn, filename, checksum, comment))
+            in_file = {parsed.process_id for parsed in parsed_all}
+            for result, parsed in zip(results, parsed_all):
+                result.warnings += calls.missing_callees(ctx.session, parsed, in_file, filename)
+        first, *others = results
+        first.others = others
+        return first
+
+    def _deploy_one(self, ctx, parsed, bpmn, filename, checksum, comment) -> DeployResult:
+        session = ctx.session
+        latest = session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.process_id == parsed.process_id)
+            .order_by(ProcessDefinition.version.desc()).limit(1)
+        ).first()
+        if latest is not None and latest.checksum == checksum:
+            return DeployResult(latest, created=False, warnings=list(parsed.warnings))
+        definition = ProcessDefinition(
+            process_id=parsed.process_id, version=(latest.version + 1) if latest else 1,
+            name=parsed.name, checksum=checksum, filename=filename, source_xml=bpmn,
+            spec_json=serialization.dump_spec(parsed.spec, parsed.subprocess_specs),
+            deployed_at=ctx.now, deployed_by=ctx.actor.username, comment=comment,
+        )
+        session.add(definition)
+        session.flush()
+        events.subscribe_start_events(session, definition, parsed.spec)
+        ctx.audit("definition.deployed", definition=definition,
+                  data={"process_id": definition.process_id, "version": definition.version,
+                        "checksum": checksum})
+        return DeployResult(definition, created=True, warnings=list(parsed.warnings))
 
     def latest_definition(self, session, process_id: str) -> ProcessDefinition:
         definition = session.scalars(
@@ -484,8 +574,12 @@ class Engine:
         return instance.id
 
     def _start_in(self, ctx: CommandContext, process_id: str, data: dict | None = None,
-                  business_key: str | None = None, version: int | None = None) -> ProcessInstance:
-        """Start an instance inside an open command (also used by service functions)."""
+                  business_key: str | None = None, version: int | None = None, start_event=None,
+                  called_by: tuple | None = None) -> ProcessInstance:
+        """Start an instance inside an open command (also used by service functions).
+
+        `start_event` (element id, event): the message or signal its start event waits for.
+        `called_by` (instance, spiff task id): the call activity waiting for it (engine.calls)."""
         session = ctx.session
         actor = ctx.actor
         if version is None:
@@ -506,7 +600,7 @@ class Engine:
         instance = row_writes.insert_instance(session, dict(
             definition_id=definition.id, process_id=definition.process_id, business_key=business_key,
             status="running", state_json="{}", started_by=actor.username, started_at=ctx.now,
-            updated_at=ctx.now), definition)
+            updated_at=ctx.now, **calls.caller_columns(called_by)), definition)
         ctx.audit("instance.started", instance, definition=definition,
                   data={"version": definition.version, "data": start_data})
         # Records its scripts write belong to the new instance; then back to the one starting it, if any.
@@ -514,6 +608,9 @@ class Engine:
         ctx.session.info[deferred_rows.CURRENT_INSTANCE] = instance
         try:
             self._advance(ctx, instance, workflow)
+            if start_event is not None:
+                events.catch_at_start(workflow, *start_event)
+                self._advance(ctx, instance, workflow)
             self._save(ctx, instance, workflow)
         finally:
             ctx.session.info[deferred_rows.CURRENT_INSTANCE] = outer
@@ -549,6 +646,7 @@ class Engine:
                 incident.resolved_at = ctx.now
                 incident.resolution = "retried"
             instance.status = "running"
+            self.external.revive_failed(ctx, instance.id)
             ctx.audit("incident.retried", instance, reason=reason, data={"data": data} if data else None)
             self._advance(ctx, instance, workflow)
             self._save(ctx, instance, workflow)
@@ -653,7 +751,7 @@ class Engine:
                     or human_spec(spiff_task.task_spec) is None):
                 raise TaskNotReady("task {task} is not ready", task=task_id)
             spiff_task.data.update(as_stored(data or {}))
-            spiff_task.run()
+            self._run_task(ctx, instance, spiff_task)
             ctx.audit("task.completed", task.instance, task=task,
                       data={"data": data or {}})
             step_records.write(ctx, task, "completed", data, record)

@@ -93,3 +93,17 @@ def sequential(process_id="seq", n=3, groups="office", due=None):
     tasks = [user_task(f"t{i}", f"Step {i}", groups=groups, due=due) for i in range(1, n + 1)]
     ids = ["start"] + [f"t{i}" for i in range(1, n + 1)] + ["end"]
     return process(process_id, start(), *tasks, end(), *chain(*ids))
+
+
+def as_modeler_writes(element):
+    """`element` with its timers typed as Camunda Modeler types them (xsi:type="bpmn:tFormalExpression")."""
+    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        element = element.replace(f"<bpmn:{kind}>", f'<bpmn:{kind} xsi:type="bpmn:tFormalExpression" '
+                                                    f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">')
+    return element
+
+
+def timer_start(id="start", value="R/P1D", kind="timeCycle"):
+    """A start event with a timer, as Camunda Modeler writes it."""
+    return as_modeler_writes(f'<bpmn:startEvent id="{id}"><bpmn:timerEventDefinition id="{id}_def">'
+                             f'<bpmn:{kind}>{escape(value)}</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:startEvent>')

@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
 from engine import clock, deadlines, ladder
-from engine.bpmn import juel, sandbox
+from engine.bpmn import cron_timer, juel, sandbox
 from engine.bpmn.parser import as_written, is_iso_literal
 from engine.bpmn.script_engine import MAX_INSTANCES, SandboxEnvironment, to_python_expression
 from engine.errors import Problem, ScriptRejected
@@ -65,8 +65,11 @@ def _timer_duration(value) -> None:
 
 
 def _timer_cycle(value) -> None:
+    if cron_timer.is_cron(value):
+        cron_timer.check_cycle(value)
+        return
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a cycle such as R3/P1D")
+        raise ValueError(f"{value!r} is not a cycle such as R3/P1D or {cron_timer.EXAMPLE}")
     for part in value.upper().replace("--", "/").split("/")[1:]:
         if part.startswith("P"):
             deadlines.check_duration(part)

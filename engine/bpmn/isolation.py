@@ -168,11 +168,14 @@ def _run_isolated(op, source, context, functions):
                 deadline += time.monotonic() - paused  # the engine's own time is not the script's
                 worker.conn.send(reply)
             elif kind == "done":
+                _, result, _, printed = message
                 healthy = True
-                return message[1]
+                sandbox.log_printed(printed)
+                return result
             else:
-                _, err, worker_spent = message
+                _, err, worker_spent, printed = message
                 healthy = not worker_spent
+                sandbox.log_printed(printed)
                 raise errors.get(getattr(err, "duban_origin", None), err)
     finally:
         pool.release(worker, healthy)

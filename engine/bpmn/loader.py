@@ -14,7 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from engine.bpmn import checks
+from engine.bpmn import checks, script_parser
 from engine.bpmn.parser import DubanParser
 from engine.errors import BpmnValidationError, Problem
 
@@ -70,26 +70,38 @@ def _validation_problem(err: ValidationException, filename: str) -> Problem:
                    line=getattr(err, "line_number", None) or None, file=filename)
 
 
-def load_definition(data: bytes, filename: str = "process.bpmn") -> ParsedDefinition:
-    """Parse and check one BPMN file; return its executable process."""
+def load_definitions(data: bytes, filename: str = "process.bpmn") -> list[ParsedDefinition]:
+    """Parse and check one BPMN file; return each of its executable processes, in file order."""
     root = parse_xml(data, filename)
     try:
         _xsd_validator().validate(root, filename)
     except ValidationException as err:
         raise BpmnValidationError([_validation_problem(err, filename)]) from None
     parser = DubanParser()
+    parsed = []
     try:
         parser.add_bpmn_xml(root, filename)
         process_ids = parser.get_process_ids()
         if not process_ids:
             raise BpmnValidationError([Problem("no executable process (isExecutable=\"true\") in file",
                                                file=filename)])
-        process_id = process_ids[0]
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
+        for process_id in process_ids:
+            spec = parser.get_spec(process_id)
+            parsed.append(ParsedDefinition(process_id, spec.description or process_id, spec,
+                                           parser.get_subprocess_specs(process_id)))
     except ValidationException as err:
         raise BpmnValidationError([_validation_problem(err, filename)]) from None
-    problems = checks.problems([spec, *subprocess_specs.values()], filename)
+    specs = {id(s): s for p in parsed for s in (p.spec, *p.subprocess_specs.values())}  # each spec once
+    problems = checks.problems(list(specs.values()), filename)
     if problems:
         raise BpmnValidationError(problems)
-    return ParsedDefinition(process_id, spec.description or process_id, spec, subprocess_specs)
+    for definition in parsed:
+        # Camunda extensions SpiffWorkflow does not read: said at deploy, not dropped in silence.
+        process = root.find(f"{{{script_parser.BPMN_NS}}}process[@id='{definition.process_id}']")
+        definition.warnings = script_parser.ignored_extensions(process if process is not None else root, filename)
+    return parsed
+
+
+def load_definition(data: bytes, filename: str = "process.bpmn") -> ParsedDefinition:
+    """The first executable process of a file (engine.runtime deploys them all)."""
+    return load_definitions(data, filename)[0]

@@ -9,7 +9,8 @@ Timers: Camunda Modeler writes plain ISO 8601 (`P3D`, `PT2H`,
 expression; plain ISO text is turned into a string literal here, while
 `${...}` and Python expressions are kept and evaluated in the sandbox, wrapped in
 engine.deadlines' `duration_due(...)` (durations) or `date_due(...)` (dates), which
-check their value's bounds.
+check their value's bounds. A timeCycle that is not ISO text (Camunda's cron,
+`0 0 9 ? * MON-FRI`, or an expression) is engine.bpmn.cron_timer's.
 """
 import re
 
@@ -19,9 +20,16 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     EndEvent,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
+    ReceiveTask,
+    ScriptTask,
+    SendTask,
     StartEvent,
 )
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -31,10 +39,21 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateThrowEventParser,
     CamundaStartEventParser,
 )
-from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from engine.bpmn import juel
+from engine.bpmn import cron_timer, juel
+from engine.bpmn.script_parser import DubanScriptTaskParser
+from engine.bpmn.task_parsers import (
+    CallActivityParser,
+    DubanBusinessRuleTaskParser,
+    DubanReceiveTaskParser,
+    DubanSendTaskParser,
+    NamedEventsParser,
+    ServiceTaskParser,
+)
+from engine.bpmn.wait_specs import CalledProcess, ExternalTask, PassThroughTask
 from engine.errors import ScriptRejected
 
 _ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
@@ -91,7 +110,7 @@ class DubanUserTaskParser(UserTaskParser):
         return extensions
 
 
-class DubanEventDefinitionParser(CamundaEventDefinitionParser):
+class DubanEventDefinitionParser(NamedEventsParser, CamundaEventDefinitionParser):
     def parse_timer_event(self, event):
         try:
             return self._timer_event(event)
@@ -113,6 +132,9 @@ class DubanEventDefinitionParser(CamundaEventDefinitionParser):
             # (SpiffWorkflow would parse it outside the script engine, with no element to blame).
             definition.expression = f"date_due({_python(text)})"
             return definition
+        if isinstance(definition, CycleTimerEventDefinition) and text and not is_iso_literal(text):
+            # Camunda's cron, or an expression whose value may be cron or ISO (engine.bpmn.cron_timer).
+            return cron_timer.cycle_definition(definition, text)
         definition.expression = timer_expression(definition.expression)
         return definition
 
@@ -141,9 +163,17 @@ class DubanParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (DubanUserTaskParser, UserTask),
+        full_tag("scriptTask"): (DubanScriptTaskParser, ScriptTask),
         full_tag("startEvent"): (DubanStartEventParser, StartEvent),
         full_tag("endEvent"): (DubanEndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (DubanIntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("intermediateThrowEvent"): (DubanIntermediateThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (DubanBoundaryEventParser, BoundaryEvent),
+        full_tag("serviceTask"): (ServiceTaskParser, ExternalTask),
+        full_tag("sendTask"): (DubanSendTaskParser, SendTask),
+        full_tag("receiveTask"): (DubanReceiveTaskParser, ReceiveTask),
+        full_tag("businessRuleTask"): (DubanBusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("callActivity"): (CallActivityParser, CalledProcess),
+        full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("manualTask"): (CamundaTaskParser, PassThroughTask),
     }

@@ -10,12 +10,19 @@ values built in C where a trace function cannot interrupt: `*`, `**`, `<<`,
 `pow()`, `%`-formatting, f-string and `format()` widths, and the str/bytes
 methods that pad or multiply their input (ljust, rjust, center, zfill,
 expandtabs, replace, join).
+
+`print()` is allowed (scripts from Camunda Modeler and SpiffWorkflow's examples
+debug with it): its output goes to the log (logger `engine.bpmn.scripts`), the
+first MAX_PRINTED characters of each run, never to the process's stdout.
 """
 import ast
+import logging
 import math
 import re
 import sys
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from RestrictedPython import (
@@ -41,7 +48,13 @@ MAX_RANGE = 1_000_000        # longest range() a script may build
 MAX_SEQUENCE = 1_000_000     # longest str/list/bytes built by `*`
 MAX_INT_BITS = 4096          # largest integer built by `**` or `<<`
 
+MAX_PRINTED = 2000           # characters of a run's print() output that reach the log
+
 SCRIPT_FILENAME = "<bpmn-script>"
+
+script_log = logging.getLogger("engine.bpmn.scripts")
+# Who is running (set by engine.bpmn.script_engine), for the log line of what a script printed.
+_printing_as: ContextVar[str] = ContextVar("duban_printing_as", default="a BPMN script")
 
 # Names that would reach outside the task data; rejected when the BPMN is deployed.
 FORBIDDEN_NAMES = frozenset({
@@ -255,6 +268,69 @@ _GUARDS = {
 _RESERVED = frozenset(_GUARDS)
 
 
+class PrintSink:
+    """What print() wrote during one run: its first MAX_PRINTED characters (later text is not even
+    turned into a string, so printing in a loop costs next to nothing)."""
+
+    def __init__(self):
+        self._parts: list[str] = []
+        self._room = MAX_PRINTED
+        self.cut = False
+
+    @property
+    def full(self) -> bool:
+        return self._room <= 0
+
+    def write(self, text) -> None:
+        text = str(text)
+        if len(text) > self._room:
+            self.cut = True
+        if self._room > 0:
+            self._parts.append(text[:self._room])
+            self._room -= len(self._parts[-1])
+
+    def text(self) -> str:
+        kept = "".join(self._parts)
+        return f"{kept}... (cut at {MAX_PRINTED} characters)" if self.cut else kept
+
+    def printer(self, _getattr_=None) -> "_Printer":
+        """RestrictedPython's `_print_`: called once per module or function scope that prints."""
+        return _Printer(self)
+
+
+class _Printer:
+    """What RestrictedPython turns `print(...)` into (`_print._call_print(...)`) and `printed` into
+    (`_print()`), writing to the run's sink."""
+
+    def __init__(self, sink: PrintSink):
+        self._sink = sink
+
+    def _call_print(self, *objects, sep=" ", end="\n", file=None, flush=False):
+        # Whatever `file` a script names, its output goes to the log (and nowhere else).
+        if self._sink.full:
+            self._sink.cut = True
+            return
+        print(*objects, sep=sep, end=end, file=self._sink)
+
+    def __call__(self) -> str:
+        return self._sink.text()
+
+
+@contextmanager
+def printing_as(who: str):
+    """Name who runs the scripts inside (an element), for the log line of what they print."""
+    token = _printing_as.set(who)
+    try:
+        yield
+    finally:
+        _printing_as.reset(token)
+
+
+def log_printed(text: str | None) -> None:
+    if text:
+        script_log.info("%s printed: %s", _printing_as.get(), text.rstrip("\n"))
+
+
 @lru_cache(maxsize=4096)
 def compile_script(source: str):
     """Compile a script task's body; raise ScriptRejected listing what breaks the rules."""
@@ -305,29 +381,47 @@ def _run(code, namespace):
         sys.settrace(previous)
 
 
-def _namespace(context: dict, functions: dict | None):
+def _namespace(context: dict, functions: dict | None, sink: PrintSink):
     namespace = dict(_GUARDS)
+    # A script's scopes make their `_print` from `_print_`; an expression has no scope and uses `_print`.
+    namespace["_print_"] = sink.printer
+    namespace["_print"] = sink.printer()
     if functions:
         namespace.update(functions)
     namespace.update(context)
     return namespace
 
 
-def evaluate(expression: str, context: dict, functions: dict | None = None):
+@contextmanager
+def _printing(printed: PrintSink | None):
+    """The run's print sink: the caller's (a worker sends the text back), else one logged here."""
+    sink = printed if printed is not None else PrintSink()
+    try:
+        yield sink
+    finally:
+        if printed is None:
+            log_printed(sink.text())  # a script that fails has printed its way there: logged too
+
+
+def evaluate(expression: str, context: dict, functions: dict | None = None, printed: PrintSink | None = None):
     """Evaluate an expression against task data; returns its value."""
     code = compile_expression(expression)
-    return _run(code, _namespace(context, functions))
+    with _printing(printed) as sink:
+        return _run(code, _namespace(context, functions, sink))
 
 
-def execute(script: str, context: dict, functions: dict | None = None, max_growth_bytes: int | None = None) -> None:
+def execute(script: str, context: dict, functions: dict | None = None, max_growth_bytes: int | None = None,
+            printed: PrintSink | None = None) -> None:
     """Run a script against task data, writing its variables back into `context`.
 
     With `max_growth_bytes`, results that would store more than that many bytes beyond the data the
-    script was given are refused before anything is written back."""
+    script was given are refused before anything is written back. What it prints goes to `printed`,
+    or to the log."""
     code = compile_script(script)
     size_before = stored_size(context) if max_growth_bytes is not None else 0
-    namespace = _namespace(context, functions)
-    _run(code, namespace)
+    with _printing(printed) as sink:
+        namespace = _namespace(context, functions, sink)
+        _run(code, namespace)
     blocked = _RESERVED | set(functions or ())
     results = {key: value for key, value in namespace.items()
                if not (key in blocked or key.startswith("_") or callable(value) or isinstance(value, type(sys)))}

@@ -43,14 +43,25 @@ class DubanScriptEngine(PythonScriptEngine):
     def validate(self, expression):
         sandbox.compile_expression(to_python_expression(expression))
 
+    def execute(self, task, script, external_context=None):
+        with sandbox.printing_as(_who(task, "script")):
+            return super().execute(task, script, external_context)
+
     def evaluate(self, task, expression, external_context=None):
-        value = super().evaluate(task, expression, external_context)
+        with sandbox.printing_as(_who(task, "expression")):
+            value = super().evaluate(task, expression, external_context)
         if expression is not None and expression == getattr(task.task_spec, "cardinality", None):
             try:
                 _check_cardinality(value)
             except ScriptLimitExceeded as err:
                 raise WorkflowTaskException(str(err), task=task, exception=err) from err
         return value
+
+
+def _who(task, what: str) -> str:
+    """The element a script or expression belongs to, for the log line of what it prints."""
+    spec = task.task_spec
+    return f"{what} of {getattr(spec, 'bpmn_id', None) or spec.name} in process {task.workflow.spec.name}"
 
 
 def _check_cardinality(value) -> None:

@@ -12,6 +12,9 @@ FD, under limits the kernel enforces:
   killed by the kernel (SIGXCPU), which the caller reports as the limit;
 - what a script hands back (changed task data, an expression's value) is
   refused past MAX_RESULT_BYTES, so no huge row is stored.
+
+What a script prints (bounded by engine.bpmn.sandbox.MAX_PRINTED) travels back
+with its outcome, done or failed, and the caller logs it.
 """
 import copy
 import math
@@ -65,17 +68,17 @@ class _CallBack:
         return payload
 
 
-def _run_one(conn, request, max_result):
+def _run_one(conn, request, max_result, printed):
     op, source, context, names, constants = request
     functions = {name: _OWN_FUNCTIONS.get(name) or _CallBack(conn, name) for name in names}
     functions.update(constants)
     if op == "evaluate":
-        value = sandbox.evaluate(source, context, functions)
+        value = sandbox.evaluate(source, context, functions, printed=printed)
         if stored_size_over(value, max_result):
             raise ScriptLimitExceeded(f"the expression's value is larger than {max_result} bytes")
         return value
     before = copy.deepcopy(context)  # deep: a script may change nested data in place
-    sandbox.execute(source, context, functions, max_growth_bytes=max_result)
+    sandbox.execute(source, context, functions, max_growth_bytes=max_result, printed=printed)
     changed = {key: value for key, value in context.items() if key not in before or before[key] != value}
     removed = [key for key in before if key not in context]
     return changed, removed
@@ -92,15 +95,18 @@ def serve(conn: Connection, memory_bytes: int, max_result: int) -> None:
         except (EOFError, OSError):
             return
         _arm_cpu_limit()
+        # What the script prints goes back with its outcome; the caller logs it (this process has no log).
+        printed = sandbox.PrintSink()
         try:
-            result = _run_one(conn, request, max_result)
+            result = _run_one(conn, request, max_result, printed)
         except MemoryError:
-            conn.send(("error", ScriptLimitExceeded(f"script used more than {memory_mb} MB of memory"), True))
+            conn.send(("error", ScriptLimitExceeded(f"script used more than {memory_mb} MB of memory"), True,
+                       printed.text()))
             return  # a worker that ran out of memory is not trusted with the next script
         except BaseException as err:  # noqa: BLE001 - every failure goes back to the caller
-            conn.send(("error", travelling(err, max_result), False))
+            conn.send(("error", travelling(err, max_result), False, printed.text()))
             continue
-        conn.send(("done", result, False))
+        conn.send(("done", result, False, printed.text()))
 
 
 if __name__ == "__main__":

@@ -21,12 +21,17 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn import stored_tasks
+from engine.bpmn import cron_timer, multiinstance, stored_tasks
+from engine.bpmn.wait_specs import BroadcastSignal, CalledProcess, ExternalTask, PassThroughTask
 from engine.bpmn.workflow_class import DubanWorkflow
 
 STATE_FORMAT = "duban-1"  # the whole workflow in one document
@@ -104,6 +109,14 @@ class StoredTaskConverter(TaskConverter):
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
 _config[Task] = StoredTaskConverter
+_config.update(cron_timer.CONVERTERS)
+# What engine.bpmn.wait_specs adds; messages are SpiffWorkflow's plain ones (variables as the payload).
+_config[MessageEventDefinition] = DEFAULT_CONFIG[MessageEventDefinition]
+_config[BroadcastSignal] = DEFAULT_CONFIG[SignalEventDefinition]
+for _spec_class in (ExternalTask, CalledProcess, PassThroughTask):
+    _config[_spec_class] = BpmnTaskSpecConverter
+# After SpiffWorkflow's: multi-instance tasks restore as engine.bpmn.multiinstance's (old versions too).
+_config.update(multiinstance.SERIALIZER_CONFIG)
 _registry = BpmnWorkflowSerializer.configure(_config)
 _serializer = BpmnWorkflowSerializer(_registry)
 # Instances run as DubanWorkflow (faster task lookups); stored as what they are to SpiffWorkflow.

@@ -12,13 +12,36 @@ goes depth first), so the scan answers only when at most one task matches or
 order cannot matter; otherwise the stock walk runs, and behaviour is exactly
 SpiffWorkflow's.
 """
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 _SCANNABLE_FILTERS = frozenset({"state", "manual"})
+# Engine steps (gateways, scripts, events...) one command may run in one instance: a loop of
+# them with nothing to wait for would otherwise run forever inside one transaction.
+MAX_STEPS = 10000
+
+
+class StepBudgetExceeded(WorkflowTaskException):
+    pass
 
 
 class DubanWorkflow(BpmnWorkflow):
+
+    def do_engine_steps(self, will_complete_task=None, did_complete_task=None):
+        steps = 0
+
+        def count(task):
+            nonlocal steps
+            steps += 1
+            if steps > MAX_STEPS:
+                raise StepBudgetExceeded(
+                    f"more than {MAX_STEPS} steps without waiting for anything: the process loops "
+                    f"(the last step was {task.task_spec.bpmn_name or task.task_spec.bpmn_id!r})", task=task)
+            if will_complete_task is not None:
+                will_complete_task(task)
+
+        super().do_engine_steps(count, did_complete_task)
 
     def _scan(self, state: int, manual=None) -> list:
         return [task for task in self.tasks.values()

@@ -59,6 +59,10 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # A called process (engine.calls): the instance and call activity task that wait for it.
+    super_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    super_task_id: Mapped[str | None] = mapped_column(String(36))
+    call_depth: Mapped[int] = mapped_column(Integer, default=0)
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined", innerjoin=True)
 
