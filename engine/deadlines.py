@@ -11,12 +11,17 @@ MAX_SPAN of calendar time, is refused before anything is counted (counting
 ahead of the moment it is counted from. The deploy checks (engine.bpmn.checks) and
 the run time use the same functions.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import clock, workcal
 from engine.bpmn.parser import is_iso_literal
+
+# A date-time written without an offset (`2026-03-04T18:00:00`, as the properties panel suggests)
+# is Beijing time wherever the server runs: SpiffWorkflow reads it in the machine's zone.
+spiff_timer.LOCALTZ = workcal.CHINA_TZ
 
 MAX_WORKDAYS = 1000
 # A little more than 1,000 working days come to in calendar time (about four years and a month).
@@ -71,7 +76,7 @@ def to_datetime(value, start: datetime, calendar=None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=workcal.CHINA_TZ)
     text = str(value).strip()
     if text.upper().startswith("P"):
         return _add_duration(start, text, calendar)

@@ -183,9 +183,12 @@ def correlate(engine, name: str, actor: Actor = SYSTEM, business_key: str | None
     """Deliver a message (Camunda's `POST /message`); returns where it went."""
     if not (name or "").strip():
         raise InvalidOperation("messageName is required")
-    with engine._command(actor) as ctx:
-        return correlate_in(engine, ctx, name, business_key, correlation_keys, process_instance_id,
-                            variables, all)
+
+    def command():
+        with engine._command(actor) as ctx:
+            return correlate_in(engine, ctx, name, business_key, correlation_keys, process_instance_id,
+                                variables, all)
+    return engine.retrying(command, f"message {name}")
 
 
 def correlate_in(engine, ctx, name, business_key=None, correlation_keys=None, process_instance_id=None,
@@ -219,8 +222,11 @@ def broadcast(engine, name: str, actor: Actor = SYSTEM, variables: dict | None =
     """Deliver a signal to everything waiting for it (Camunda's `POST /signal`); returns how many."""
     if not (name or "").strip():
         raise InvalidOperation("signal name is required")
-    with engine._command(actor) as ctx:
-        return broadcast_in(engine, ctx, name, variables)
+
+    def command():
+        with engine._command(actor) as ctx:
+            return broadcast_in(engine, ctx, name, variables)
+    return engine.retrying(command, f"signal {name}")
 
 
 def broadcast_in(engine, ctx, name: str, variables: dict | None = None, business_key: str | None = None) -> int:

@@ -208,6 +208,10 @@ class ExternalTasks:
 
     def complete(self, task_id: int, worker_id: str, actor: Actor, variables: dict | None = None,
                  local_variables: dict | None = None) -> None:
+        self.engine.retrying(lambda: self._complete(task_id, worker_id, actor, variables, local_variables),
+                             f"external task {task_id}")
+
+    def _complete(self, task_id, worker_id, actor, variables, local_variables) -> None:
         with self.engine._command(actor) as ctx:
             row = self._locked_row(ctx, task_id, worker_id)
             instance, workflow, spiff_task = self._spiff_task(ctx, row)
@@ -223,6 +227,10 @@ class ExternalTasks:
                        error_details: str | None, retries: int, retry_timeout: timedelta) -> None:
         if retries is None or retries < 0:
             raise InvalidOperation("retries must be 0 or more")
+        self.engine.retrying(lambda: self._handle_failure(task_id, worker_id, actor, error_message, error_details,
+                                                          retries, retry_timeout), f"external task {task_id}")
+
+    def _handle_failure(self, task_id, worker_id, actor, error_message, error_details, retries, retry_timeout):
         with self.engine._command(actor) as ctx:
             row = self._locked_row(ctx, task_id, worker_id)
             row.error_message = (error_message or "")[:4000] or None
@@ -277,6 +285,10 @@ class ExternalTasks:
                           error_message: str | None = None, variables: dict | None = None) -> None:
         if not (error_code or "").strip():
             raise InvalidOperation("errorCode is required")
+        self.engine.retrying(lambda: self._handle_bpmn_error(task_id, worker_id, actor, error_code, error_message,
+                                                             variables), f"external task {task_id}")
+
+    def _handle_bpmn_error(self, task_id, worker_id, actor, error_code, error_message, variables) -> None:
         with self.engine._command(actor) as ctx:
             row = self._locked_row(ctx, task_id, worker_id)
             instance, workflow, spiff_task = self._spiff_task(ctx, row)
@@ -284,7 +296,7 @@ class ExternalTasks:
             row.error_message = (error_message or "")[:4000] or None
             ctx.audit("external_task.bpmn_error", instance, element_id=row.element_id,
                       data={"worker": worker_id, "code": error_code, "message": row.error_message})
-            throw_error(spiff_task, error_code, error_message)
+            throw_error(spiff_task, error_code, error_message, as_stored(variables or {}))
             self.engine._advance(ctx, instance, workflow)
             self.engine._save(ctx, instance, workflow)
 
@@ -304,16 +316,20 @@ class ExternalTasks:
         self.notify_work()
 
 
-def throw_error(spiff_task, code: str, message: str | None = None) -> None:
+def throw_error(spiff_task, code: str, message: str | None = None, variables: dict | None = None) -> None:
     """A BPMN error thrown by a waiting task: its own error boundary events catch it first, then
     whatever catches errors in its (sub)process and those around it; uncaught, it becomes an
     incident (engine.runtime)."""
-    event = BpmnEvent(ErrorEventDefinition(code, code), payload={"errorMessage": message} if message else {})
+    # The worker's variables go on with the path that catches the error (Camunda's too).
+    event = BpmnEvent(ErrorEventDefinition(code, code), payload=dict(variables or {}))
     parent = spiff_task.parent
     if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
         for sibling in parent.children:
             if (sibling is not spiff_task and sibling.has_state(TaskState.WAITING)
                     and sibling.task_spec.catches(sibling, event)):
+                names = (sibling.task_spec.extensions or {}).get("error_variables", {})
+                values = {"code": code, "message": message}
+                event.payload.update({names[key]: values[key] for key in names})
                 sibling.task_spec.catch(sibling, event)
                 sibling.task_spec._update(sibling)
                 return

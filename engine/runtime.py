@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import bindparam, exists, func, or_, select, update
@@ -89,6 +89,17 @@ def _describe(err: Exception) -> str:
         return f"{type(err).__name__} in a script or expression"
 
 
+def _json_safe(value):
+    """Audit data as JSON can hold it: dates (a worker's or a caller's variables) as ISO text."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
 @dataclass
 class DeployResult:
     definition: ProcessDefinition
@@ -129,7 +140,7 @@ class CommandContext:
         record = deferred_rows.append(self.session, deferred_rows.AuditRecord(
             at=self.now, actor=self.actor.username, action=action, instance=instance, task=task,
             definition=definition, element_id=element_id or (task.element_id if task else None),
-            reason=reason, data=data))
+            reason=reason, data=_json_safe(data)))
         self.events.append(record)
         return record
 
@@ -710,6 +721,17 @@ class Engine:
             ctx.audit("task.unclaimed", task.instance, task=task)
 
     COMPLETE_ATTEMPTS = 3
+
+    def retrying(self, command, what: str = "command"):
+        """Run `command()` again (up to COMPLETE_ATTEMPTS) when another step of the same case changed
+        it first: a parallel branch finishing is not the caller's conflict."""
+        for attempt in range(1, self.COMPLETE_ATTEMPTS + 1):
+            try:
+                return command()
+            except StaleInstance:
+                if attempt == self.COMPLETE_ATTEMPTS:
+                    raise
+                log.info("%s: case changed meanwhile, trying again (attempt %s)", what, attempt + 1)
 
     def complete(self, task_id: int, actor: Actor, data: dict | None = None,
                  record: dict | None = None) -> list[int]:

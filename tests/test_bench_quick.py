@@ -86,3 +86,10 @@ def test_script_bench_compares_isolated_scripts_with_in_process():
     lines = result.stdout.strip().splitlines()
     assert re.fullmatch(r"script task cost isolated -?\d+\.\d\d ms \(in-process -?\d+\.\d\d ms\)", lines[-1]), lines
     assert any(line.startswith("gateway condition: in-process") for line in lines), lines
+
+
+def test_external_task_bench_drives_camunda_workers_against_gunicorn():
+    pytest.importorskip("gunicorn")
+    lines = run_bench("external_task_bench.py", "--duration", "1", "--instances", "60")
+    assert re.fullmatch(r"external tasks completed/s \(4 workers\) \d+\.\d", lines[-1]), lines[-1]
+    assert sum(bool(re.match(r"[14] worker\(s\) .* errors 0$", line)) for line in lines) == 2, lines

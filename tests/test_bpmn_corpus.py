@@ -498,10 +498,7 @@ class Case:
 CASES = [
     Case("external_lead_push.bpmn", drive_external_lead_push),
     Case("external_receipt_error_boundary.bpmn", drive_external_receipt_error_boundary),
-    Case("external_error_code_variable.bpmn", drive_external_error_code_variable,
-         raises=AssertionError,
-         xfail=("camunda:errorCodeVariable and camunda:errorMessageVariable on the error event definition are "
-                "ignored: the boundary path runs but neither variable is set")),
+    Case("external_error_code_variable.bpmn", drive_external_error_code_variable),
     Case("report_closure_collaboration.bpmn", drive_report_closure_collaboration),
     Case("lead_verification_messages.bpmn", drive_lead_verification_messages),
     Case("receipt_event_gateway.bpmn", drive_receipt_event_gateway),
@@ -513,29 +510,14 @@ CASES = [
     Case("call_self_recursive.bpmn", drive_call_self_recursive),
     Case("pass_through_tasks.bpmn", drive_pass_through_tasks),
     Case("user_task_fields.bpmn", drive_user_task_fields),
-    Case("user_task_due_date_without_offset.bpmn", drive_user_task_due_date_without_offset,
-         raises=AssertionError,
-         xfail=("camunda:dueDate 2026-03-04T18:00:00 (no offset, the form the properties panel suggests) is read as "
-                "UTC (SpiffWorkflow's TimerEventDefinition.get_datetime via engine.deadlines.to_datetime); "
-                "Camunda reads it in the server's zone (Beijing): the task falls due 8 hours late")),
-    Case("user_task_due_date_datetime_expression.bpmn", drive_user_task_due_date_datetime_expression,
-         raises=BpmnValidationError,
-         xfail=("refused at deploy: due date rejected by the sandbox: method and function calls are not supported "
-                "in ${...} expressions: dateTime(...); Camunda 7 evaluates its dateTime() function")),
+    Case("user_task_due_date_without_offset.bpmn", drive_user_task_due_date_without_offset),
+    Case("user_task_due_date_datetime_expression.bpmn", drive_user_task_due_date_datetime_expression),
     Case("script_task_python.bpmn", drive_script_task_python),
     Case("endless_loop.bpmn", drive_endless_loop),
     Case("multi_instance_units.bpmn", drive_multi_instance_units),
-    Case("multi_instance_collection_expression.bpmn", drive_multi_instance_collection_expression,
-         raises=BpmnValidationError,
-         xfail=("camunda:collection=\"${units}\" is refused at deploy (BpmnValidationError: collection '${units}' "
-                "must be the name of a variable, such as units); Camunda 7 takes an expression as well as a name")),
-    Case("multi_instance_completion_condition.bpmn", drive_multi_instance_completion_condition,
-         raises=AssertionError,
-         xfail=("Camunda's multi-instance variables (nrOfInstances, nrOfCompletedInstances, nrOfActiveInstances) "
-                "are not defined: completing the first instance opens an incident (NameError: name "
-                "'nrOfCompletedInstances' is not defined) and the case goes to error")),
-    Case("cron_reminder.bpmn", drive_cron_reminder,
-         xfail="Quartz cron timer cycles are being added by another engineer now (engine.bpmn.cron_timer)"),
+    Case("multi_instance_collection_expression.bpmn", drive_multi_instance_collection_expression),
+    Case("multi_instance_completion_condition.bpmn", drive_multi_instance_completion_condition),
+    Case("cron_reminder.bpmn", drive_cron_reminder),
     Case("refused_java_class.bpmn", refused_element="Activity_0j1k2l3", refused_words=("camunda:class",)),
     Case("refused_delegate_expression.bpmn", refused_element="Activity_1z2x3c4",
          refused_words=("camunda:delegateExpression",)),

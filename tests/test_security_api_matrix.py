@@ -1,7 +1,7 @@
 """The JSON API's authorization matrix: every API operation × every role, against the expected status.
 
-The operations are read from `app.url_map` (every route under /api/); one without a row in
-EXPECTED fails `test_every_api_operation_has_a_row`. The API applies the pages' rules
+The operations are read from `app.url_map` (every route under /api/ and /engine-rest/); one without
+a row in EXPECTED fails `test_every_api_operation_has_a_row`. The API applies the pages' rules
 (tests/test_security_authz_matrix.py): registering a lead is for the special office and
 administrators, as /leads/new; the market unit's records are 404 for another unit; the
 statistics are for those who may open the dashboard.
@@ -12,6 +12,11 @@ Cells:
                          demo data). Every refused one IS sent, with a valid body, and must change nothing.
     PASSES               allowed: sent with an invalid body, it gets past every check of the caller's
                          rights and is refused for the body alone (422), changing nothing.
+
+Camunda 7's REST API (/engine-rest) takes API tokens only, with their own scopes (external-tasks,
+messages; instances:write to start) and users who oversee every unit: every session is 401, and
+neither token here holds those scopes (403). tests/test_engine_rest_external_tasks.py has the
+tokens that may.
 
 Roles: those of tests/security_support.py (USERS; "token" is market.officer's API token with
 leads:read, tasks:read, tasks:write, instances:read, units:read) and "office_token": an API
@@ -54,8 +59,10 @@ SPECIAL_OFFICE = ("office_officer", "office_leader", "admin")
 SUPERVISING = ("market_supervisor", "office_leader", "admin")
 DASHBOARD = cells(403, anonymous=401, market_supervisor=200, police_supervisor=200, office_leader=200, admin=200)
 ADMIN_ONLY = cells(403, anonymous=401, admin=200)
+ENGINE_REST = cells(401, token=403, office_token=403)
+API_PREFIXES = ("/api/", "/engine-rest/")
 
-G, P, D = "GET", "POST", "DELETE"
+G, P, D, U = "GET", "POST", "DELETE", "PUT"
 # (endpoint, method) -> (path, expected by role). Paths use the world's ids: {task}, {lead} ...
 EXPECTED = {
     ("api.index", G): ("/api/v1/", PUBLIC),
@@ -81,6 +88,9 @@ EXPECTED = {
     ("api-instances.get_instance", G): ("/api/v1/instances/{instance}", {**MARKET_RECORD, "office_token": 403}),
     ("api-instances.start_instance", P): ("/api/v1/instances",
                                           write(("office_leader", "admin"), allowed_cell=PASSES)),
+    # -- messages and signals: users who oversee every unit (a token needs the messages scope) ----------
+    ("api-messages.correlate_message", P): ("/api/v1/messages", write(SPECIAL_OFFICE, allowed_cell=PASSES)),
+    ("api-messages.broadcast_signal", P): ("/api/v1/signals", write(SPECIAL_OFFICE, allowed_cell=PASSES)),
     # -- definitions: the process catalogue (no unit's records); deployed by administrators ----------
     ("api-definitions.list_definitions", G): ("/api/v1/definitions", READ_NO_TOKEN_SCOPE),
     ("api-definitions.get_definition", G): ("/api/v1/definitions/{definition}", READ_NO_TOKEN_SCOPE),
@@ -92,6 +102,20 @@ EXPECTED = {
     ("api-tokens.list_api_tokens", G): ("/api/v1/tokens", ADMIN_ONLY),
     ("api-tokens.create_api_token", P): ("/api/v1/tokens", write(("admin",), allowed_cell=PASSES)),
     ("api-tokens.revoke_api_token", D): ("/api/v1/tokens/{token}", write(("admin",))),
+    # -- Camunda 7's REST API for workers: tokens with its scopes only ---------------------------------
+    ("engine-rest.fetch_and_lock", P): ("/engine-rest/external-task/fetchAndLock", ENGINE_REST),
+    ("engine-rest.list_tasks", G): ("/engine-rest/external-task", ENGINE_REST),
+    ("engine-rest.count_tasks", G): ("/engine-rest/external-task/count", ENGINE_REST),
+    ("engine-rest.get_task", G): ("/engine-rest/external-task/{task}", ENGINE_REST),
+    ("engine-rest.complete", P): ("/engine-rest/external-task/{task}/complete", ENGINE_REST),
+    ("engine-rest.failure", P): ("/engine-rest/external-task/{task}/failure", ENGINE_REST),
+    ("engine-rest.bpmn_error", P): ("/engine-rest/external-task/{task}/bpmnError", ENGINE_REST),
+    ("engine-rest.extend_lock", P): ("/engine-rest/external-task/{task}/extendLock", ENGINE_REST),
+    ("engine-rest.unlock", P): ("/engine-rest/external-task/{task}/unlock", ENGINE_REST),
+    ("engine-rest.set_retries", U): ("/engine-rest/external-task/{task}/retries", ENGINE_REST),
+    ("engine-rest.start_by_key", P): ("/engine-rest/process-definition/key/lead_handling/start", ENGINE_REST),
+    ("engine-rest.correlate", P): ("/engine-rest/message", ENGINE_REST),
+    ("engine-rest.signal", P): ("/engine-rest/signal", ENGINE_REST),
 }
 
 VALID_BODIES = {
@@ -99,10 +123,23 @@ VALID_BODIES = {
                       "received_at": "2026-03-17T09:00:00+08:00", "sector": "illegal_fundraising",
                       "subject_id": "{subject}", "responsible_unit": "police"},
     "/api/v1/instances": {"process_id": "lead_handling", "data": {}},
+    "/api/v1/messages": {"name": "security_probe"},
+    "/api/v1/signals": {"name": "security_probe"},
     "/api/v1/tokens": {"user": "police.officer", "scopes": ["leads:read"]},
+    "/engine-rest/external-task/fetchAndLock": {"workerId": "security-probe", "maxTasks": 1,
+                                                "topics": [{"topicName": "probe", "lockDuration": 1000}]},
+    "/engine-rest/process-definition/key/lead_handling/start": {"variables": {}, "businessKey": "probe"},
+    "/engine-rest/message": {"messageName": "probe", "all": True},
+    "/engine-rest/signal": {"name": "probe"},
+    "/engine-rest/external-task/{task}/complete": {"workerId": "security-probe"},
+    "/engine-rest/external-task/{task}/failure": {"workerId": "security-probe", "retries": 0},
+    "/engine-rest/external-task/{task}/bpmnError": {"workerId": "security-probe", "errorCode": "PROBE"},
+    "/engine-rest/external-task/{task}/extendLock": {"workerId": "security-probe", "newDuration": 1000},
+    "/engine-rest/external-task/{task}/retries": {"retries": 1},
 }
 # Bodies that no caller may get through validation: an allowed role gets 422 and nothing changes.
-INVALID_BODIES = {"/api/v1/leads": {}, "/api/v1/instances": {"data": []}, "/api/v1/tokens": {"user": "x"}}
+INVALID_BODIES = {"/api/v1/leads": {}, "/api/v1/instances": {"data": []}, "/api/v1/tokens": {"user": "x"},
+                  "/api/v1/messages": {"name": ""}, "/api/v1/signals": {}}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +167,7 @@ def _csrf(client):
 
 
 def _api_operations(app):
-    return {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.rule.startswith(API_PREFIXES)
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
@@ -152,7 +189,7 @@ def _fill(value, ids):
     return value
 
 
-def _send(world, role, method, path, valid=True):
+def _send(world, role, method, path, valid=True, template=None):
     client = world.client(role)
     headers = {"X-CSRFToken": world.csrf[role]} if world.csrf.get(role) else {}
     if method == G:
@@ -161,7 +198,7 @@ def _send(world, role, method, path, valid=True):
         data = {"file": (io.BytesIO(b"<bpmn:definitions/>"), "probe.bpmn")} if valid else {}
         return client.open(path, method=method, headers=headers, content_type="multipart/form-data", data=data)
     bodies = VALID_BODIES if valid else INVALID_BODIES
-    body = bodies.get(path, {"data": {}} if path.endswith("/complete") else None)
+    body = bodies.get(path, bodies.get(template, {"data": {}} if path.endswith("/complete") else None))
     return client.open(path, method=method, headers=headers, json=_fill(body, world.ids))
 
 
@@ -175,7 +212,7 @@ def test_api_operation_answers_each_role_as_expected(api_world, endpoint, method
         want = expected[role]
         if want == OK:
             continue  # allowed, and not sent: it would change the shared data
-        response = _send(api_world, role, method, path, valid=want != PASSES)
+        response = _send(api_world, role, method, path, valid=want != PASSES, template=template)
         got = response.status_code
         if want == PASSES:
             want = 422

@@ -56,6 +56,9 @@ ADMIN_JSON = cells(403, anonymous=401, token=401, admin=200)
 API_READ = cells(200, anonymous=401)
 API_READ_NO_TOKEN_SCOPE = {**API_READ, "token": 403}
 API_MARKET_RECORD = {**API_READ, "police_officer": 404, "police_supervisor": 404}
+# Camunda 7's REST API for workers (web/engine_rest): API tokens only, so every session is 401 (no
+# cookie counts there); market.officer's token lacks its scopes (tests/test_security_api_matrix.py).
+ENGINE_REST = cells(401, token=403)
 
 
 def post(allowed, refused, **special):
@@ -83,7 +86,7 @@ SUPERVISING = ("market_supervisor", "office_leader", "admin")
 SIGNED_IN_ROLES = tuple(role for role in ALL_ROLES if role not in ("anonymous", "token"))
 SUPERVISOR_POST = post(SUPERVISING, 403, police_supervisor=404)
 
-G, P, D = "GET", "POST", "DELETE"
+G, P, D, U = "GET", "POST", "DELETE", "PUT"
 # (endpoint, method) -> (path, expected by role). Paths use the world's ids: {task}, {lead} ...
 EXPECTED = {
     # -- public, or only redirects -------------------------------------------------------------
@@ -213,6 +216,24 @@ EXPECTED = {
     ("api-tokens.revoke_api_token", D): ("/api/v1/tokens/{token}", api_write(("admin",), 403)),
     ("api-units.list_units", G): ("/api/v1/units", API_READ),
     ("api-statistics.statistics", G): ("/api/v1/statistics", {**SUPERVISORS, "anonymous": 401, "token": 403}),
+    # -- messages and signals (Duban's API): users who oversee every unit; a probe message matches nothing --
+    ("api-messages.correlate_message", P): ("/api/v1/messages", api_write(
+        (), 403, office_officer=422, office_leader=422, admin=422)),
+    ("api-messages.broadcast_signal", P): ("/api/v1/signals", api_write(("office_officer", "office_leader", "admin"), 403)),
+    # -- Camunda 7's REST API (/engine-rest) ---------------------------------------------------------
+    ("engine-rest.fetch_and_lock", P): ("/engine-rest/external-task/fetchAndLock", ENGINE_REST),
+    ("engine-rest.list_tasks", G): ("/engine-rest/external-task", ENGINE_REST),
+    ("engine-rest.count_tasks", G): ("/engine-rest/external-task/count", ENGINE_REST),
+    ("engine-rest.get_task", G): ("/engine-rest/external-task/{task}", ENGINE_REST),
+    ("engine-rest.complete", P): ("/engine-rest/external-task/{task}/complete", ENGINE_REST),
+    ("engine-rest.failure", P): ("/engine-rest/external-task/{task}/failure", ENGINE_REST),
+    ("engine-rest.bpmn_error", P): ("/engine-rest/external-task/{task}/bpmnError", ENGINE_REST),
+    ("engine-rest.extend_lock", P): ("/engine-rest/external-task/{task}/extendLock", ENGINE_REST),
+    ("engine-rest.unlock", P): ("/engine-rest/external-task/{task}/unlock", ENGINE_REST),
+    ("engine-rest.set_retries", U): ("/engine-rest/external-task/{task}/retries", ENGINE_REST),
+    ("engine-rest.start_by_key", P): ("/engine-rest/process-definition/key/lead_handling/start", ENGINE_REST),
+    ("engine-rest.correlate", P): ("/engine-rest/message", ENGINE_REST),
+    ("engine-rest.signal", P): ("/engine-rest/signal", ENGINE_REST),
 }
 
 # A complete form for every page action, so that only the role can be why it is refused.
@@ -230,10 +251,18 @@ API_BODIES = {
     "/api/v1/leads": {"channel": "hotline_12345", "summary": "安全测试：不应被登记的线索。",
                       "received_at": "2026-03-17T09:00:00+08:00", "sector": "illegal_fundraising"},
     "/api/v1/instances": {"process_id": "lead_handling", "data": {}},
+    "/api/v1/messages": {"name": "security_probe"},
+    "/api/v1/signals": {"name": "security_probe"},
     "/api/v1/tokens": {"user": "police.officer", "scopes": ["leads:read"]},
     "/admin/api/validate": {"xml": "<bpmn:definitions/>"},
     "/admin/api/deploy": {"xml": "<bpmn:definitions/>"},
+    "/engine-rest/external-task/fetchAndLock": {"workerId": "security-probe", "maxTasks": 1,
+                                                "topics": [{"topicName": "probe", "lockDuration": 1000}]},
+    "/engine-rest/process-definition/key/lead_handling/start": {"variables": {}},
+    "/engine-rest/message": {"messageName": "probe", "all": True},
+    "/engine-rest/signal": {"name": "probe"},
 }
+JSON_PREFIXES = ("/api/", "/admin/api/", "/engine-rest/")
 
 
 def _methods(rule):
@@ -256,7 +285,7 @@ def _request(world, role, method, path):
         return client.get(path)
     if role in ("anonymous", "token"):  # a sign-out (auth.logout) clears the session and its CSRF token
         world.csrf[role] = form_token(client.get("/login").text)
-    is_json_api = path.startswith("/api/") or path.startswith("/admin/api/")
+    is_json_api = path.startswith(JSON_PREFIXES)
     if not is_json_api:
         data = {**FORM, "csrf_token": world.csrf[role]}
         if path.endswith("/attachments"):
@@ -296,7 +325,7 @@ def test_route_answers_each_role_as_expected(world, endpoint, method):
 
 
 def test_a_wrong_method_is_405_everywhere(world):
-    """Routing refuses other methods before any view runs (JSON under /api/)."""
+    """Routing refuses other methods before any view runs (JSON under /api/ and /engine-rest/)."""
     client = world.client("admin")
     wrong = {}
     for (endpoint, method), (template, _expected) in EXPECTED.items():
@@ -304,7 +333,7 @@ def test_a_wrong_method_is_405_everywhere(world):
             continue
         path = template.format(**world.ids)
         response = client.open(path.split("?")[0], method="PUT")
-        if response.status_code != 405 or (path.startswith("/api/") and not response.is_json):
+        if response.status_code != 405 or (path.startswith(("/api/", "/engine-rest/")) and not response.is_json):
             wrong[path] = response.status_code
     readable = {rule.rule for rule in world.app.url_map.iter_rules() if "GET" in rule.methods}
     for rule in world.app.url_map.iter_rules():

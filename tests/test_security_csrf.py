@@ -7,13 +7,17 @@ be why it is refused): 400 with a message saying what happened, and nothing chan
 The JSON API is included for the pages' session: a cookie-authenticated write needs the
 token in X-CSRFToken. API tokens need none (a browser never sends an Authorization header
 by itself; tests/test_api.py covers that).
+
+Camunda 7's REST API under /engine-rest takes API tokens only: no cookie counts there, so it has
+no cookie-authenticated write for the CSRF token to protect. Its writes are checked for exactly
+that instead: a signed-in session is refused (401) with or without the CSRF token.
 """
 import io
 
 import pytest
 
 from tests.security_support import PDF, fingerprint, world  # noqa: F401 (fixture)
-from tests.test_security_authz_matrix import API_BODIES, EXPECTED, FORM, OK
+from tests.test_security_authz_matrix import API_BODIES, EXPECTED, FORM, JSON_PREFIXES, OK
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PAGE_MESSAGE = "表单已过期或并非从本站提交，未作任何更改。请刷新页面后重试。"
@@ -32,15 +36,18 @@ def _allowed_role(endpoint, method):
     return allowed[0] if allowed else NOBODY_ALLOWED_FALLBACK
 
 
+ENGINE_REST = "engine-rest."  # its endpoints: tokens only, no session (the last test below)
+
+
 def _write_routes(app):
     return sorted({(rule.endpoint, method) for rule in app.url_map.iter_rules()
-                   for method in rule.methods & WRITE_METHODS})
+                   for method in rule.methods & WRITE_METHODS if not rule.endpoint.startswith(ENGINE_REST)})
 
 
 def _send(world, role, method, path, headers=None, csrf=None):
     client = world.client(role)
     headers = dict(headers or {})
-    if path.startswith("/api/") or path.startswith("/admin/api/"):
+    if path.startswith(JSON_PREFIXES):
         if csrf:
             headers["X-CSRFToken"] = csrf
         if path == "/api/v1/definitions":
@@ -60,7 +67,13 @@ def _send(world, role, method, path, headers=None, csrf=None):
 
 def write_routes():
     """From the authorization matrix's rows, which must be the app's routes (checked there and below)."""
-    return sorted((endpoint, method) for endpoint, method in EXPECTED if method in WRITE_METHODS)
+    return sorted((endpoint, method) for endpoint, method in EXPECTED
+                  if method in WRITE_METHODS and not endpoint.startswith(ENGINE_REST))
+
+
+def engine_rest_write_routes():
+    return sorted((endpoint, method) for endpoint, method in EXPECTED
+                  if method in WRITE_METHODS and endpoint.startswith(ENGINE_REST))
 
 
 def test_every_write_route_of_the_app_is_tested(world):
@@ -135,4 +148,16 @@ def test_a_bearer_token_does_not_stand_in_for_the_csrf_token_on_pages(world):
     response = _send(world, "market_officer", "POST", f"/tasks/{world.ids['task']}/comments",
                      headers={"Authorization": f"Bearer {world.token}"})
     assert response.status_code == 400
+    assert fingerprint(world) == before
+
+
+@pytest.mark.parametrize("endpoint, method", engine_rest_write_routes())
+def test_engine_rest_writes_take_no_session_so_there_is_nothing_to_forge(world, endpoint, method):
+    path = EXPECTED[(endpoint, method)][0].format(**world.ids)
+    before = fingerprint(world)
+    for role in ("admin", "office_leader"):
+        for csrf in (None, world.csrf[role]):
+            response = _send(world, role, method, path, csrf=csrf)
+            assert response.status_code == 401 and response.is_json, (role, csrf, response.status_code)
+            assert response.headers.getlist("WWW-Authenticate")
     assert fingerprint(world) == before

@@ -210,6 +210,87 @@ def test_no_route_answers_a_server_error_to_extreme_input(world, monkeypatch):
     assert not fuzzer.failures, "\n".join(fuzzer.failures)
 
 
+# -- /engine-rest (Camunda 7's REST API): the same, with a token that gets past its checks -----------
+
+ENGINE_REST_SCOPES = "external-tasks,messages,instances:write"
+ENGINE_REST_BODIES = {
+    **JSON_BODIES,
+    "numbers beyond 64 bits": '{"workerId": "w", "maxTasks": 99999999999999999999, "retries": 99999999999999999999,'
+                              ' "topics": [{"topicName": "t", "lockDuration": 99999999999999999999}]}',
+    "the longest durations": '{"workerId": "w", "maxTasks": 1, "retries": 2147483647, "newDuration": '
+                             '9223372036854775807, "retryTimeout": 9223372036854775807, "topics": [{"topicName": "t",'
+                             ' "lockDuration": 9223372036854775807, "processInstanceId": "9' + "9" * 40 + '"}]}',
+    "topics of odd shapes": '{"workerId": "w", "maxTasks": 1, "topics": [[], {"topicName": {}}, {"topicName": "t",'
+                            ' "lockDuration": 1, "processDefinitionIdIn": [1e308, "99999999999999999999"]}]}',
+    "scalars where objects go": '{"workerId": [], "variables": "x", "correlationKeys": 1, "processVariables": [],'
+                                ' "sorting": {}, "topics": "t", "businessKey": {}}',
+}
+ODD_TYPED_VALUES = [
+    {"type": "Integer", "value": 1e308}, {"type": "Long", "value": "9" * 30}, {"type": "Short", "value": 40000},
+    {"type": "Double", "value": "NaN"}, {"type": "Double", "value": "1e999"}, {"type": "Boolean", "value": 2},
+    {"type": "Date", "value": "0001-01-01T00:00:00+0000"}, {"type": "Date", "value": "9999-12-31T23:59:59.999-1200"},
+    {"type": "Json", "value": "[" * 70 + "]" * 70}, {"type": "Json", "value": '"\\u0000"'},
+    {"type": "Json", "value": '{"n": ' + "9" * 5000 + "}"}, {"type": "Object", "valueInfo": [], "value": "{}"},
+    {"type": "Object", "valueInfo": {"serializationDataFormat": "application/json"}, "value": "NaN"},
+    {"type": "Bytes", "value": "AAAA"}, {"type": 5, "value": 1}, {"type": "String", "value": {"a": 1}}, [], "x",
+]
+ENGINE_REST_BODIES.update({
+    f"typed value {index}": json.dumps({"workerId": "w", "messageName": "m", "name": "s", "errorCode": "E",
+                                        "variables": {"v": spec}, "processVariables": {"v": spec},
+                                        "correlationKeys": {"v": spec}})
+    for index, spec in enumerate(ODD_TYPED_VALUES)})
+
+
+def test_engine_rest_answers_no_server_error_to_extreme_input(world, monkeypatch):
+    from domain.api_tokens import create_token
+    from web.extensions import db
+    app = world.app
+    with app.app_context():
+        _, secret = create_token(db.session, "admin", ENGINE_REST_SCOPES, "route-fuzz")
+        db.session.commit()
+    worker = app.test_client()
+    worker.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    monkeypatch.setitem(world.clients, "worker", worker)
+    monkeypatch.setitem(world.csrf, "worker", "")
+    monkeypatch.setitem(app.config, "DUBAN_ENGINE_REST_MAX_POLL_SECONDS", 0.05)  # no long polls here
+    recording = type("RecordingRequest", (app.request_class,), {"parameter_storage_class": RecordingArgs})
+    monkeypatch.setattr(app, "request_class", recording)
+    fuzzer = Fuzzer(world)
+    rules = sorted((rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/engine-rest/")),
+                   key=lambda r: r.rule)
+
+    reads = {}
+    for rule in rules:
+        if "GET" in rule.methods:
+            RecordingArgs.asked = set()
+            path = path_of(rule, real_values(world, rule))
+            response = fuzzer.send("worker", "HEAD", path, "(plain)")
+            assert response is not None and response.status_code in (200, 404) and response.data == b"", path
+            if RecordingArgs.asked:
+                reads[path] = sorted(RecordingArgs.asked)
+    assert {"firstResult", "locked", "maxResults", "sortBy"} <= set(reads.get("/engine-rest/external-task", ())), reads
+    for path, names in reads.items():
+        for index, value in enumerate(QUERY_VALUES):
+            fuzzer.query("worker", ("GET", "HEAD")[index % 2], path, {}, names, value)
+
+    for rule in rules:
+        real = real_values(world, rule)
+        for method in sorted(rule.methods - {"OPTIONS", "HEAD"}):
+            for converter, name in ARGUMENT.findall(rule.rule):
+                for value in INT_PATH_VALUES if (converter or "").startswith("int") else TEXT_PATH_VALUES:
+                    fuzzer.send("worker", method, path_of(rule, {**real, name: value}), f"<{name}>")
+        path = path_of(rule, {name: MAX_DB_INT if (converter or "").startswith("int") else "x"
+                              for converter, name in ARGUMENT.findall(rule.rule)})
+        for method in sorted(rule.methods & {"POST", "PUT"}):
+            for label, body in ENGINE_REST_BODIES.items():
+                response = fuzzer.send("worker", method, path, label, data=body, content_type="application/json")
+                if response is not None and response.status_code in (400, 413):
+                    answer = response.get_json()
+                    assert answer and answer.get("type") and answer.get("message"), (path, label)
+
+    assert not fuzzer.failures, "\n".join(fuzzer.failures)
+
+
 # -- the cases of the issue, one by one --------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/leads/99999999999999999999", "/tasks/99999999999999999999999",

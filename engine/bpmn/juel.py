@@ -3,7 +3,8 @@
 Supported: variables and literals (strings, numbers, true/false/null), comparisons
 (== != < > <= >= and eq ne lt gt le ge), `&&` `||` `!` (and, or, not), `empty x`,
 arithmetic, parentheses, item access `a['b']` and dotted access on dicts
-`lead.grade` (read as `lead['grade']`). Method and function calls
+`lead.grade` (read as `lead['grade']`), and Camunda's due-date idiom
+`dateTime().plusDays(2).toDate()` (read as the duration `P2D`). Other method and function calls
 (`${x.getClass()}`, `${f(x)}`) are refused: JUEL would call Java methods, which
 have no meaning here. The result is evaluated in the same
 sandbox as Python expressions, so JUEL gets no more power than Python does.
@@ -47,11 +48,34 @@ def _dotted(name: str) -> str:
     return head + "".join(f"[{part!r}]" for part in rest)
 
 
+# Camunda's documented due-date idiom, `${dateTime().plusDays(2).toDate()}`: a time from now, which
+# is what an ISO duration means where due dates and timers read it.
+_DATE_TIME = re.compile(r"^\s*dateTime\(\)((?:\s*\.\s*plus(?:Years|Months|Weeks|Days|Hours|Minutes|Seconds)"
+                        r"\(\s*\d+\s*\))*)\s*(?:\.\s*toDate\(\s*\))?\s*$")
+_PLUS = re.compile(r"plus(Years|Months|Weeks|Days|Hours|Minutes|Seconds)\(\s*(\d+)\s*\)")
+_UNITS = {"Years": "Y", "Months": "M", "Weeks": "W", "Days": "D", "Hours": "H", "Minutes": "M", "Seconds": "S"}
+
+
+def _date_time_duration(body: str) -> str | None:
+    match = _DATE_TIME.match(body)
+    if match is None:
+        return None
+    totals = {}
+    for unit, amount in _PLUS.findall(match[1]):
+        totals[unit] = totals.get(unit, 0) + int(amount)
+    date = "".join(f"{totals[u]}{_UNITS[u]}" for u in ("Years", "Months", "Weeks", "Days") if u in totals)
+    time = "".join(f"{totals[u]}{_UNITS[u]}" for u in ("Hours", "Minutes", "Seconds") if u in totals)
+    return "P" + date + (f"T{time}" if time else "") if date or time else "PT0S"
+
+
 def to_python(text: str) -> str:
     """Translate `${...}` into a Python expression; raise ScriptRejected if unsupported."""
     match = _WRAPPED.match(text)
     if not match:
         raise ScriptRejected(f"not a ${{...}} expression: {text!r}")
+    duration = _date_time_duration(match.group(1))
+    if duration is not None:
+        return repr(duration)
     body, out, pos = match.group(1), [], 0
     pending_empty = 0
     previous = None  # (kind, text) of the last token, to tell a call from a parenthesis

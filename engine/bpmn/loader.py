@@ -70,6 +70,19 @@ def _validation_problem(err: ValidationException, filename: str) -> Problem:
                    line=getattr(err, "line_number", None) or None, file=filename)
 
 
+_CAMUNDA_COLLECTION = "{http://camunda.org/schema/1.0/bpmn}collection"
+_NAME_IN_EXPRESSION = re.compile(r"^\s*[$#]\{\s*([A-Za-z_]\w*)\s*\}\s*$")
+
+
+def _unwrap_collection_names(root) -> None:
+    """`camunda:collection="${units}"` (as Camunda Modeler users write it) names the variable `units`:
+    SpiffWorkflow reads the collection as a variable's name. (The stored source keeps what was written.)"""
+    for node in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}multiInstanceLoopCharacteristics"):
+        match = _NAME_IN_EXPRESSION.match(node.get(_CAMUNDA_COLLECTION) or "")
+        if match:
+            node.set(_CAMUNDA_COLLECTION, match[1])
+
+
 def load_definitions(data: bytes, filename: str = "process.bpmn") -> list[ParsedDefinition]:
     """Parse and check one BPMN file; return each of its executable processes, in file order."""
     root = parse_xml(data, filename)
@@ -80,6 +93,7 @@ def load_definitions(data: bytes, filename: str = "process.bpmn") -> list[Parsed
     parser = DubanParser()
     parsed = []
     try:
+        _unwrap_collection_names(root)
         parser.add_bpmn_xml(root, filename)
         process_ids = parser.get_process_ids()
         if not process_ids:

@@ -76,6 +76,20 @@ class _InstancesWhenRun:
             return super()._run_hook(my_task)  # nothing to do (an empty collection, a count of 0)
         return None  # STARTED: its instances run, then it is ready again and completes
 
+    def check_completion_condition(self, my_task):
+        # Camunda's completion conditions count with nrOfInstances, nrOfCompletedInstances and
+        # nrOfActiveInstances (e.g. `${nrOfCompletedInstances >= 2}`: two of three units agree).
+        merged = my_task.internal_data.get("merged", [])
+        if not merged or self.condition is None:
+            return None
+        instances = list(self._instances(my_task))
+        last_child = next(c for c in my_task.children if str(c.id) == merged[-1])
+        counts = {"nrOfInstances": len(instances), "nrOfCompletedInstances": len(merged),
+                  "nrOfActiveInstances": sum(1 for c in instances if not c.has_state(TaskState.FINISHED_MASK))}
+        if self.data_input is not None or self.data_output is not None:
+            counts["nrOfInstances"] = max(counts["nrOfInstances"], len(merged))
+        return my_task.workflow.script_engine.evaluate(last_child, self.condition, external_context=counts)
+
     def _collection(self):
         """The collection the instances are made from (Camunda's collection is the output too)."""
         if self.data_input is not None:

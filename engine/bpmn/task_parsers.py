@@ -68,6 +68,17 @@ class NamedEventsParser(EventDefinitionParser):
             self.raise_validation_exception("the message of this event has no name")
         return definition
 
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        # camunda:errorCodeVariable / errorMessageVariable: where a caught error's code and message go.
+        for definition in self.xpath("./bpmn:errorEventDefinition"):
+            names = {key: _camunda(definition, attribute) for key, attribute in
+                     (("code", "errorCodeVariable"), ("message", "errorMessageVariable"))}
+            names = {key: value.strip() for key, value in names.items() if value and value.strip()}
+            if names:
+                extensions["error_variables"] = names
+        return extensions
+
     def parse_signal_event(self, signal_event):
         definition = super().parse_signal_event(signal_event)
         if not (definition.name or "").strip():

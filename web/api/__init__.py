@@ -50,7 +50,7 @@ class DubanApi(Api):
 
 
 def init_api(app) -> DubanApi:
-    from web.api import definitions, instances, leads, reference, tasks, tokens  # noqa: F401 (blueprints)
+    from web.api import definitions, instances, leads, messages, reference, tasks, tokens  # noqa: F401 (blueprints)
     from web.api.security import blueprints, json_method_not_allowed
 
     for key, value in (("API_TITLE", "Duban API"), ("API_VERSION", "v1"), ("OPENAPI_VERSION", "3.0.3"),

@@ -264,6 +264,29 @@ class StartIn(Strict):
     data = JsonObject(load_default=dict, metadata={"description": "start variables"})
 
 
+class MessageIn(Strict):
+    name = Str(required=True, validate=validate.Length(min=1, max=400), metadata={"description": "message name"})
+    business_key = Str(allow_none=True, validate=validate.Length(max=200))
+    correlation_keys = JsonObject(load_default=dict, metadata={"description": "process variables that must match"})
+    instance_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 2**63 - 1))
+    variables = JsonObject(load_default=dict, metadata={"description": "variables the message carries"})
+    all = fields.Boolean(load_default=False, metadata={"description": "deliver to every match"})
+
+
+class CorrelatedOut(ma.Schema):
+    instance_id = fields.Integer(required=True)
+    started = fields.Boolean(required=True, metadata={"description": "the message started this instance"})
+
+
+class SignalIn(Strict):
+    name = Str(required=True, validate=validate.Length(min=1, max=400), metadata={"description": "signal name"})
+    variables = JsonObject(load_default=dict)
+
+
+class SignalOut(ma.Schema):
+    delivered = fields.Integer(required=True, metadata={"description": "instances reached or started"})
+
+
 class EventOut(ma.Schema):
     id = fields.Integer(required=True)
     at = fields.DateTime(required=True)
