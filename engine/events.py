@@ -90,7 +90,7 @@ def _waiting(workflow) -> dict:
 
 def sync(session, instance: ProcessInstance, workflow, now) -> None:
     """One row per waiting message or signal catch of the instance."""
-    waiting = _waiting(workflow) if instance.status in ("running", "error") else {}
+    waiting = _waiting(workflow) if instance.status in ("running", "error", "suspended") else {}
     rows = session.scalars(select(EventSubscription).where(EventSubscription.instance_id == instance.id)).all()
     known = set()
     for row in rows:

@@ -1,6 +1,7 @@
 """Validate a BPMN file before it is deployed: every problem at once, each with its element.
 
-`lint(bpmn, filename, known_groups)` runs, in order:
+`lint(bpmn, filename, known_groups, known_forms, known_processes=, thrown_messages=, thrown_signals=)`
+runs, in order:
 
 1. the loader's checks (engine.bpmn.loader): size, XML well-formed without a
    DOCTYPE (no XXE, no entity bombs), the BPMN XSD (here: *every* schema
@@ -33,23 +34,80 @@
    user-task-name        warning   a user task has a name (inboxes show it)
    ====================  ========  ===================================================
 
-Errors block a deploy; warnings are shown and may be accepted. Nothing here
-touches the database: callers pass what the rules need to know.
+   What the engine refuses (engine.bpmn.task_parsers, script_parser), said here for
+   *every* element at once (the loader stops at the first) and in the page's
+   language; the loader's own message for an element flagged here is left out:
+
+   ======================  ========  =================================================
+   java-implementation     error     a service, send or business rule task uses
+                                     camunda:class, expression or delegateExpression
+   connector               error     ... or a Camunda connector
+   no-implementation       error     a service task has no implementation
+   unknown-type            error     camunda:type is not "external"
+   external-topic          error     an External implementation has a topic
+   send-no-message         error     a send task has a message or an implementation
+   decision-missing        error     a business rule task has a decisionRef or an
+                                     implementation
+   decision-table          error     ... and its decisionRef (DMN) cannot run here
+   script-format           error     a script task is Python (or has no format)
+   script-resource         error     a script task's script is in the file
+   call-no-process         error     a call activity names its process (calledElement)
+   call-case               error     ... not a CMMN case (camunda:caseRef)
+   call-binding            error     ... with binding latest, deployment or version
+   call-version            error     ... and a version number for binding version
+   call-mapping            error     camunda:in / camunda:out say what they map
+   message-ref             error     a receive task or message event has a message
+                                     (a receive task without one would not wait)
+   message-unknown         error     ... defined in the file
+   message-name            error     ... with a name (messages are matched by name)
+   signal-ref, -unknown,   error     the same for signal events
+   signal-name
+   throw-implementation    warning   a message throw/end event's implementation
+                                     (camunda:class, type ...) is ignored: it sends
+   call-variable-mapping   warning   camunda:variableMappingClass / DelegateExpression
+                                     are ignored
+   external-error-events   warning   camunda:errorEventDefinition is ignored
+   ======================  ========  =================================================
+
+   And what could never complete, across processes:
+
+   =========================  ========  ==============================================
+   call-deployment-binding    error     binding "deployment" calls a process of the
+                                        same file: one not in it is never found
+   call-not-deployed          warning   a called process is in the file or deployed
+                                        (only when the caller passes `known_processes`)
+   call-version-not-deployed  warning   binding "version": that version is deployed
+                                        (`known_processes` as {process id: versions})
+   message-external           info      a caught message (receive task, message catch,
+                                        boundary or start event) is sent by a process
+                                        of the file or a deployed one; else only
+                                        another system can deliver it
+                                        (`thrown_messages`)
+   signal-never-thrown        warning   a caught signal is thrown by a process of the
+                                        file or a deployed one (`thrown_signals`)
+   =========================  ========  ==============================================
+
+Errors block a deploy; warnings are shown and may be accepted; notes (info) are
+shown and never block. Nothing here touches the database: callers pass what the
+rules need to know (`deployed_events` reads what a deployed file throws).
 """
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from lxml import etree
 
 from engine.bpmn import juel
-from engine.bpmn.loader import _xsd_validator, load_definition, parse_xml
+from engine.bpmn.loader import _xsd_validator, load_definitions, parse_xml
 from engine.errors import BpmnValidationError, Problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
+JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
+BINDINGS = ("latest", "deployment", "version")
+PYTHON_FORMATS = frozenset({"python", "py", "python3"})  # as engine.bpmn.script_parser
 
 SCOPES = {"process", "subProcess", "transaction", "adHocSubProcess"}
 FLOW_NODES = {
@@ -76,7 +134,59 @@ MESSAGES = {
     "user-task-form": "user task has no form key (camunda:formKey); officers would get an empty form",
     "unknown-form": "form {key!r} does not exist (processes/forms/{key}.json)",
     "user-task-name": "user task has no name; inboxes would show its id",
+    # what the engine refuses
+    "java-implementation": "uses camunda:{attribute} (Java code), which cannot run here: set the implementation to "
+                           "External with a topic; a worker does the work through the external task API",
+    "connector": "uses a Camunda connector, which cannot run here: set the implementation to External with a topic",
+    "no-implementation": "service task has no implementation: set it to External with a topic "
+                         "(camunda:type=\"external\", camunda:topic)",
+    "unknown-type": "camunda:type is {type!r}; only 'external' runs here",
+    "external-topic": "the implementation is External but has no topic (camunda:topic); workers fetch tasks by topic",
+    "send-no-message": "send task has no message and no implementation: choose a message to send, or set the "
+                       "implementation to External with a topic",
+    "decision-missing": "business rule task names no decision (camunda:decisionRef) and has no implementation: set "
+                        "it to External with a topic",
+    "decision-table": "business rule task calls decision {decision!r}, but decision tables (DMN) do not run here: set "
+                      "the implementation to External with a topic",
+    "script-format": "script format {format!r} cannot run here: only Python scripts run here (scriptFormat=\"python\")",
+    "script-resource": "the script is stored outside the BPMN file (camunda:resource={resource!r}), which cannot run "
+                       "here: write the Python script into the task",
+    "call-no-process": "call activity names no process to call (calledElement)",
+    "call-case": "call activity calls a CMMN case (camunda:caseRef); only processes can be called here",
+    "call-binding": "camunda:calledElementBinding {binding!r} is not supported here; use latest, deployment or version",
+    "call-version": "binding is 'version' but camunda:calledElementVersion {version!r} is not a version number",
+    "call-mapping": "camunda:{tag} needs a source (or source expression) and a target, or variables=\"all\"",
+    "message-ref": "no message is chosen (messageRef): choose or create a message with a name",
+    "message-unknown": "message {ref!r} is not defined in this file",
+    "message-name": "message {ref!r} has no name; messages are matched by name",
+    "signal-ref": "no signal is chosen (signalRef): choose or create a signal with a name",
+    "signal-unknown": "signal {ref!r} is not defined in this file",
+    "signal-name": "signal {ref!r} has no name; signals are matched by name",
+    "throw-implementation": "the implementation of this message event (camunda:{attribute}) is ignored here: the "
+                            "event itself sends its message",
+    "call-variable-mapping": "camunda:{attribute} (Java) is ignored here: pass variables with in and out mappings",
+    "external-error-events": "camunda:errorEventDefinition is ignored here: a worker reports a BPMN error itself "
+                             "(POST /engine-rest/external-task/<id>/bpmnError)",
+    # what could never complete
+    "call-deployment-binding": "binding is 'deployment' but process {process!r} is not in this file: the call would "
+                               "never find it (deployment calls the version deployed from the same file)",
+    "call-not-deployed": "calls process {process!r}, which is neither in this file nor deployed: an instance that "
+                         "gets here stops with an incident until it is deployed",
+    "call-version-not-deployed": "calls version {version} of process {process!r}, which is not deployed: an instance "
+                                 "that gets here stops with an incident until it is",
+    "message-external": "no process in this file or deployed sends message {name!r}: only another system can "
+                        "deliver it, through POST /engine-rest/message",
+    "signal-never-thrown": "no process in this file or deployed throws signal {name!r}: only POST "
+                           "/engine-rest/signal can send it",
 }
+
+# The rules above that say what the engine's parser refuses (see lint()).
+REFUSALS = frozenset({
+    "java-implementation", "connector", "no-implementation", "unknown-type", "external-topic", "send-no-message",
+    "decision-missing", "decision-table", "script-format", "script-resource", "call-no-process", "call-case",
+    "call-binding", "call-version", "call-mapping", "message-ref", "message-unknown", "message-name", "signal-ref",
+    "signal-unknown", "signal-name",
+})
 
 
 def _local(element) -> str:
@@ -100,17 +210,243 @@ def _has(element, definition: str) -> bool:
     return element.find(f"bpmn:{definition}", NS) is not None
 
 
+def _camunda(element, name: str) -> str | None:
+    return element.get(f"{{{CAMUNDA}}}{name}")
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+# -- messages and signals: who sends, who waits ---------------------------------------------------
+
+THROWING_EVENTS = {"intermediateThrowEvent", "endEvent"}
+CATCHING_EVENTS = {"startEvent", "intermediateCatchEvent", "boundaryEvent"}
+
+
+def _has_implementation(task) -> bool:
+    """A send task (or business rule task) that is a service task in all but name (as the loader reads it)."""
+    return (_camunda(task, "type") is not None or any(_camunda(task, name) for name in JAVA_ATTRIBUTES)
+            or (_local(task) == "sendTask" and task.find("bpmn:extensionElements/camunda:connector", NS) is not None))
+
+
+class _Events:
+    """The messages and signals the executable processes of a document send and wait for, by name."""
+
+    def __init__(self, root):
+        self.messages = {m.get("id"): m.get("name") for m in root.iterfind("bpmn:message", NS)}
+        self.signals = {s.get("id"): s.get("name") for s in root.iterfind("bpmn:signal", NS)}
+        self.sent_messages, self.thrown_signals = set(), set()
+        self.message_catches, self.signal_catches = [], []  # (element, name)
+        for process in executable_processes(root):
+            for node in process.iter():
+                if _is_bpmn(node):
+                    self._read(node)
+
+    def message_ref(self, node) -> str | None:
+        """The messageRef of a receive or send task, or of a message event's definition."""
+        if _local(node) in ("receiveTask", "sendTask") and node.get("messageRef") is not None:
+            return node.get("messageRef")
+        definition = node.find("bpmn:messageEventDefinition", NS)
+        return None if definition is None else definition.get("messageRef")
+
+    def message_name(self, node) -> str:
+        return _text(self.messages.get(self.message_ref(node) or ""))
+
+    def signal_name(self, definition) -> str:
+        # Without a signalRef SpiffWorkflow takes the event's name as the signal's.
+        ref = definition.get("signalRef")
+        return _text(self.signals.get(ref) if ref else definition.getparent().get("name"))
+
+    def _read(self, node) -> None:
+        kind = _local(node)
+        messages = node.findall("bpmn:messageEventDefinition", NS)
+        signals = node.findall("bpmn:signalEventDefinition", NS)
+        if kind == "sendTask" and not _has_implementation(node) or kind in THROWING_EVENTS and messages:
+            self.sent_messages.add(self.message_name(node))
+        if kind == "receiveTask" or kind in CATCHING_EVENTS and messages:
+            self.message_catches.append((node, self.message_name(node)))
+        for definition in signals:
+            if kind in THROWING_EVENTS:
+                self.thrown_signals.add(self.signal_name(definition))
+            elif kind in CATCHING_EVENTS:
+                self.signal_catches.append((node, self.signal_name(definition)))
+
+
+def _is_literal_name(name: str) -> bool:
+    return bool(name) and "${" not in name and "#{" not in name
+
+
+def deployed_events(bpmn: bytes) -> tuple[frozenset[str], frozenset[str]]:
+    """(messages sent, signals thrown) by the executable processes of a deployed file: what a caller
+    passes lint() as `thrown_messages` and `thrown_signals` (the union over the deployed files)."""
+    try:
+        events = _Events(parse_xml(bpmn, "deployed.bpmn"))
+    except BpmnValidationError:
+        return frozenset(), frozenset()
+    return (frozenset(filter(_is_literal_name, events.sent_messages)),
+            frozenset(filter(_is_literal_name, events.thrown_signals)))
+
+
 class _Linter:
-    def __init__(self, root, filename, known_groups, known_forms):
+    def __init__(self, root, filename, known_groups, known_forms, known_processes=None, thrown_messages=None,
+                 thrown_signals=None):
         self.root = root
         self.filename = filename
         self.known_groups = None if known_groups is None else set(known_groups)
         self.known_forms = None if known_forms is None else set(known_forms)
+        self.known_processes = known_processes
+        self.thrown_messages = None if thrown_messages is None else set(thrown_messages)
+        self.thrown_signals = None if thrown_signals is None else set(thrown_signals)
+        self.events = _Events(root)
+        self.in_file = {p.get("id") for p in executable_processes(root)}
         self.problems: list[Problem] = []
+        self.refused: set[str] = set()  # elements a refusal rule flagged
 
     def add(self, severity, rule, element, **values):
+        if severity == ERROR and rule in REFUSALS:
+            self.refused.add(element.get("id"))
         self.problems.append(Problem(MESSAGES[rule].format(**values), element_id=element.get("id"),
                                      line=element.sourceline, file=self.filename, severity=severity))
+
+    # -- what the engine refuses --------------------------------------------
+
+    def refusals(self, process) -> None:
+        for node in process.iter():
+            if not _is_bpmn(node):
+                continue
+            kind = _local(node)
+            if kind == "serviceTask":
+                self.implementation(node, required=True)
+                self.external_errors(node)
+            elif kind == "sendTask":
+                if _has_implementation(node):
+                    self.implementation(node)
+                elif node.get("messageRef") is None and node.find("bpmn:messageEventDefinition", NS) is None:
+                    self.add(ERROR, "send-no-message", node)
+                else:
+                    self.message(node)
+            elif kind == "businessRuleTask":
+                if _has_implementation(node):
+                    self.implementation(node)
+                elif not _text(_camunda(node, "decisionRef")):
+                    self.add(ERROR, "decision-missing", node)
+                else:
+                    self.add(ERROR, "decision-table", node, decision=_text(_camunda(node, "decisionRef")))
+            elif kind == "scriptTask":
+                script_format = _text(node.get("scriptFormat"))
+                if script_format and script_format.lower() not in PYTHON_FORMATS:
+                    self.add(ERROR, "script-format", node, format=script_format)
+                elif _camunda(node, "resource") is not None:
+                    self.add(ERROR, "script-resource", node, resource=_camunda(node, "resource"))
+            elif kind == "callActivity":
+                self.call(node)
+            elif kind == "receiveTask":
+                self.message(node)
+            elif kind in THROWING_EVENTS | CATCHING_EVENTS:
+                for definition in node.iterfind("bpmn:messageEventDefinition", NS):
+                    self.message(node)
+                    if kind in THROWING_EVENTS:
+                        self.throw_implementation(node, definition)
+                for definition in node.iterfind("bpmn:signalEventDefinition", NS):
+                    self.signal(node, definition)
+
+    def implementation(self, task, required=False) -> None:
+        """A service task (or a send / business rule task with an implementation): External with a topic."""
+        for name in JAVA_ATTRIBUTES:
+            if _camunda(task, name):
+                self.add(ERROR, "java-implementation", task, attribute=name)
+                return
+        if task.find("bpmn:extensionElements/camunda:connector", NS) is not None:
+            self.add(ERROR, "connector", task)
+            return
+        kind = _camunda(task, "type")
+        if kind != "external":
+            if kind is not None:
+                self.add(ERROR, "unknown-type", task, type=kind)
+            elif required:
+                self.add(ERROR, "no-implementation", task)
+            return
+        if not _text(_camunda(task, "topic")):
+            self.add(ERROR, "external-topic", task)
+
+    def external_errors(self, task) -> None:
+        if task.find("bpmn:extensionElements/camunda:errorEventDefinition", NS) is not None:
+            self.add(WARNING, "external-error-events", task)
+
+    def throw_implementation(self, event, definition) -> None:
+        for name in (*JAVA_ATTRIBUTES, "type"):
+            if _camunda(definition, name) is not None:
+                self.add(WARNING, "throw-implementation", event, attribute=name)
+                return
+
+    def message(self, node) -> None:
+        ref = self.events.message_ref(node)
+        if not ref:
+            self.add(ERROR, "message-ref", node)
+        elif ref not in self.events.messages:
+            self.add(ERROR, "message-unknown", node, ref=ref)
+        elif not _text(self.events.messages[ref]):
+            self.add(ERROR, "message-name", node, ref=ref)
+
+    def signal(self, event, definition) -> None:
+        ref = definition.get("signalRef")
+        if not ref:
+            if not _text(event.get("name")):
+                self.add(ERROR, "signal-ref", event)
+        elif ref not in self.events.signals:
+            self.add(ERROR, "signal-unknown", event, ref=ref)
+        elif not _text(self.events.signals[ref]):
+            self.add(ERROR, "signal-name", event, ref=ref)
+
+    def call(self, node) -> None:
+        callee = _text(node.get("calledElement"))
+        if not callee:
+            self.add(ERROR, "call-no-process", node)
+        if _camunda(node, "caseRef"):
+            self.add(ERROR, "call-case", node)
+        binding = _camunda(node, "calledElementBinding") or "latest"
+        version = _camunda(node, "calledElementVersion")
+        if binding not in BINDINGS:
+            self.add(ERROR, "call-binding", node, binding=binding)
+        elif binding == "version" and not _text(version).isdigit():
+            self.add(ERROR, "call-version", node, version=version or "")
+        for tag in ("in", "out"):
+            for mapping in node.iterfind(f"bpmn:extensionElements/camunda:{tag}", NS):
+                values = {key: _camunda(mapping, key) if _camunda(mapping, key) is not None else mapping.get(key)
+                          for key in ("source", "sourceExpression", "target", "variables", "businessKey")}
+                if not (values["variables"] == "all" or values["businessKey"] is not None
+                        or ((values["source"] is not None or values["sourceExpression"] is not None)
+                            and values["target"])):
+                    self.add(ERROR, "call-mapping", node, tag=tag)
+        for name in ("variableMappingClass", "variableMappingDelegateExpression"):
+            if _camunda(node, name):
+                self.add(WARNING, "call-variable-mapping", node, attribute=name)
+        if not callee:
+            return
+        # What could never complete.
+        if binding == "deployment" and callee not in self.in_file:
+            self.add(ERROR, "call-deployment-binding", node, process=callee)
+        elif self.known_processes is not None and callee not in self.in_file:
+            if callee not in self.known_processes:
+                self.add(WARNING, "call-not-deployed", node, process=callee)
+            elif (binding == "version" and _text(version).isdigit() and isinstance(self.known_processes, Mapping)
+                  and int(version) not in set(self.known_processes[callee] or ())):
+                self.add(WARNING, "call-version-not-deployed", node, version=int(version), process=callee)
+
+    # -- messages and signals nobody sends ----------------------------------------
+
+    def deliveries(self) -> None:
+        if self.thrown_messages is not None:
+            sent = self.events.sent_messages | self.thrown_messages
+            for node, name in self.events.message_catches:
+                if _is_literal_name(name) and name not in sent:
+                    self.add(INFO, "message-external", node, name=name)
+        if self.thrown_signals is not None:
+            thrown = self.events.thrown_signals | self.thrown_signals
+            for node, name in self.events.signal_catches:
+                if _is_literal_name(name) and name not in thrown:
+                    self.add(WARNING, "signal-never-thrown", node, name=name)
 
     # -- user tasks -------------------------------------------------------
 
@@ -243,6 +579,7 @@ class _Linter:
         flows_by_id = {flow.get("id"): flow for flow in process.iterfind(".//bpmn:sequenceFlow", NS)}
         nodes_by_id = {node.get("id"): node for node in process.iter()
                        if _is_bpmn(node) and _local(node) in FLOW_NODES}
+        self.refusals(process)
         self.user_tasks(process)
         self.gateways(process, flows_by_id, nodes_by_id)
         self.graph(process)
@@ -271,16 +608,27 @@ def _schema_problems(root, filename) -> list[Problem]:
             for error in validator.validator.error_log]
 
 
+_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
 def _key(problem: Problem):
-    return (problem.severity != ERROR, problem.line or 0, problem.element_id or "", problem.message)
+    return (_RANK.get(problem.severity, 1), problem.line or 0, problem.element_id or "", problem.message)
 
 
 def lint(bpmn: bytes, filename: str = "process.bpmn", known_groups: Collection[str] | None = None,
-         known_forms: Collection[str] | None = None) -> list[Problem]:
-    """Every problem of a BPMN file, errors first. An empty list means it may be deployed as it is.
+         known_forms: Collection[str] | None = None, *,
+         known_processes: Mapping[str, Collection[int]] | Collection[str] | None = None,
+         thrown_messages: Collection[str] | None = None,
+         thrown_signals: Collection[str] | None = None) -> list[Problem]:
+    """Every problem of a BPMN file, errors first, then warnings, then notes. No errors and no
+    warnings: it may be deployed as it is.
 
     `known_groups`: unit codes and role names a literal candidate group may name (None skips that rule).
     `known_forms`: form keys that exist (None skips that rule).
+    `known_processes`: ids of the deployed processes, or {id: deployed versions} (None skips the rules
+    on called processes that are not deployed).
+    `thrown_messages`, `thrown_signals`: the names deployed processes send (`deployed_events`; None
+    skips the rules on messages and signals nobody sends).
     """
     try:
         root = parse_xml(bpmn, filename)
@@ -289,15 +637,18 @@ def lint(bpmn: bytes, filename: str = "process.bpmn", known_groups: Collection[s
     problems = _schema_problems(root, filename)
     if problems:
         return problems  # the rules below need a document the schema accepts
+    loaded = []
     try:
-        parsed = load_definition(bpmn, filename)
-        problems += parsed.warnings
+        for parsed in load_definitions(bpmn, filename):
+            loaded += parsed.warnings
     except BpmnValidationError as err:
-        problems += err.problems
-    linter = _Linter(root, filename, known_groups, known_forms)
-    processes = executable_processes(root)
-    for process in processes[:1]:  # the engine deploys the first executable process
+        loaded += err.problems
+    linter = _Linter(root, filename, known_groups, known_forms, known_processes, thrown_messages, thrown_signals)
+    for process in executable_processes(root):  # the engine deploys each of them
         linter.run(process)
+    linter.deliveries()
+    # The loader stops at the first element it refuses; the refusal rules flag each, in the page's language.
+    problems += [p for p in loaded if not (p.severity == ERROR and p.element_id in linter.refused)]
     problems += linter.problems
     unique = {}
     for problem in problems:
@@ -310,9 +661,14 @@ def errors(problems: list[Problem]) -> list[Problem]:
 
 
 def warnings(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity != ERROR]
+    return [p for p in problems if p.severity == WARNING]
+
+
+def notes(problems: list[Problem]) -> list[Problem]:
+    """Said for information; they never block a deploy."""
+    return [p for p in problems if p.severity == INFO]
 
 
 def blocking(problems: list[Problem], accept_warnings: bool = False) -> list[Problem]:
-    """What stops a deploy: errors always, warnings unless accepted."""
-    return errors(problems) if accept_warnings else list(problems)
+    """What stops a deploy: errors always, warnings unless accepted; never notes."""
+    return errors(problems) if accept_warnings else errors(problems) + warnings(problems)

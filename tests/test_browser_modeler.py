@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from engine.external_tasks import TopicRequest
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
 from tests import scenario_support as forms
 from tests.browser_support import (browser, complete, live_server, open_task, page,  # noqa: F401
@@ -42,6 +43,52 @@ SELECT = """(id) => {
 }"""
 
 SELECTED = "() => window.dubanModeler.get('selection').get().map(e => e.id)"
+
+# A new element of `type` (with `id`) on the flow out of `after`: what follows moves right to make room.
+INSERT = """([type, id, after, eventDefinitionType]) => {
+  const modeler = window.dubanModeler;
+  const registry = modeler.get('elementRegistry');
+  const modeling = modeler.get('modeling');
+  const source = registry.get(after);
+  const flow = source.outgoing[0];
+  const target = flow.target;
+  const x = target.x, y = source.y + source.height / 2;
+  const downstream = registry.filter(e => !e.waypoints && e.type !== 'label' && e.parent === source.parent
+                                          && e.x >= x);
+  modeling.moveElements(downstream, { x: 180, y: 0 });
+  const shape = modeler.get('elementFactory').createShape(eventDefinitionType ? { type, eventDefinitionType } : { type });
+  const created = modeling.createShape(shape, { x: x + shape.width / 2, y }, source.parent);
+  modeling.updateProperties(created, { id });
+  modeling.reconnectEnd(flow, created, { x: created.x, y });
+  modeling.connect(created, target);
+  modeler.get('selection').select(created);
+  return created.id;
+}"""
+
+# The model's value of an attribute of an element (after the panel's debounced input reached it).
+ATTRIBUTE = "([id, name]) => window.dubanModeler.get('elementRegistry').get(id).businessObject.get(name) ?? null"
+
+
+def _wait_for_attribute(page, element_id, name, value):
+    page.wait_for_function(f"([id, name, value]) => ({ATTRIBUTE})([id, name]) === value", arg=[element_id, name, value])
+
+
+def _wait_text(page, selector, text):
+    """Wait until an element matching `selector` shows `text` (the panel re-renders after a check)."""
+    page.wait_for_function("([selector, text]) => [...document.querySelectorAll(selector)]"
+                           ".some(e => e.innerText.includes(text))", arg=[selector, text])
+
+
+def _options(page, selector):
+    return page.eval_on_selector_all(f"{selector} option", "options => options.map(o => o.value)")
+
+
+def _checked(page):
+    """Wait for the quiet check that follows a change (or opening a file) to be shown."""
+    page.wait_for_function("""() => {
+      const root = document.getElementById('modeler-app');
+      return !root.dataset.checking && root.dataset.checked === String(window.dubanModelerPage.revision);
+    }""")
 
 # As Camunda Modeler 5 writes it: generated ids, modeler:* attributes, ${...} conditions,
 # a working-day due date and a working-day boundary timer.
@@ -134,6 +181,12 @@ def _latest(session_factory, process_id):
     with session_factory() as session:
         return session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
                                .order_by(ProcessDefinition.version.desc())).first()
+
+
+def _latest_source(session_factory, process_id) -> str:
+    with session_factory() as session:
+        return session.scalars(select(ProcessDefinition.source_xml).where(ProcessDefinition.process_id == process_id)
+                               .order_by(ProcessDefinition.version.desc())).first().decode()
 
 
 def _open_tasks(session, instance_id):
@@ -395,3 +448,282 @@ def test_every_string_the_modeler_script_shows_is_in_the_page_and_the_chinese_ca
         catalog = read_po(handle)
     translated = {message.id for message in catalog if message.id and message.string}
     assert {key.replace("%", "%%") for key in keys} - translated == set()
+
+
+# -- what runs: implementations, messages, called processes (issue 15) ---------------------------
+
+def test_an_administrator_makes_a_service_task_external_with_a_topic_and_it_deploys_and_runs(
+        page, demo, session_factory):
+    engine = demo.extensions["duban"].engine
+    errors = _open_modeler(page, "/admin/modeler")
+    process_id = page.get_attribute("#modeler-app", "data-process-id")
+
+    # A service task before the template's user task, named in the panel.
+    page.evaluate(INSERT, ["bpmn:ServiceTask", "push_to_police", "StartEvent_1"])
+    page.wait_for_selector("#bio-properties-panel-implementationType")
+    page.fill("#bio-properties-panel-name", "推送公安")
+    # Only what runs here is offered: no Java class, expression, delegate expression or connector.
+    assert _options(page, "#bio-properties-panel-implementationType") == ["", "external"]
+    assert "外部（External）" in page.inner_text('[data-entry-id="implementationType"]')
+    assert "本系统只运行“外部”实现" in page.inner_text('[data-entry-id="duban-implementation-hint"]')
+    # The quiet check after the change flags it on the element: red, with a badge, and on top of the panel.
+    page.wait_for_selector('.duban-problem-badge[data-element-id="push_to_police"][data-severity="error"]')
+    assert page.locator('.djs-element.has-error[data-element-id="push_to_police"]').count() == 1
+    _wait_text(page, '[data-group-id="group-duban-problems"]', "服务任务没有设置实现方式")
+    under_type = '[data-entry-id="implementationType"] .bio-properties-panel-error'
+    _wait_text(page, under_type, "服务任务没有设置实现方式")
+    screenshot(page, "modeler-service-task-no-implementation")
+
+    # External, a topic and a priority, through the panel.
+    page.select_option("#bio-properties-panel-implementationType", "external")
+    page.wait_for_selector("#bio-properties-panel-externalTopic")
+    page.wait_for_selector('[data-entry-id="externalTopic"] .bio-properties-panel-error')  # empty yet
+    page.fill("#bio-properties-panel-externalTopic", "lead-push")
+    _wait_for_attribute(page, "push_to_police", "camunda:topic", "lead-push")
+    page.wait_for_selector("#bio-properties-panel-externalTaskPriority")
+    page.fill("#bio-properties-panel-externalTaskPriority", "50")
+    _wait_for_attribute(page, "push_to_police", "camunda:taskPriority", "50")
+    _checked(page)
+    assert page.locator('.duban-problem-badge[data-element-id="push_to_police"]').count() == 0
+    assert page.locator(".djs-element.has-error").count() == 0
+    page.wait_for_selector('[data-group-id="group-duban-problems"]', state="detached")
+    assert "外部工作程序" in page.inner_text('[data-group-id="group-CamundaPlatform__Implementation"]')
+    screenshot(page, "modeler-service-task-external")
+
+    page.click("#btn-validate")
+    page.wait_for_function("() => document.getElementById('modeler-status').dataset.kind !== 'info'")
+    problems = page.inner_text("#modeler-problems")
+    assert page.get_attribute("#modeler-problems", "data-errors") == "0", problems
+    assert page.get_attribute("#modeler-problems", "data-warnings") == "0", problems
+    status = _deploy_and_wait(page)
+    assert f"{process_id} 版本 1" in status, status
+    assert not errors, errors
+
+    assert _latest(session_factory, process_id).version == 1
+    xml = _latest_source(session_factory, process_id)
+    assert re.search(r'<bpmn:serviceTask id="push_to_police" name="推送公安"[^>]*camunda:type="external"', xml)
+    assert 'camunda:topic="lead-push"' in xml and 'camunda:taskPriority="50"' in xml
+
+    # It runs: a new instance waits at the service task until a worker fetches it by its topic.
+    instance_id = engine.start(process_id, {"lead": "JJ-2026-0001"})
+    [locked] = engine.external.fetch_and_lock("police-bridge", 5, [TopicRequest("lead-push", timedelta(minutes=5))])
+    assert (locked.row.instance_id, locked.row.element_id, locked.row.priority) == (instance_id, "push_to_police", 50)
+    assert locked.variables["lead"] == "JJ-2026-0001"
+
+
+JAVA_FILE = CAMUNDA_MODELER_FILE.replace(
+    '<bpmn:sequenceFlow id="Flow_0a1b2c3" sourceRef="StartEvent_1" targetRef="Activity_1x2y3z4" />',
+    '<bpmn:serviceTask id="Activity_java" name="推送公安（Java）" camunda:class="cn.gov.duban.PushToPolice">'
+    '<bpmn:incoming>Flow_0a1b2c3</bpmn:incoming><bpmn:outgoing>Flow_java</bpmn:outgoing></bpmn:serviceTask>'
+    '<bpmn:serviceTask id="Activity_expr" name="登记" camunda:expression="${registry.save(lead)}">'
+    '<bpmn:incoming>Flow_java</bpmn:incoming><bpmn:outgoing>Flow_expr</bpmn:outgoing></bpmn:serviceTask>'
+    '<bpmn:sequenceFlow id="Flow_0a1b2c3" sourceRef="StartEvent_1" targetRef="Activity_java" />'
+    '<bpmn:sequenceFlow id="Flow_java" sourceRef="Activity_java" targetRef="Activity_expr" />'
+    '<bpmn:sequenceFlow id="Flow_expr" sourceRef="Activity_expr" targetRef="Activity_1x2y3z4" />'
+).replace('<bpmn:incoming>Flow_0a1b2c3</bpmn:incoming>\n      <bpmn:outgoing>Flow_1d2e3f4</bpmn:outgoing>',
+          '<bpmn:incoming>Flow_expr</bpmn:incoming>\n      <bpmn:outgoing>Flow_1d2e3f4</bpmn:outgoing>').replace(
+    '<bpmndi:BPMNShape id="Activity_1x2y3z4_di" bpmnElement="Activity_1x2y3z4"><dc:Bounds x="270" y="77"',
+    '<bpmndi:BPMNShape id="Activity_java_di" bpmnElement="Activity_java"><dc:Bounds x="250" y="300" width="100" '
+    'height="80" /></bpmndi:BPMNShape><bpmndi:BPMNShape id="Activity_expr_di" bpmnElement="Activity_expr">'
+    '<dc:Bounds x="400" y="300" width="100" height="80" /></bpmndi:BPMNShape>'
+    '<bpmndi:BPMNShape id="Activity_1x2y3z4_di" bpmnElement="Activity_1x2y3z4"><dc:Bounds x="270" y="77"')
+
+
+def test_java_service_tasks_are_flagged_on_their_elements_before_deploy(page, session_factory, tmp_path):
+    assert JAVA_FILE.count("Activity_java") == 5 and "Flow_expr</bpmn:incoming>" in JAVA_FILE
+    errors = _open_modeler(page, "/admin/modeler")
+    upload = tmp_path / "spot_check_java.bpmn"
+    upload.write_text(JAVA_FILE, encoding="utf-8")
+    page.set_input_files("#upload-input", str(upload))
+    page.wait_for_function("() => document.getElementById('modeler-status').innerText.includes('spot_check_java')")
+
+    # Opening the file checks it: both Java tasks are marked at once, nothing clicked yet.
+    _checked(page)
+    for element_id in ("Activity_java", "Activity_expr"):
+        page.wait_for_selector(f'.duban-problem-badge[data-element-id="{element_id}"][data-severity="error"]')
+        assert page.locator(f'.djs-element.has-error[data-element-id="{element_id}"]').count() == 1
+    listed = set(page.locator("#error-list li.problem").evaluate_all("items => items.map(i => i.dataset.elementId)"))
+    assert listed == {"Activity_java", "Activity_expr"}, page.inner_text("#error-list")
+    assert "camunda:class（Java 代码）" in page.inner_text("#error-list")
+
+    # The panel shows the Java class as it is, marked, with the problem under the implementation.
+    page.evaluate(SELECT, "Activity_java")
+    page.wait_for_selector('[data-entry-id="implementationType"] .bio-properties-panel-error')
+    assert _options(page, "#bio-properties-panel-implementationType") == ["external", "class"]
+    assert page.input_value("#bio-properties-panel-implementationType") == "class"
+    assert "Java 类（无法运行）" in page.inner_text('[data-entry-id="implementationType"]')
+    assert page.input_value("#bio-properties-panel-javaClass") == "cn.gov.duban.PushToPolice"
+    under_type = '[data-entry-id="implementationType"] .bio-properties-panel-error'
+    assert "camunda:class（Java 代码）" in page.inner_text(under_type)
+    screenshot(page, "modeler-java-class-flagged")
+
+    status = _deploy_and_wait(page)
+    assert "未部署" in status and "2 个错误" in status, status
+    assert _latest(session_factory, "Process_spot_check") is None
+
+    # One made External: its mark goes with the next check, the other stays.
+    page.select_option("#bio-properties-panel-implementationType", "external")
+    page.fill("#bio-properties-panel-externalTopic", "lead-push")
+    _wait_for_attribute(page, "Activity_java", "camunda:topic", "lead-push")
+    assert page.evaluate(ATTRIBUTE, ["Activity_java", "camunda:class"]) is None
+    _checked(page)
+    assert page.locator('.duban-problem-badge[data-element-id="Activity_java"]').count() == 0
+    assert page.locator('.duban-problem-badge[data-element-id="Activity_expr"]').count() == 1
+    assert page.get_attribute("#modeler-problems", "data-errors") == "1"
+    assert not errors, errors
+
+
+def test_call_activities_receive_and_send_tasks_are_set_up_in_the_panel(page, session_factory):
+    errors = _open_modeler(page, "/admin/modeler")
+    process_id = page.get_attribute("#modeler-app", "data-process-id")
+
+    # A call activity: the deployed processes to pick from, the bindings that run here.
+    page.evaluate(INSERT, ["bpmn:CallActivity", "call_verify", "Task_1"])
+    page.wait_for_selector("#bio-properties-panel-duban-called-process")
+    assert "lead_handling" in _options(page, "#bio-properties-panel-duban-called-process")
+    assert _options(page, "#bio-properties-panel-calledElementBinding") == ["latest", "deployment", "version"]
+    page.wait_for_selector('.duban-problem-badge[data-element-id="call_verify"]')
+    _wait_text(page, '[data-entry-id="calledElement"]', "调用活动没有指定要调用的流程")
+    page.fill("#bio-properties-panel-calledElement", "verify_onsite")  # not deployed: a warning
+    _wait_for_attribute(page, "call_verify", "calledElement", "verify_onsite")
+    _checked(page)
+    _wait_text(page, '[data-entry-id="calledElement"]', "既不在本文件中也未部署")
+    assert page.get_attribute(".duban-problem-badge[data-element-id='call_verify']", "data-severity") == "warning"
+    page.select_option("#bio-properties-panel-duban-called-process", "lead_handling")
+    _wait_for_attribute(page, "call_verify", "calledElement", "lead_handling")
+    page.select_option("#bio-properties-panel-calledElementBinding", "version")
+    page.fill("#bio-properties-panel-calledElementVersion", "1")
+    _wait_for_attribute(page, "call_verify", "camunda:calledElementVersion", "1")
+    _wait_text(page, '[data-entry-id="calledElementVersion"]', "lead_handling 已部署的版本：1")
+    assert page.locator('[data-group-id="group-CamundaPlatform__InMapping"]').count() == 1
+    page.check("#bio-properties-panel-inMapping-propagation")
+    screenshot(page, "modeler-call-activity")
+
+    # A receive task: a new message, named in the panel; nobody sends it yet: a note, not a warning.
+    page.evaluate(INSERT, ["bpmn:ReceiveTask", "wait_receipt", "call_verify"])
+    page.wait_for_selector("#bio-properties-panel-messageRef")
+    page.select_option("#bio-properties-panel-messageRef", "create-new")
+    page.wait_for_selector("#bio-properties-panel-messageName")
+    page.fill("#bio-properties-panel-messageName", "公安受理回执")
+    page.wait_for_function("() => window.dubanModeler.get('elementRegistry').get('wait_receipt')"
+                           ".businessObject.messageRef?.name === '公安受理回执'")
+    assert "POST /engine-rest/message" in page.inner_text('[data-entry-id="duban-message-hint"]')
+    _checked(page)
+    assert page.get_attribute("#modeler-problems", "data-errors") == "0", page.inner_text("#modeler-problems")
+    assert page.get_attribute("#modeler-problems", "data-notes") == "1"
+    assert "只能由其他系统通过 POST /engine-rest/message 投递" in page.inner_text("#note-list")
+
+    # A send task in the same process sends it (Camunda 7's panel has no message for send tasks): no note.
+    page.evaluate(INSERT, ["bpmn:SendTask", "send_receipt", "call_verify"])
+    page.wait_for_selector("#bio-properties-panel-messageRef")
+    assert _options(page, "#bio-properties-panel-implementationType") == ["", "external"]
+    message_id = page.evaluate("() => window.dubanModeler.get('elementRegistry').get('wait_receipt')"
+                               ".businessObject.messageRef.id")
+    page.select_option("#bio-properties-panel-messageRef", message_id)
+    page.wait_for_function("() => window.dubanModeler.get('elementRegistry').get('send_receipt')"
+                           ".businessObject.messageRef?.name === '公安受理回执'")
+    _checked(page)
+    assert page.get_attribute("#modeler-problems", "data-notes") == "0", page.inner_text("#modeler-problems")
+    screenshot(page, "modeler-send-and-receive")
+
+    # A signal catch event: a new signal, named; nobody throws it: a warning on the element.
+    page.evaluate(INSERT, ["bpmn:IntermediateCatchEvent", "wait_campaign_end", "send_receipt",
+                           "bpmn:SignalEventDefinition"])
+    page.wait_for_selector("#bio-properties-panel-signalRef")
+    page.select_option("#bio-properties-panel-signalRef", "create-new")
+    page.wait_for_selector("#bio-properties-panel-signalName")
+    page.fill("#bio-properties-panel-signalName", "专项行动结束")
+    page.wait_for_function("() => window.dubanModeler.get('elementRegistry').get('wait_campaign_end').businessObject"
+                           ".eventDefinitions[0].signalRef?.name === '专项行动结束'")
+    assert "POST /engine-rest/signal" in page.inner_text('[data-entry-id="duban-signal-hint"]')
+    _checked(page)
+    assert page.get_attribute(".duban-problem-badge[data-element-id='wait_campaign_end']", "data-severity") == "warning"
+    assert "只能通过 POST /engine-rest/signal 发送" in page.inner_text("#warning-list")
+    _wait_text(page, '[data-group-id="group-duban-problems"]', "只能通过 POST /engine-rest/signal 发送")
+    screenshot(page, "modeler-signal-never-thrown")
+
+    page.fill("#deploy-comment", "回执")
+    page.check("#accept-warnings")
+    status = _deploy_and_wait(page)
+    assert f"{process_id} 版本 1" in status, status
+    xml = _latest_source(session_factory, process_id)
+    assert re.search(r'<bpmn:callActivity id="call_verify"[^>]*calledElement="lead_handling"', xml)
+    assert 'camunda:calledElementBinding="version"' in xml and 'camunda:calledElementVersion="1"' in xml
+    assert '<camunda:in variables="all" />' in xml
+    assert re.search(r'<bpmn:sendTask id="send_receipt"[^>]*messageRef="' + message_id, xml)
+    assert re.search(r'<bpmn:receiveTask id="wait_receipt"[^>]*messageRef="' + message_id, xml)
+    assert re.search(r'<bpmn:signal id="[^"]+" name="专项行动结束"', xml)
+    assert not errors, errors
+
+
+# -- the check behind the modeler knows what is deployed (web/admin.py) -------------------------
+
+EVENT_ROOTS = ('<bpmn:message id="m_receipt" name="公安受理回执"/><bpmn:message id="m_other" name="撤回"/>'
+               '<bpmn:signal id="s_done" name="专项行动结束"/>')
+
+
+def _with_roots(xml: bytes) -> bytes:
+    return xml.replace(b"<bpmn:process ", EVENT_ROOTS.encode() + b"<bpmn:process ", 1)
+
+
+def test_the_check_behind_the_modeler_knows_what_is_deployed_and_sends(client):
+    import json
+
+    from tests import bpmn_builder as b
+    from tests.conftest import csrf_token, login
+    login(client, "admin")
+    token = csrf_token(client, "/admin/")
+
+    def post(path, body):
+        return client.post(path, data=json.dumps(body), content_type="application/json",
+                           headers={"X-CSRFToken": token})
+
+    sender = _with_roots(b.process(
+        "police_bridge", b.start(), '<bpmn:sendTask id="send_receipt" name="回执" messageRef="m_receipt"/>',
+        '<bpmn:intermediateThrowEvent id="done"><bpmn:signalEventDefinition signalRef="s_done"/>'
+        '</bpmn:intermediateThrowEvent>', b.end(), *b.chain("start", "send_receipt", "done", "end")))
+    client.application.extensions["duban"].engine.deploy(sender, "police_bridge.bpmn")
+
+    receiver = _with_roots(b.process(
+        "receiver", b.start(), '<bpmn:callActivity id="call_bridge" calledElement="police_bridge"/>',
+        '<bpmn:callActivity id="call_nowhere" calledElement="nowhere"/>',
+        '<bpmn:receiveTask id="wait_receipt" messageRef="m_receipt"/>',
+        '<bpmn:receiveTask id="wait_other" messageRef="m_other"/>',
+        '<bpmn:intermediateCatchEvent id="wait_done"><bpmn:signalEventDefinition signalRef="s_done"/>'
+        '</bpmn:intermediateCatchEvent>',
+        '<bpmn:serviceTask id="java" camunda:class="cn.gov.Push"/>', b.end(),
+        *b.chain("start", "call_bridge", "call_nowhere", "wait_receipt", "wait_other", "wait_done", "java", "end")))
+    response = post("/admin/api/validate", {"xml": receiver.decode()})
+    assert response.status_code == 200
+    found = {(p["element_id"], p["rule"], p["severity"]) for p in response.json["problems"]}
+    assert found == {("call_nowhere", "call-not-deployed", "warning"), ("wait_other", "message-external", "info"),
+                     ("java", "java-implementation", "error")}
+    assert (response.json["errors"], response.json["warnings"], response.json["notes"]) == (1, 1, 1)
+    messages = {p["rule"]: p["message"] for p in response.json["problems"]}
+    assert messages["message-external"] == ("本文件和已部署的流程都不发送消息“撤回”："
+                                            "只能由其他系统通过 POST /engine-rest/message 投递")
+    assert messages["java-implementation"].startswith("使用了 camunda:class（Java 代码），本系统无法运行")
+
+    # Deploying says the same: the warning holds it up until accepted; the note never does.
+    fixed = receiver.replace(b'camunda:class="cn.gov.Push"', b'camunda:type="external" camunda:topic="push"')
+    response = post("/admin/api/deploy", {"xml": fixed.decode()})
+    assert response.status_code == 422
+    assert {p["rule"] for p in response.json["problems"]} == {"call-not-deployed", "message-external"}
+    response = post("/admin/api/deploy", {"xml": fixed.decode(), "accept_warnings": True})
+    assert response.status_code == 201, response.json
+    assert {p["rule"] for p in response.json["problems"]} == {"call-not-deployed", "message-external"}
+    # The loader's own checks carry no rule.
+    response = post("/admin/api/validate", {"xml": "<bpmn:definitions"})
+    assert [p["rule"] for p in response.json["problems"]] == [None]
+
+
+def test_every_lint_message_has_its_chinese():
+    from babel.messages.pofile import read_po
+
+    from engine.lint import MESSAGES
+    with (ROOT / "web" / "translations" / "admin" / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {message.id: message.string for message in catalog if message.id and message.string}
+    assert [rule for rule, template in MESSAGES.items() if template not in translated] == []
+    for template in MESSAGES.values():
+        assert set(re.findall(r"\{(\w+)", template)) == set(re.findall(r"\{(\w+)", translated[template])), template

@@ -236,3 +236,290 @@ def test_an_oversized_upload_is_refused_before_parsing():
 def test_process_id_of_names_the_executable_process():
     assert process_id_of(simple(good_task())) == "p"
     assert process_id_of(b"not xml") is None
+
+
+# -- what the engine refuses: every element at once, in lint's words ----------------------------
+
+from engine.bpmn.loader import load_definitions  # noqa: E402
+from engine.errors import BpmnValidationError  # noqa: E402
+from engine.lint import INFO, REFUSALS, deployed_events, notes  # noqa: E402
+
+CORPUS = Path(__file__).parent / "bpmn_corpus"
+ROOTS = ('<bpmn:message id="m_receipt" name="receipt"/><bpmn:message id="m_nameless"/>'
+         '<bpmn:signal id="s_go" name="go"/><bpmn:signal id="s_nameless"/>')
+
+
+def with_roots(xml: bytes, roots: str = ROOTS) -> bytes:
+    return xml.replace(b"<bpmn:process ", roots.encode() + b"<bpmn:process ", 1)
+
+
+def one(element: str, roots: str = ROOTS) -> bytes:
+    """start -> element (id "x") -> end, with the messages and signals of ROOTS."""
+    return with_roots(simple(element, ids=["x"]), roots)
+
+
+def _catch(definition: str, kind="intermediateCatchEvent") -> str:
+    return f'<bpmn:{kind} id="x">{definition}</bpmn:{kind}>'
+
+
+REFUSED = {
+    "java class": ('<bpmn:serviceTask id="x" camunda:class="cn.gov.Push"/>', "java-implementation",
+                   {"attribute": "class"}),
+    "expression": ('<bpmn:serviceTask id="x" camunda:expression="${push.run()}"/>', "java-implementation",
+                   {"attribute": "expression"}),
+    "delegate expression": ('<bpmn:serviceTask id="x" camunda:delegateExpression="${push}"/>',
+                            "java-implementation", {"attribute": "delegateExpression"}),
+    "connector": ('<bpmn:serviceTask id="x"><bpmn:extensionElements><camunda:connector>'
+                  '<camunda:connectorId>http-connector</camunda:connectorId></camunda:connector>'
+                  '</bpmn:extensionElements></bpmn:serviceTask>', "connector", {}),
+    "no implementation": ('<bpmn:serviceTask id="x"/>', "no-implementation", {}),
+    "other type": ('<bpmn:serviceTask id="x" camunda:type="soap"/>', "unknown-type", {"type": "soap"}),
+    "external without topic": ('<bpmn:serviceTask id="x" camunda:type="external"/>', "external-topic", {}),
+    "external with a blank topic": ('<bpmn:serviceTask id="x" camunda:type="external" camunda:topic=" "/>',
+                                    "external-topic", {}),
+    "send task without message": ('<bpmn:sendTask id="x"/>', "send-no-message", {}),
+    "send task in Java": ('<bpmn:sendTask id="x" camunda:class="cn.gov.Send" messageRef="m_receipt"/>',
+                          "java-implementation", {"attribute": "class"}),
+    "external send task without topic": ('<bpmn:sendTask id="x" camunda:type="external"/>', "external-topic", {}),
+    "send task's nameless message": ('<bpmn:sendTask id="x" messageRef="m_nameless"/>', "message-name",
+                                     {"ref": "m_nameless"}),
+    "business rule task without decision": ('<bpmn:businessRuleTask id="x"/>', "decision-missing", {}),
+    "business rule task with DMN": ('<bpmn:businessRuleTask id="x" camunda:decisionRef="grade"/>',
+                                    "decision-table", {"decision": "grade"}),
+    "groovy": ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
+               "script-format", {"format": "groovy"}),
+    "javascript": ('<bpmn:scriptTask id="x" scriptFormat="JavaScript"><bpmn:script>1</bpmn:script>'
+                   '</bpmn:scriptTask>', "script-format", {"format": "JavaScript"}),
+    "script resource": ('<bpmn:scriptTask id="x" scriptFormat="python" camunda:resource="push.py"/>',
+                        "script-resource", {"resource": "push.py"}),
+    "call without process": ('<bpmn:callActivity id="x"/>', "call-no-process", {}),
+    "call of a CMMN case": ('<bpmn:callActivity id="x" calledElement="p2" camunda:caseRef="case"/>', "call-case",
+                            {}),
+    "call by version tag": ('<bpmn:callActivity id="x" calledElement="p2" camunda:calledElementBinding="versionTag" '
+                            'camunda:calledElementVersionTag="v1"/>', "call-binding", {"binding": "versionTag"}),
+    "call of version abc": ('<bpmn:callActivity id="x" calledElement="p2" camunda:calledElementBinding="version" '
+                            'camunda:calledElementVersion="abc"/>', "call-version", {"version": "abc"}),
+    "call mapping without target": ('<bpmn:callActivity id="x" calledElement="p2"><bpmn:extensionElements>'
+                                    '<camunda:in source="lead"/></bpmn:extensionElements></bpmn:callActivity>',
+                                    "call-mapping", {"tag": "in"}),
+    "message catch without message": (_catch("<bpmn:messageEventDefinition/>"), "message-ref", {}),
+    "message catch of an undefined message": (_catch('<bpmn:messageEventDefinition messageRef="m_gone"/>'),
+                                              "message-unknown", {"ref": "m_gone"}),
+    "message catch of a nameless message": (_catch('<bpmn:messageEventDefinition messageRef="m_nameless"/>'),
+                                            "message-name", {"ref": "m_nameless"}),
+    "receive task of a nameless message": ('<bpmn:receiveTask id="x" messageRef="m_nameless"/>', "message-name",
+                                           {"ref": "m_nameless"}),
+    "message throw without message": (_catch("<bpmn:messageEventDefinition/>", "intermediateThrowEvent"),
+                                      "message-ref", {}),
+    "signal without signal or name": (_catch("<bpmn:signalEventDefinition/>"), "signal-ref", {}),
+    "nameless signal": (_catch('<bpmn:signalEventDefinition signalRef="s_nameless"/>'), "signal-name",
+                        {"ref": "s_nameless"}),
+}
+
+
+@pytest.mark.parametrize("element, rule, values", REFUSED.values(), ids=REFUSED.keys())
+def test_what_the_engine_refuses_is_an_error_on_its_element_in_lints_words(element, rule, values):
+    xml = one(element)
+    problems = problems_of(xml)
+    assert only(problems) == [("x", MESSAGES[rule].format(**values))]  # the loader's own message is left out
+    assert problems[0].severity == "error" and problems[0].line and rule in REFUSALS
+    # ... and the loader refuses that element: lint says no more and no less than the engine.
+    with pytest.raises(BpmnValidationError) as refused:
+        load_definitions(xml, "p.bpmn")
+    assert [p.element_id for p in refused.value.problems] == ["x"]
+
+
+def test_what_the_loader_accepts_in_these_shapes_passes():
+    for element in ['<bpmn:serviceTask id="x" camunda:type="external" camunda:topic="lead-push" '
+                    'camunda:taskPriority="10"/>',
+                    '<bpmn:sendTask id="x" messageRef="m_receipt"/>',
+                    '<bpmn:sendTask id="x" camunda:type="external" camunda:topic="notify"/>',
+                    '<bpmn:businessRuleTask id="x" camunda:type="external" camunda:topic="grade"/>',
+                    '<bpmn:scriptTask id="x" scriptFormat="Python"><bpmn:script>y = 1</bpmn:script></bpmn:scriptTask>',
+                    '<bpmn:scriptTask id="x"><bpmn:script>y = 1</bpmn:script></bpmn:scriptTask>',
+                    '<bpmn:receiveTask id="x" messageRef="m_receipt"/>',
+                    _catch('<bpmn:signalEventDefinition signalRef="s_go"/>'),
+                    '<bpmn:intermediateCatchEvent id="x" name="go"><bpmn:signalEventDefinition/>'
+                    '</bpmn:intermediateCatchEvent>',  # SpiffWorkflow takes the event's name as the signal's
+                    '<bpmn:callActivity id="x" calledElement="p2" camunda:calledElementBinding="version" '
+                    'camunda:calledElementVersion="3"><bpmn:extensionElements><camunda:in variables="all"/>'
+                    '<camunda:in businessKey="#{execution.processBusinessKey}"/><camunda:out source="a" target="b"/>'
+                    '<camunda:in sourceExpression="${lead}" target="lead"/></bpmn:extensionElements>'
+                    '</bpmn:callActivity>']:
+        xml = one(element)
+        assert problems_of(xml) == [], element
+        load_definitions(xml, "p.bpmn")
+
+
+def test_a_receive_task_without_message_is_an_error_in_lint_and_at_deploy():
+    xml = one('<bpmn:receiveTask id="x"/>')
+    assert only(problems_of(xml)) == [("x", MESSAGES["message-ref"])]
+    with pytest.raises(BpmnValidationError, match="receive task has no message"):
+        load_definitions(xml, "p.bpmn")  # SpiffWorkflow alone would pass straight through it
+
+
+CORPUS_REFUSALS = {
+    "refused_business_rule_no_decision": MESSAGES["decision-missing"],
+    "refused_connector": MESSAGES["connector"],
+    "refused_delegate_expression": MESSAGES["java-implementation"].format(attribute="delegateExpression"),
+    "refused_expression": MESSAGES["java-implementation"].format(attribute="expression"),
+    "refused_groovy_script": MESSAGES["script-format"].format(format="groovy"),
+    "refused_java_class": MESSAGES["java-implementation"].format(attribute="class"),
+    "refused_no_implementation": MESSAGES["no-implementation"],
+}
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("refused_*.bpmn")), ids=lambda p: p.stem)
+def test_each_refused_camunda_modeler_file_names_its_element(path):
+    xml = path.read_bytes()
+    with pytest.raises(BpmnValidationError) as refused:
+        load_definitions(xml, path.name)
+    [element_id] = [p.element_id for p in refused.value.problems]
+    assert only(errors(lint(xml, path.name))) == [(element_id, CORPUS_REFUSALS[path.stem])]
+
+
+def test_every_refused_element_is_flagged_at_once_where_the_loader_stops_at_the_first():
+    xml = b.process("p", b.start(), '<bpmn:serviceTask id="java" camunda:class="cn.gov.Push"/>',
+                    '<bpmn:scriptTask id="groovy" scriptFormat="groovy"><bpmn:script>1</bpmn:script></bpmn:scriptTask>',
+                    '<bpmn:callActivity id="cmmn" camunda:caseRef="case"/>', good_task("t"), b.end(),
+                    *b.chain("start", "java", "groovy", "cmmn", "t", "end"))
+    with pytest.raises(BpmnValidationError) as refused:
+        load_definitions(xml, "p.bpmn")
+    assert len(refused.value.problems) == 1
+    assert sorted(only(problems_of(xml))) == sorted([
+        ("java", MESSAGES["java-implementation"].format(attribute="class")),
+        ("groovy", MESSAGES["script-format"].format(format="groovy")),
+        ("cmmn", MESSAGES["call-no-process"]), ("cmmn", MESSAGES["call-case"])])
+
+
+def test_what_is_ignored_is_a_warning():
+    throw = one(_catch('<bpmn:messageEventDefinition messageRef="m_receipt" camunda:type="external" '
+                       'camunda:topic="t"/>', "intermediateThrowEvent"))
+    assert only(problems_of(throw)) == [("x", MESSAGES["throw-implementation"].format(attribute="type"))]
+    mapping = one('<bpmn:callActivity id="x" calledElement="p2" camunda:variableMappingClass="cn.gov.Map"/>')
+    assert only(problems_of(mapping), "warning") == [
+        ("x", MESSAGES["call-variable-mapping"].format(attribute="variableMappingClass"))]
+    errors_ = one('<bpmn:serviceTask id="x" camunda:type="external" camunda:topic="t"><bpmn:extensionElements>'
+                  '<camunda:errorEventDefinition id="e1" expression="${failed}"/></bpmn:extensionElements>'
+                  '</bpmn:serviceTask>')
+    assert only(problems_of(errors_)) == [("x", MESSAGES["external-error-events"])]
+    assert errors(problems_of(throw) + problems_of(mapping) + problems_of(errors_)) == []
+
+
+# -- what could never complete, across processes ------------------------------------------------
+
+def call(callee, binding=None, version=None, id="x"):
+    attrs = f' camunda:calledElementBinding="{binding}"' if binding else ""
+    attrs += f' camunda:calledElementVersion="{version}"' if version else ""
+    return f'<bpmn:callActivity id="{id}" calledElement="{callee}"{attrs}/>'
+
+
+SHORTEST = ('<bpmn:startEvent id="s2"/><bpmn:endEvent id="e2"/>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="s2" targetRef="e2"/>')
+
+
+def second_process(xml: bytes, process_id="p2", body=SHORTEST, executable="true") -> bytes:
+    return xml.replace(b"</bpmn:definitions>", f'<bpmn:process id="{process_id}" isExecutable="{executable}">'
+                                               f'{body}</bpmn:process></bpmn:definitions>'.encode())
+
+
+def test_a_called_process_must_be_in_the_file_or_deployed():
+    xml = one(call("verify_onsite"))
+    assert problems_of(xml) == []  # without known_processes the rule is skipped
+    assert only(lint(xml, "p.bpmn", KNOWN, FORMS, known_processes={"lead_handling"})) == [
+        ("x", MESSAGES["call-not-deployed"].format(process="verify_onsite"))]
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, known_processes={"verify_onsite": {1}}) == []
+    # In the file (and executable): deployed with it.
+    in_file = second_process(one(call("p2")))
+    assert lint(in_file, "p.bpmn", KNOWN, FORMS, known_processes=set()) == []
+    not_executable = second_process(one(call("p2")), executable="false")
+    assert only(lint(not_executable, "p.bpmn", KNOWN, FORMS, known_processes=set())) == [
+        ("x", MESSAGES["call-not-deployed"].format(process="p2"))]
+
+
+def test_a_called_version_must_be_deployed():
+    xml = one(call("verify_onsite", "version", "3"))
+    problems = lint(xml, "p.bpmn", KNOWN, FORMS, known_processes={"verify_onsite": [1, 2]})
+    assert only(problems) == [("x", MESSAGES["call-version-not-deployed"].format(version=3, process="verify_onsite"))]
+    assert problems[0].severity == "warning"
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, known_processes={"verify_onsite": [1, 2, 3]}) == []
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, known_processes={"verify_onsite"}) == []  # ids only: not checked
+
+
+def test_binding_deployment_to_a_process_not_in_the_file_could_never_complete():
+    xml = one(call("verify_onsite", "deployment"))
+    problems = problems_of(xml)
+    assert only(problems) == [("x", MESSAGES["call-deployment-binding"].format(process="verify_onsite"))]
+    assert problems[0].severity == "error"
+    assert problems_of(second_process(one(call("p2", "deployment")))) == []
+    load_definitions(xml, "p.bpmn")  # the engine would take it: an incident at every call
+
+
+RECEIVE = '<bpmn:receiveTask id="x" messageRef="m_receipt"/>'
+SEND = '<bpmn:sendTask id="send" messageRef="m_receipt"/>'
+
+
+def test_a_message_nobody_here_sends_is_a_note_only_another_system_can_deliver_it():
+    xml = one(RECEIVE)
+    assert problems_of(xml) == []  # without thrown_messages the rule is skipped
+    problems = lint(xml, "p.bpmn", KNOWN, FORMS, thrown_messages=set())
+    assert only(problems) == [("x", MESSAGES["message-external"].format(name="receipt"))]
+    assert problems[0].severity == INFO and notes(problems) == problems
+    assert blocking(problems) == [] and warnings(problems) == [] and errors(problems) == []
+    # Sent by a deployed process, or by a process of the file: no note.
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, thrown_messages={"receipt"}) == []
+    sent_here = second_process(xml, body=f'<bpmn:startEvent id="s2"/>{SEND}<bpmn:endEvent id="e2"/>'
+                                         '<bpmn:sequenceFlow id="f1" sourceRef="s2" targetRef="send"/>'
+                                         '<bpmn:sequenceFlow id="f2" sourceRef="send" targetRef="e2"/>')
+    assert lint(sent_here, "p.bpmn", KNOWN, FORMS, thrown_messages=set()) == []
+    # A pool that is not executable (another system drawn in the collaboration) sends nothing here.
+    drawn = second_process(xml, body=f'<bpmn:startEvent id="s2"/>{SEND}', executable="false")
+    assert only(lint(drawn, "p.bpmn", KNOWN, FORMS, thrown_messages=set())) == [
+        ("x", MESSAGES["message-external"].format(name="receipt"))]
+    # Message start and boundary events too; a message end event sends.
+    start = with_roots(b.process("p", '<bpmn:startEvent id="start"><bpmn:messageEventDefinition '
+                                      'messageRef="m_receipt"/></bpmn:startEvent>', good_task(), b.end(),
+                                 *b.chain("start", "t", "end")))
+    assert only(lint(start, "p.bpmn", KNOWN, FORMS, thrown_messages=set())) == [
+        ("start", MESSAGES["message-external"].format(name="receipt"))]
+    end = start.replace(b'<bpmn:endEvent id="end"/>', b'<bpmn:endEvent id="end"><bpmn:messageEventDefinition '
+                                                      b'messageRef="m_receipt"/></bpmn:endEvent>')
+    assert lint(end, "p.bpmn", KNOWN, FORMS, thrown_messages=set()) == []
+
+
+def test_an_external_send_task_sends_no_message():
+    xml = with_roots(simple(RECEIVE, SEND.replace('messageRef', 'camunda:type="external" camunda:topic="t" '
+                                                                'messageRef'), ids=["x", "send"]))
+    assert only(lint(xml, "p.bpmn", KNOWN, FORMS, thrown_messages=set())) == [
+        ("x", MESSAGES["message-external"].format(name="receipt"))]
+
+
+def test_a_signal_nobody_throws_is_a_warning():
+    catch = _catch('<bpmn:signalEventDefinition signalRef="s_go"/>')
+    xml = one(catch)
+    assert problems_of(xml) == []
+    problems = lint(xml, "p.bpmn", KNOWN, FORMS, thrown_signals=set())
+    assert only(problems) == [("x", MESSAGES["signal-never-thrown"].format(name="go"))]
+    assert problems[0].severity == "warning"
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, thrown_signals={"go"}) == []
+    thrown = with_roots(simple(catch.replace('id="x"', 'id="wait"'),
+                               '<bpmn:intermediateThrowEvent id="x"><bpmn:signalEventDefinition signalRef="s_go"/>'
+                               '</bpmn:intermediateThrowEvent>', ids=["x", "wait"]))
+    assert lint(thrown, "p.bpmn", KNOWN, FORMS, thrown_signals=set()) == []
+
+
+def test_deployed_events_are_what_a_files_executable_processes_send():
+    collaboration = (CORPUS / "report_closure_collaboration.bpmn").read_bytes()
+    sent, signals = deployed_events(collaboration)
+    assert sent == {"办结报告", "办结回执"} and signals == frozenset()
+    assert deployed_events((CORPUS / "signal_throw.bpmn").read_bytes()) == (frozenset(), {"专项行动结束"})
+    assert deployed_events(b"not xml") == (frozenset(), frozenset())
+
+
+def test_the_campaign_rules_apply_to_every_executable_process_of_the_file():
+    xml = second_process(simple(good_task()), body='<bpmn:startEvent id="s2"/><bpmn:userTask id="t2" name="t2" '
+                                                   'camunda:candidateGroups="office" camunda:formKey="lead/verify"/>'
+                                                   '<bpmn:endEvent id="e2"/>'
+                                                   '<bpmn:sequenceFlow id="f1" sourceRef="s2" targetRef="t2"/>'
+                                                   '<bpmn:sequenceFlow id="f2" sourceRef="t2" targetRef="e2"/>')
+    assert only(problems_of(xml)) == [("t2", MESSAGES["user-task-due"])]

@@ -76,3 +76,18 @@ def test_an_endless_loop_becomes_an_incident_not_a_hang(engine, session_factory)
         assert s.get(ProcessInstance, instance_id).status == "error"
         [incident] = s.scalars(select(Incident)).all()
     assert "loops" in incident.message and incident.element_id in ("g", "again")
+
+
+@pytest.mark.parametrize("declarations, element, message", [
+    ("", '<bpmn:receiveTask id="x"/>', "receive task has no message"),
+    ("", '<bpmn:receiveTask id="x" messageRef="undeclared"/>', "'undeclared' is not declared"),
+    ('<bpmn:message id="nameless"/>', '<bpmn:receiveTask id="x" messageRef="nameless"/>', "not declared with a name"),
+    ('<bpmn:signal id="mute"/>', '<bpmn:intermediateCatchEvent id="x"><bpmn:signalEventDefinition signalRef="mute"/>'
+     '</bpmn:intermediateCatchEvent>', "signal 'mute'"),
+])
+def test_messages_and_signals_must_be_declared_with_a_name(engine, declarations, element, message):
+    xml = b.process("p", b.start(), element, b.end(), *b.chain("start", "x", "end"))
+    with pytest.raises(BpmnValidationError) as raised:
+        engine.deploy(xml.replace(b"<bpmn:process", declarations.encode() + b"<bpmn:process", 1))
+    [problem] = raised.value.problems
+    assert problem.element_id == "x" and message in problem.message

@@ -19,7 +19,9 @@ Pages (Chinese by default):
 
 JSON for the modeler (session cookie + X-CSRFToken header):
     GET  /admin/api/known-groups  -> {"units": [{"code", "name"}], "roles": [{"code", "name"}]}
-    POST /admin/api/validate {"xml"} -> 200 {"problems": [{"element_id", "message", "severity", "line"}], ...}
+    POST /admin/api/validate {"xml"} -> 200 {"problems": [{"element_id", "message", "severity", "line", "rule"}],
+         ...}  (severity error, warning or info; rule: engine.lint's rule id, null for the loader's own checks;
+         lint is told which processes are deployed and what messages and signals they send)
     POST /admin/api/deploy {"xml", "comment", "accept_warnings"}
          -> 201 {"process_id", "version", "created": true, ...}; 200 with "created": false when the XML is
             the latest version already; 422 {"problems": [...]} while an error remains or warnings are not accepted
@@ -152,6 +154,38 @@ def _known_forms() -> set[str]:
     return {path.relative_to(FORMS_DIR).with_suffix("").as_posix() for path in FORMS_DIR.rglob("*.json")}
 
 
+_EVENTS_BY_CHECKSUM: dict[str, tuple[frozenset, frozenset]] = {}
+
+
+def _deployed_context() -> dict:
+    """What lint's cross-process rules need: the deployed processes and their versions, and the messages
+    and signals the latest version of each sends (read from its XML once per checksum)."""
+    versions, latest = {}, {}
+    for process_id, version, checksum in db.session.execute(
+            select(ProcessDefinition.process_id, ProcessDefinition.version, ProcessDefinition.checksum)):
+        versions.setdefault(process_id, set()).add(version)
+        if version >= latest.get(process_id, (0, None))[0]:
+            latest[process_id] = (version, checksum)
+    messages, signals = set(), set()
+    for checksum in {checksum for _version, checksum in latest.values()}:
+        if checksum not in _EVENTS_BY_CHECKSUM:
+            source = db.session.scalars(select(ProcessDefinition.source_xml).where(
+                ProcessDefinition.checksum == checksum).limit(1)).first()
+            if len(_EVENTS_BY_CHECKSUM) > 1000:
+                _EVENTS_BY_CHECKSUM.clear()
+            _EVENTS_BY_CHECKSUM[checksum] = lint_module.deployed_events(source or b"")
+        sent, thrown = _EVENTS_BY_CHECKSUM[checksum]
+        messages |= sent
+        signals |= thrown
+    return {"known_processes": versions, "thrown_messages": messages, "thrown_signals": signals}
+
+
+def _lint(xml: bytes) -> list:
+    process_id = lint_module.process_id_of(xml)
+    return lint_module.lint(xml, f"{process_id or 'process'}.bpmn", _known_group_codes(), _known_forms(),
+                            **_deployed_context())
+
+
 # -- problems in the page's language ---------------------------------------------------
 
 def _template_pattern(template: str):
@@ -166,6 +200,7 @@ def _template_pattern(template: str):
 
 
 _PATTERNS = [(template, _template_pattern(template)) for template in lint_module.MESSAGES.values()]
+_RULES = [(rule, _template_pattern(template)) for rule, template in lint_module.MESSAGES.items()]
 _MIGRATION_PATTERNS = [(template, _template_pattern(template)) for template in MIGRATION_MESSAGES.values()]
 
 
@@ -196,9 +231,14 @@ def problem_message(problem) -> str:
     return problem.message
 
 
+def problem_rule(problem) -> str | None:
+    """The lint rule that said it (None for the loader's own checks: XML, schema, parser, sandbox)."""
+    return next((rule for rule, pattern in _RULES if pattern.match(problem.message)), None)
+
+
 def problems_json(problems) -> list[dict]:
     return [{"element_id": p.element_id, "message": problem_message(p), "message_en": p.message,
-             "severity": p.severity, "line": p.line} for p in problems]
+             "severity": p.severity, "line": p.line, "rule": problem_rule(p)} for p in problems]
 
 
 # -- queries for the pages ------------------------------------------------------------------
@@ -541,10 +581,10 @@ def api_validate():
     if error:
         return error
     xml = body["xml"].encode("utf-8")
-    process_id = lint_module.process_id_of(xml)
-    problems = lint_module.lint(xml, f"{process_id or 'process'}.bpmn", _known_group_codes(), _known_forms())
-    return jsonify({"problems": problems_json(problems), "process_id": process_id,
-                    "errors": len(lint_module.errors(problems)), "warnings": len(lint_module.warnings(problems))})
+    problems = _lint(xml)
+    return jsonify({"problems": problems_json(problems), "process_id": lint_module.process_id_of(xml),
+                    "errors": len(lint_module.errors(problems)), "warnings": len(lint_module.warnings(problems)),
+                    "notes": len(lint_module.notes(problems))})
 
 
 @bp.post("/api/deploy")
@@ -556,6 +596,12 @@ def api_deploy():
     xml = body["xml"].encode("utf-8")
     comment = body.get("comment") if isinstance(body.get("comment"), str) else None
     accept = body.get("accept_warnings") is True
+    # Lint as the validate button does, knowing what is deployed (deploy_checked lints again, without that).
+    problems = _lint(xml)
+    if lint_module.blocking(problems, accept):
+        return jsonify({"problems": problems_json(problems),
+                        "message": _("Not deployed: fix the errors first.") if lint_module.errors(problems)
+                        else _("Not deployed: accept the warnings to deploy anyway.")}), 422
     db.session.rollback()
     try:
         outcome = _ops().deploy_checked(xml, current_user.actor, comment, accept_warnings=accept,
@@ -570,7 +616,7 @@ def api_deploy():
                         else _("Not deployed: accept the warnings to deploy anyway.")}), 422
     definition = outcome.result.definition
     return jsonify({"process_id": definition.process_id, "version": definition.version,
-                    "created": outcome.result.created, "problems": problems_json(outcome.problems),
+                    "created": outcome.result.created, "problems": problems_json(problems),
                     "versions_url": url_for("admin.versions", process_id=definition.process_id)}), (
         201 if outcome.result.created else 200)
 

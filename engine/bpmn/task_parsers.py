@@ -60,9 +60,13 @@ class NamedEventsParser(EventDefinitionParser):
     """Messages must name what they wait for; signals are broadcast (engine.events)."""
 
     def parse_message_event(self, message_event):
-        if message_event.get("messageRef") is None:
+        ref = message_event.get("messageRef")
+        if ref is None:
             self.raise_validation_exception("message event has no message (messageRef): choose or create a "
                                             "message with a name")
+        if not (self.process_parser.parser.messages.get(ref) or "").strip():
+            # (SpiffWorkflow's own refusal here fails with a TypeError instead of naming the element.)
+            self.raise_validation_exception(f"message {ref!r} is not declared with a name in this file")
         definition = EventDefinitionParser.parse_message_event(self, message_event)
         if not (definition.name or "").strip():
             self.raise_validation_exception("the message of this event has no name")
@@ -80,6 +84,9 @@ class NamedEventsParser(EventDefinitionParser):
         return extensions
 
     def parse_signal_event(self, signal_event):
+        ref = signal_event.get("signalRef")
+        if ref is not None and not (self.process_parser.parser.signals.get(ref) or "").strip():
+            self.raise_validation_exception(f"signal {ref!r} is not declared with a name in this file")
         definition = super().parse_signal_event(signal_event)
         if not (definition.name or "").strip():
             self.raise_validation_exception("signal event has no signal (signalRef) with a name")
@@ -109,7 +116,11 @@ class DubanSendTaskParser(NamedEventsParser, SendTaskParser):
 
 
 class DubanReceiveTaskParser(NamedEventsParser, ReceiveTaskParser):
-    pass
+    def create_task(self):
+        if self.node.get("messageRef") is None and first(self.xpath(".//bpmn:messageEventDefinition")) is None:
+            # SpiffWorkflow would let it pass straight through: a wait for nothing.
+            self.raise_validation_exception("receive task has no message (messageRef): choose the message it waits for")
+        return super().create_task()
 
 
 def _mappings(parser, tag: str) -> list[dict]:

@@ -3,11 +3,22 @@
 //    date with the working-day syntax (P15WD) explained and checked, the escalation ladder
 //    (camunda:properties/camunda:property name="escalation");
 //  - timers and sequence flow conditions: the syntax the engine accepts;
+//  - service, send and business rule tasks: the implementation offers what runs here (External,
+//    with its topic and priority; a send task's "none" sends its message); Java class, expression,
+//    delegate expression, connector and DMN show only when the file already has them, marked as not
+//    running here (lint refuses them);
+//  - send tasks: the message they send (Camunda 7's panel has no such entry); receive tasks, message
+//    and signal events: the message or signal, with how it is delivered;
+//  - call activities: the called process (typed, or picked from the deployed processes and this
+//    file's), binding latest / deployment / version, the version, in/out mappings, business key;
+//  - the problems of the last check for the selected element, on top (settings.problems);
 //  - a short panel by default: groups the engine ignores (listeners, async, connectors ...)
 //    appear only with "show all Camunda properties".
-import { TextFieldEntry, isTextFieldEntryEdited } from '@bpmn-io/properties-panel';
+import {
+  Group, SelectEntry, TextFieldEntry, isSelectEntryEdited, isTextFieldEntryEdited, useError
+} from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
-import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
+import { getBusinessObject, is, isAny } from 'bpmn-js/lib/util/ModelUtil';
 
 import { t } from './messages.js';
 import { DEFAULT_LADDER, classifyTime, parseLadder, splitList, timeProblem, toggleInList } from './syntax.js';
@@ -16,19 +27,32 @@ const LOW_PRIORITY = 100;  // after the BPMN (1000) and Camunda 7 (500) provider
 
 // Groups the engine does not read: hidden unless settings.showAll.
 export const IGNORED_GROUPS = [
-  'CamundaPlatform__AsynchronousContinuations', 'CamundaPlatform__JobExecution', 'CamundaPlatform__ExternalTask',
+  'CamundaPlatform__AsynchronousContinuations', 'CamundaPlatform__JobExecution',
   'CamundaPlatform__FieldInjection', 'CamundaPlatform__HistoryCleanup', 'CamundaPlatform__Tasklist',
   'CamundaPlatform__CandidateStarter', 'CamundaPlatform__ExecutionListener', 'CamundaPlatform__TaskListener',
   'CamundaPlatform__Input', 'CamundaPlatform__Output', 'CamundaPlatform__ConnectorInput',
-  'CamundaPlatform__ConnectorOutput', 'CamundaPlatform__InMapping', 'CamundaPlatform__InMappingPropagation',
-  'CamundaPlatform__OutMapping', 'CamundaPlatform__OutMappingPropagation', 'CamundaPlatform__BusinessKey',
-  'CamundaPlatform__ProcessVariables', 'CamundaPlatform__Implementation', 'CamundaPlatform__Errors'
+  'CamundaPlatform__ConnectorOutput', 'CamundaPlatform__BusinessKey', 'CamundaPlatform__ProcessVariables',
+  'CamundaPlatform__Errors'
+];
+// Groups the engine reads for some elements only (else hidden unless settings.showAll).
+const MAPPING_GROUPS = [
+  'CamundaPlatform__InMapping', 'CamundaPlatform__InMappingPropagation', 'CamundaPlatform__OutMapping',
+  'CamundaPlatform__OutMappingPropagation'
 ];
 const IGNORED_ENTRIES = ['followUpDate'];
+const IMPLEMENTED = ['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask'];
+const JAVA_TYPES = ['class', 'expression', 'delegateExpression'];
+// Camunda 7's labels (translated by the panel's `translate`) for what does not run here.
+const TYPE_LABELS = {
+  class: 'Java class', expression: 'Expression', delegateExpression: 'Delegate expression', connector: 'Connector',
+  dmn: 'DMN'
+};
+const BINDINGS = ['latest', 'deployment', 'version'];
 
 export default class DubanPropertiesProvider {
-  constructor(propertiesPanel, dubanSettings) {
+  constructor(propertiesPanel, dubanSettings, translate) {
     this._settings = dubanSettings;
+    this._translate = translate;
     propertiesPanel.registerProvider(LOW_PRIORITY, this);
   }
 
@@ -36,11 +60,23 @@ export default class DubanPropertiesProvider {
     return (groups) => {
       const showAll = this._settings.showAll;
       if (!showAll) {
-        groups = groups.filter(group => !IGNORED_GROUPS.includes(group.id));
+        groups = groups.filter(group => !IGNORED_GROUPS.includes(group.id) && readHere(group.id, element));
       }
       if (is(element, 'bpmn:UserTask')) {
         addUserTaskEntries(groups, element, showAll);
       }
+      if (isAny(element, IMPLEMENTED)) {
+        adjustImplementation(groups, element, showAll);
+      }
+      if (is(element, 'bpmn:SendTask')) {
+        addSendTaskMessage(groups, element, this._translate);
+      }
+      if (is(element, 'bpmn:CallActivity')) {
+        adjustCallActivity(groups, element, showAll);
+      }
+      addHint(groups, 'message', { id: 'duban-message-hint', component: MessageHint });
+      addHint(groups, 'signal', { id: 'duban-signal-hint', component: SignalHint });
+      addProblems(groups, element, this._settings);
       const timer = groups.find(group => group.id === 'timer');
       if (timer && timer.entries) {
         timer.entries.push({ id: 'duban-timer-hint', component: TimerHint });
@@ -53,7 +89,474 @@ export default class DubanPropertiesProvider {
     };
   }
 }
-DubanPropertiesProvider.$inject = ['propertiesPanel', 'dubanSettings'];
+DubanPropertiesProvider.$inject = ['propertiesPanel', 'dubanSettings', 'translate'];
+
+/** Whether the engine reads this Camunda group for this element (shown by default). */
+function readHere(groupId, element) {
+  if (MAPPING_GROUPS.includes(groupId)) {
+    return is(element, 'bpmn:CallActivity');  // signal events' in mappings are not read
+  }
+  if (groupId === 'CamundaPlatform__ExternalTask') {
+    return isAny(element, IMPLEMENTED);  // the process-wide default priority is not read
+  }
+  if (groupId === 'CamundaPlatform__Implementation' && !isAny(element, IMPLEMENTED)) {
+    // A message throw or end event sends its message itself: shown only to take an implementation away.
+    const definition = messageEventDefinition(element);
+    return !!definition && [...JAVA_TYPES, 'type'].some(name => definition.get(`camunda:${name}`) !== undefined);
+  }
+  return true;
+}
+
+function addHint(groups, groupId, entry) {
+  const group = groups.find(g => g.id === groupId);
+  if (group && group.entries && !group.entries.some(e => e.id === entry.id)) {
+    group.entries.push(entry);
+  }
+}
+
+function messageEventDefinition(element) {
+  const businessObject = getBusinessObject(element);
+  return (businessObject.get('eventDefinitions') || []).find(d => is(d, 'bpmn:MessageEventDefinition'));
+}
+
+function extensionValues(businessObject, type) {
+  const extension = businessObject.get('extensionElements');
+  return extension ? extension.get('values').filter(value => is(value, type)) : [];
+}
+
+function definitionsOf(businessObject) {
+  let node = businessObject;
+  while (node && !is(node, 'bpmn:Definitions')) {
+    node = node.$parent;
+  }
+  return node;
+}
+
+function rootElements(businessObject, type) {
+  const definitions = definitionsOf(businessObject);
+  return ((definitions && definitions.get('rootElements')) || []).filter(element => is(element, type));
+}
+
+// -- implementation (service, send and business rule tasks) ------------------------
+
+/** As Camunda 7's panel reads it: dmn, connector, external, class, expression, delegateExpression or ''. */
+export function implementationOf(businessObject) {
+  if (is(businessObject, 'bpmn:BusinessRuleTask') && businessObject.get('camunda:decisionRef') !== undefined) {
+    return 'dmn';
+  }
+  if (extensionValues(businessObject, 'camunda:Connector').length) {
+    return 'connector';
+  }
+  if (businessObject.get('camunda:type') === 'external') {
+    return 'external';
+  }
+  return JAVA_TYPES.find(name => businessObject.get(`camunda:${name}`) !== undefined) || '';
+}
+
+function adjustImplementation(groups, element, showAll) {
+  const group = groups.find(g => g.id === 'CamundaPlatform__Implementation');
+  if (!group || !group.entries) {
+    return;
+  }
+  if (!showAll) {
+    const replace = (id, entry) => {
+      const index = group.entries.findIndex(e => e.id === id);
+      if (index >= 0) {
+        group.entries.splice(index, 1, entry);
+      }
+    };
+    replace('implementationType', { id: 'implementationType', component: ImplementationType, isEdited: isSelectEntryEdited });
+    replace('externalTopic', { id: 'externalTopic', component: Topic, isEdited: isTextFieldEntryEdited });
+  }
+  group.entries.push({ id: 'duban-implementation-hint', component: ImplementationHint });
+}
+
+function ImplementationType(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const businessObject = getBusinessObject(element);
+  const current = implementationOf(businessObject);
+  const sendTask = is(element, 'bpmn:SendTask');
+
+  const getOptions = () => {
+    const options = [];
+    if (sendTask) {
+      options.push({ value: '', label: t('None: send the message chosen below') });
+    } else if (current === '') {
+      options.push({ value: '', label: translate('<none>') });
+    }
+    options.push({ value: 'external', label: translate('External') });
+    if (TYPE_LABELS[current]) {
+      options.push({ value: current, label: t('{type} (cannot run here)', { type: translate(TYPE_LABELS[current]) }) });
+    }
+    return options;
+  };
+  const setValue = value => {
+    const commands = [];
+    const connectors = extensionValues(businessObject, 'camunda:Connector');
+    if (connectors.length) {
+      const extension = businessObject.get('extensionElements');
+      commands.push({ cmd: 'element.updateModdleProperties', context: {
+        element, moddleElement: extension,
+        properties: { values: extension.get('values').filter(v => !connectors.includes(v)) }
+      } });
+    }
+    const properties = {
+      'camunda:class': undefined, 'camunda:expression': undefined, 'camunda:delegateExpression': undefined,
+      'camunda:resultVariable': undefined, 'camunda:type': undefined, 'camunda:topic': undefined
+    };
+    if (is(businessObject, 'bpmn:BusinessRuleTask')) {
+      Object.assign(properties, {
+        'camunda:decisionRef': undefined, 'camunda:decisionRefBinding': undefined,
+        'camunda:decisionRefVersion': undefined, 'camunda:mapDecisionResult': undefined,
+        'camunda:decisionRefTenantId': undefined
+      });
+    }
+    if (value === 'external') {
+      properties['camunda:type'] = 'external';
+      properties['camunda:topic'] = businessObject.get('camunda:topic') || '';
+    } else if (value) {
+      return;  // the kinds that cannot run here are not chosen, only shown
+    }
+    commands.push({ cmd: 'element.updateModdleProperties', context: { element, moddleElement: businessObject, properties } });
+    commandStack.execute('properties-panel.multi-command-executor', commands);
+  };
+  return SelectEntry({
+    element,
+    id,
+    label: translate('Type'),
+    getValue: () => current,
+    setValue,
+    getOptions
+  });
+}
+
+function Topic(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const debounce = useService('debounceInput');
+  const businessObject = getBusinessObject(element);
+  return TextFieldEntry({
+    element,
+    id,
+    label: translate('Topic'),
+    description: t('Workers fetch the tasks of a topic, e.g. lead-push, through /engine-rest/external-task/fetchAndLock.'),
+    getValue: () => businessObject.get('camunda:topic'),
+    setValue: value => commandStack.execute('element.updateModdleProperties', {
+      element,
+      moddleElement: businessObject,
+      properties: { 'camunda:topic': value || '' }
+    }),
+    validate: value => ((value || '').trim() ? null : t('Give a topic: workers fetch tasks by topic.')),
+    debounce,
+    placeholder: 'lead-push'
+  });
+}
+
+function ImplementationHint({ element, id }) {
+  const translate = useService('translate');
+  const checked = useError('implementationType');  // the last check said it under the type already
+  const current = implementationOf(getBusinessObject(element));
+  let text;
+  if (is(element, 'bpmn:SendTask')) {
+    text = t('None: the task sends the message chosen below to the instance waiting for it. External: a worker does the sending.');
+  } else if (is(element, 'bpmn:BusinessRuleTask')) {
+    text = t('Decision tables (DMN) do not run here yet: make the task External with a topic.');
+  } else {
+    text = t('Only External runs here: the task waits until a worker fetches it by its topic and completes it.');
+  }
+  let refused = null;
+  if (TYPE_LABELS[current]) {
+    refused = t('{type} cannot run here: choose External and give a topic.', { type: translate(TYPE_LABELS[current]) });
+  } else if (current === '' && is(element, 'bpmn:ServiceTask')) {
+    refused = t('A service task needs an implementation here: choose External and give a topic.');
+  }
+  return (
+    <div class="bio-properties-panel-entry duban-hint-entry" data-entry-id={id}>
+      {refused && !checked && <div class="bio-properties-panel-error duban-refused">{refused}</div>}
+      <div class="bio-properties-panel-description duban-hint">{text}</div>
+    </div>
+  );
+}
+
+// -- the message a send task sends ---------------------------------------------------
+
+function addSendTaskMessage(groups, element, translate) {
+  if (implementationOf(getBusinessObject(element)) !== '' || groups.some(g => g.id === 'message')) {
+    return;
+  }
+  const entries = [{ id: 'messageRef', component: SendMessageRef, isEdited: isSelectEntryEdited }];
+  if (getBusinessObject(element).get('messageRef')) {
+    entries.push({ id: 'messageName', component: MessageName, isEdited: isTextFieldEntryEdited });
+  }
+  entries.push({ id: 'duban-message-hint', component: MessageHint });
+  const index = groups.findIndex(g => g.id === 'CamundaPlatform__Implementation');
+  groups.splice(index >= 0 ? index + 1 : Math.min(1, groups.length), 0,
+    { id: 'message', label: translate('Message'), component: Group, entries });
+}
+
+function SendMessageRef(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const bpmnFactory = useService('bpmnFactory');
+  const translate = useService('translate');
+  const businessObject = getBusinessObject(element);
+  const message = businessObject.get('messageRef');
+  const getOptions = () => [
+    { value: '', label: translate('<none>') },
+    { value: 'create-new', label: translate('Create new ...') },
+    ...rootElements(businessObject, 'bpmn:Message')
+      .sort((a, b) => (a.name || '').localeCompare(b.name || ''))
+      .map(m => ({ value: m.id, label: m.name || m.id }))
+  ];
+  const setValue = value => {
+    const commands = [];
+    let chosen = rootElements(businessObject, 'bpmn:Message').find(m => m.id === value);
+    if (value === 'create-new') {
+      const definitions = definitionsOf(businessObject);
+      chosen = bpmnFactory.create('bpmn:Message');
+      chosen.name = businessObject.name || chosen.id;
+      chosen.$parent = definitions;
+      commands.push({ cmd: 'element.updateModdleProperties', context: {
+        element, moddleElement: definitions, properties: { rootElements: [...definitions.get('rootElements'), chosen] }
+      } });
+    }
+    commands.push({ cmd: 'element.updateModdleProperties', context: {
+      element, moddleElement: businessObject, properties: { messageRef: chosen }
+    } });
+    commandStack.execute('properties-panel.multi-command-executor', commands);
+  };
+  return SelectEntry({
+    element,
+    id,
+    label: translate('Global message reference'),
+    getValue: () => (message ? message.id : ''),
+    setValue,
+    getOptions
+  });
+}
+
+function MessageName(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const debounce = useService('debounceInput');
+  const message = getBusinessObject(element).get('messageRef');
+  return TextFieldEntry({
+    element,
+    id,
+    label: translate('Name'),
+    getValue: () => message.get('name'),
+    setValue: value => commandStack.execute('element.updateModdleProperties', {
+      element, moddleElement: message, properties: { name: value }
+    }),
+    debounce
+  });
+}
+
+function MessageHint({ element, id }) {
+  const sends = is(element, 'bpmn:SendTask') || isAny(element, ['bpmn:IntermediateThrowEvent', 'bpmn:EndEvent']);
+  const text = sends
+    ? t('The message goes to the instance waiting for a message of this name (one with the same business key first), or starts the process whose start event waits for it.')
+    : t('Messages are matched by name: another process sends it (a send task or a message throw event), or another system through POST /engine-rest/message with this name.');
+  return <Hint id={id} text={text} />;
+}
+
+function SignalHint({ id }) {
+  return <Hint id={id} text={t('A signal reaches every instance waiting for a signal of this name and starts every process whose start event waits for it; another system sends one through POST /engine-rest/signal.')} />;
+}
+
+// -- call activities ---------------------------------------------------------------
+
+function adjustCallActivity(groups, element, showAll) {
+  const group = groups.find(g => g.id === 'CamundaPlatform__CallActivity');
+  if (!group || !group.entries) {
+    return;
+  }
+  if (!showAll) {
+    const businessObject = getBusinessObject(element);
+    const cmmn = businessObject.get('calledElement') === undefined && businessObject.get('camunda:caseRef') !== undefined;
+    const javaMapping = businessObject.get('camunda:variableMappingClass') !== undefined
+      || businessObject.get('camunda:variableMappingDelegateExpression') !== undefined;
+    const kept = group.entries.filter(entry => entry.id === 'calledElementBusinessKey'
+      || entry.id.startsWith('calledElementCase') || (cmmn && entry.id === 'calledElementType')
+      || (javaMapping && entry.id.startsWith('calledElementDelegateVariableMapping'))
+      || (javaMapping && entry.id.startsWith('calledElementVariableMapping')));
+    const ours = [
+      { id: 'calledElement', component: CalledElement, isEdited: isTextFieldEntryEdited },
+      { id: 'duban-called-process', component: CalledProcessPicker, isEdited: isSelectEntryEdited },
+      { id: 'calledElementBinding', component: CalledElementBinding, isEdited: isSelectEntryEdited }
+    ];
+    if (businessObject.get('camunda:calledElementBinding') === 'version') {
+      ours.push({ id: 'calledElementVersion', component: CalledElementVersion, isEdited: isTextFieldEntryEdited });
+    }
+    group.entries = cmmn ? kept : [...ours, ...kept];
+  }
+  group.entries.push({ id: 'duban-call-hint', component: CallHint });
+}
+
+function updateCall(modeling, element, properties) {
+  modeling.updateProperties(element, properties);
+}
+
+function CalledElement(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const businessObject = getBusinessObject(element);
+  return TextFieldEntry({
+    element,
+    id,
+    label: t('Process to call (its id)'),
+    description: t('The id of the process, not its name; or pick a deployed one below.'),
+    getValue: () => businessObject.get('calledElement'),
+    setValue: value => updateCall(modeling, element, { calledElement: (value || '').trim() || '' }),
+    validate: value => ((value || '').trim() ? null : t('Give the id of the process to call.')),
+    debounce
+  });
+}
+
+/** The processes a call activity may name: deployed ones (settings.processes) and this file's others. */
+export function callableProcesses(settings, businessObject) {
+  const options = new Map();
+  for (const process of settings.processes || []) {
+    options.set(process.process_id, { id: process.process_id, name: process.name, versions: process.versions, deployed: true });
+  }
+  const own = [];
+  let node = businessObject;
+  while (node && !is(node, 'bpmn:Process')) {
+    node = node.$parent;
+  }
+  for (const process of rootElements(businessObject, 'bpmn:Process')) {
+    if (process.isExecutable && process !== node && !options.has(process.id)) {
+      own.push({ id: process.id, name: process.name, versions: [], deployed: false });
+    }
+  }
+  return [...options.values(), ...own];
+}
+
+function CalledProcessPicker(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  const settings = useService('dubanSettings');
+  const businessObject = getBusinessObject(element);
+  const processes = callableProcesses(settings, businessObject);
+  const current = businessObject.get('calledElement') || '';
+  const getOptions = () => [
+    { value: '', label: t('— choose —') },
+    ...processes.map(process => ({
+      value: process.id,
+      label: process.deployed
+        ? (process.name && process.name !== process.id ? `${process.name}（${process.id}）` : process.id)
+        : t('{name} ({process}, in this file)', { name: process.name || process.id, process: process.id })
+    }))
+  ];
+  return SelectEntry({
+    element,
+    id,
+    label: t('Deployed processes'),
+    getValue: () => (processes.some(process => process.id === current) ? current : ''),
+    setValue: value => {
+      if (value) {
+        updateCall(modeling, element, { calledElement: value });
+      }
+    },
+    getOptions
+  });
+}
+
+function CalledElementBinding(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  const translate = useService('translate');
+  const businessObject = getBusinessObject(element);
+  const current = businessObject.get('camunda:calledElementBinding') || 'latest';
+  const getOptions = () => {
+    const options = [
+      { value: 'latest', label: t('latest: the newest version deployed when the call starts') },
+      { value: 'deployment', label: t('deployment: the version deployed from this same file') },
+      { value: 'version', label: t('version: a fixed version') }
+    ];
+    if (!BINDINGS.includes(current)) {
+      options.push({ value: current, label: t('{type} (cannot run here)', { type: translate(current === 'versionTag' ? 'version tag' : current) }) });
+    }
+    return options;
+  };
+  return SelectEntry({
+    element,
+    id,
+    label: translate('Binding'),
+    getValue: () => current,
+    setValue: value => updateCall(modeling, element, {
+      'camunda:calledElementBinding': value === 'latest' ? undefined : value,
+      'camunda:calledElementVersion': undefined,
+      'camunda:calledElementVersionTag': undefined
+    }),
+    getOptions
+  });
+}
+
+function CalledElementVersion(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  const translate = useService('translate');
+  const debounce = useService('debounceInput');
+  const settings = useService('dubanSettings');
+  const businessObject = getBusinessObject(element);
+  const callee = businessObject.get('calledElement') || '';
+  const deployed = (settings.processes || []).find(process => process.process_id === callee);
+  const description = deployed
+    ? t('Deployed versions of {process}: {versions}.', { process: callee, versions: [...deployed.versions].sort((a, b) => a - b).join(', ') })
+    : t('{process} is not deployed yet.', { process: callee || '?' });
+  return TextFieldEntry({
+    element,
+    id,
+    label: translate('Version'),
+    description,
+    getValue: () => businessObject.get('camunda:calledElementVersion'),
+    setValue: value => updateCall(modeling, element, { 'camunda:calledElementVersion': (value || '').trim() || undefined }),
+    validate: value => (/^\d+$/.test((value || '').trim()) ? null : t('A version number, e.g. 2.')),
+    debounce,
+    placeholder: '1'
+  });
+}
+
+function CallHint({ id }) {
+  return <Hint id={id} text={t('The called process runs as an instance of its own; the call activity waits until it completes. In mappings pass variables to it (or all of them), out mappings bring them back. A process that is not deployed: an incident until it is.')} />;
+}
+
+// -- the problems of the last check ----------------------------------------------------
+
+function addProblems(groups, element, settings) {
+  const problems = (settings.problems && settings.problems.get(element.id)) || [];
+  if (!problems.length) {
+    return;
+  }
+  groups.unshift({
+    id: 'duban-problems',
+    label: t('Problems found by the last check'),
+    component: Group,
+    entries: [{ id: 'duban-problem-list', component: ProblemList }]
+  });
+}
+
+function ProblemList({ element, id }) {
+  const settings = useService('dubanSettings');
+  const problems = (settings.problems && settings.problems.get(element.id)) || [];
+  return (
+    <div class="bio-properties-panel-entry duban-problem-list" data-entry-id={id}>
+      <ul class="duban-problems">
+        {problems.map((problem, index) => (
+          <li key={index} class={`duban-problem duban-problem-${problem.severity || 'error'}`} data-severity={problem.severity || 'error'}>
+            {problem.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function addUserTaskEntries(groups, element, showAll) {
   let group = groups.find(g => g.id === 'CamundaPlatform__UserAssignment');

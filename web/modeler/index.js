@@ -1,6 +1,9 @@
 // The administrators' BPMN modeler page (templates/admin/modeler.html): bpmn-js with the
 // Camunda 7 properties panel and Duban's entries; new from the template, open a deployed
-// version, upload and download .bpmn files, validate and deploy through /admin/api.
+// version, upload and download .bpmn files, validate and deploy through /admin/api. The engine's
+// lint runs on every change (quietly, a moment after the last one) as well as on Validate and
+// Deploy: each problem marks its element on the diagram (colour and a badge), shows under the
+// field it is about and on top of the element's properties.
 import './modeler.css';
 
 import Modeler from 'bpmn-js/lib/Modeler';
@@ -15,15 +18,20 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import { createApi } from './api.js';
 import { DubanPropertiesModule } from './duban-properties.jsx';
 import { loadMessages, t } from './messages.js';
-import { elementIdAtLine, partitionProblems } from './syntax.js';
+import { elementIdAtLine, entryErrors, partitionProblems, problemsByElement } from './syntax.js';
 import { ZH, translateModule } from './translate-zh.js';
 
-const MARKERS = { error: 'has-error', warning: 'has-warning' };
+const MARKERS = { error: 'has-error', warning: 'has-warning', info: 'has-note' };
+const BADGES = { error: '!', warning: '!', info: 'i' };
 // Properties panel groups open from the start: what the engine reads.
 const OPEN_GROUPS = Object.fromEntries([
-  'general', 'CamundaPlatform__UserAssignment', 'CamundaPlatform__Form', 'timer', 'CamundaPlatform__Condition',
-  'CamundaPlatform__Script'
+  'duban-problems', 'general', 'CamundaPlatform__UserAssignment', 'CamundaPlatform__Form', 'timer',
+  'CamundaPlatform__Condition', 'CamundaPlatform__Script', 'CamundaPlatform__Implementation',
+  'CamundaPlatform__ExternalTask', 'message', 'signal', 'CamundaPlatform__CallActivity',
+  'CamundaPlatform__InMapping', 'CamundaPlatform__InMappingPropagation', 'CamundaPlatform__OutMapping',
+  'CamundaPlatform__OutMappingPropagation'
 ].map(id => [id, { open: true }]));
+const AUTO_CHECK_MS = 1000;  // a quiet check this long after the last change
 
 function byId(id) {
   return document.getElementById(id);
@@ -39,7 +47,14 @@ class ModelerPage {
       urls = {};
     }
     this.api = createApi(root.dataset.adminBase || '/admin/', urls);
-    this.settings = { showAll: false, units: [], roles: [], groupsLoaded: false, groupsError: false };
+    this.settings = {
+      showAll: false, units: [], roles: [], groupsLoaded: false, groupsError: false,
+      processes: [],           // deployed: [{process_id, name, versions}] (the called-process picker)
+      problems: new Map()      // the last check's problems by element id
+    };
+    this.problems = [];        // the last check's problems
+    this.revision = 0;         // counts changes, so a check answered after a change is not shown
+    this.autoTimer = null;
     this.processId = null;
     this.version = null;       // the deployed version the diagram came from, if any
     this.fileName = null;      // or the uploaded file it came from
@@ -66,6 +81,7 @@ class ModelerPage {
     });
     window.dubanModeler = this.modeler;  // for tests and the browser console
     this.modeler.on('commandStack.changed', () => this.changed());
+    this.modeler.on('selection.changed', () => this.showEntryErrors());
   }
 
   // -- status line -----------------------------------------------------------
@@ -94,9 +110,40 @@ class ModelerPage {
 
   changed() {
     this.dirty = true;
+    this.revision += 1;
     this.processId = this.currentProcessId() || this.processId;
     byId('modeler-problems').classList.toggle('stale', this.marked.length > 0);
     this.showSource();
+    this.scheduleCheck();
+  }
+
+  // -- the quiet check after changes -----------------------------------------------
+
+  scheduleCheck(delay = AUTO_CHECK_MS) {
+    clearTimeout(this.autoTimer);
+    this.autoTimer = setTimeout(() => this.autoCheck(), delay);
+  }
+
+  async autoCheck() {
+    if (this.busy) {
+      this.scheduleCheck();  // Validate or Deploy shows its own result
+      return;
+    }
+    const revision = this.revision;
+    const root = byId('modeler-app');
+    root.dataset.checking = 'yes';
+    try {
+      const xml = await this.xml();
+      const problems = await this.api.validate(xml);
+      if (revision === this.revision && !this.busy) {
+        this.showProblems(problems, xml);
+        root.dataset.checked = String(revision);
+      }
+    } catch (err) {
+      // Quiet: Validate and Deploy say what went wrong.
+    } finally {
+      delete root.dataset.checking;
+    }
   }
 
   async run(action) {
@@ -129,6 +176,7 @@ class ModelerPage {
       return false;
     }
     this.clearProblems();
+    this.revision += 1;
     this.modeler.get('canvas').zoom('fit-viewport', 'auto');
     this.processId = processId || this.currentProcessId();
     this.version = version;
@@ -143,6 +191,7 @@ class ModelerPage {
       this.say(message, 'success');
     }
     this.root.dataset.state = 'ready';
+    this.scheduleCheck(0);  // what the engine says about the file, on its elements at once
     return true;
   }
 
@@ -233,7 +282,7 @@ class ModelerPage {
 
   // -- problems ----------------------------------------------------------------
 
-  clearProblems() {
+  clearProblems(resetPanel = true) {
     const canvas = this.modeler.get('canvas');
     const registry = this.modeler.get('elementRegistry');
     for (const [id, marker] of this.marked) {
@@ -241,24 +290,76 @@ class ModelerPage {
         canvas.removeMarker(id, marker);
       }
     }
+    this.modeler.get('overlays').remove({ type: 'duban-problem' });
     this.marked = [];
+    if (resetPanel) {
+      this.setProblems([]);
+    }
     byId('error-list').replaceChildren();
     byId('warning-list').replaceChildren();
+    byId('note-list').replaceChildren();
     byId('modeler-problems').classList.remove('stale');
     byId('modeler-problems').dataset.errors = '0';
     byId('modeler-problems').dataset.warnings = '0';
+    byId('modeler-problems').dataset.notes = '0';
     byId('errors-box').hidden = true;
     byId('warnings-box').hidden = true;
+    byId('notes-box').hidden = true;
+  }
+
+  /** The problems the properties panel shows for the selected element (on top, and under their fields). */
+  setProblems(problems) {
+    const selected = this.selectedId();
+    const before = JSON.stringify(this.settings.problems.get(selected) || []);
+    this.problems = problems;
+    this.settings.problems = problemsByElement(problems);
+    if (JSON.stringify(this.settings.problems.get(selected) || []) !== before) {
+      this.modeler.get('eventBus').fire('propertiesPanel.providersChanged');
+    }
+    this.showEntryErrors();
+  }
+
+  selectedId() {
+    const selected = this.modeler.get('selection').get();
+    if (selected.length === 1) {
+      return selected[0].id;
+    }
+    const root = this.modeler.get('canvas').getRootElement();
+    return selected.length === 0 && root ? root.id : null;
+  }
+
+  showEntryErrors() {
+    const selected = this.selectedId();
+    this.modeler.get('eventBus').fire('propertiesPanel.setErrors', { errors: selected ? entryErrors(this.problems, selected) : {} });
+  }
+
+  /** A badge on the element: how many problems, the messages as its tooltip. */
+  addBadge(elementId, problems) {
+    const severity = problems.some(p => (p.severity || 'error') === 'error') ? 'error'
+      : problems.some(p => p.severity === 'warning') ? 'warning' : 'info';
+    const badge = document.createElement('span');
+    badge.className = `duban-problem-badge duban-badge-${severity}`;
+    badge.dataset.elementId = elementId;
+    badge.dataset.severity = severity;
+    badge.textContent = problems.length > 1 ? String(problems.length) : BADGES[severity];
+    badge.title = problems.map(p => p.message).join('\n');
+    badge.addEventListener('click', () => this.focus(elementId));
+    try {
+      this.modeler.get('overlays').add(elementId, 'duban-problem', { position: { top: -10, right: 10 }, html: badge });
+    } catch (err) {
+      // an element without a shape here (the process, or one in another diagram plane)
+    }
   }
 
   showProblems(problems, xml) {
-    this.clearProblems();
+    this.clearProblems(false);
     const registry = this.modeler.get('elementRegistry');
     const canvas = this.modeler.get('canvas');
-    const { errors, warnings } = partitionProblems(problems);
+    const located = (problems || []).map(problem => ({ ...problem, element_id: problem.element_id || elementIdAtLine(xml, problem.line) }));
+    const { errors, warnings, notes } = partitionProblems(located);
     const render = (list, items, severity) => {
       for (const problem of items) {
-        const elementId = problem.element_id || elementIdAtLine(xml, problem.line);
+        const elementId = problem.element_id;
         const element = elementId && registry.get(elementId);
         const item = document.createElement('li');
         item.className = 'list-group-item problem';
@@ -301,11 +402,21 @@ class ModelerPage {
     };
     render(byId('error-list'), errors, 'error');
     render(byId('warning-list'), warnings, 'warning');
+    render(byId('note-list'), notes, 'info');
+    const root = canvas.getRootElement();
+    for (const [elementId, items] of problemsByElement(located)) {
+      if (registry.get(elementId) && (!root || elementId !== root.id)) {
+        this.addBadge(elementId, items);
+      }
+    }
+    this.setProblems(located);
     byId('errors-box').hidden = errors.length === 0;
     byId('warnings-box').hidden = warnings.length === 0;
+    byId('notes-box').hidden = notes.length === 0;
     byId('modeler-problems').dataset.errors = String(errors.length);
     byId('modeler-problems').dataset.warnings = String(warnings.length);
-    return { errors, warnings };
+    byId('modeler-problems').dataset.notes = String(notes.length);
+    return { errors, warnings, notes };
   }
 
   focus(elementId) {
@@ -376,6 +487,7 @@ class ModelerPage {
       this.showSource();
       this.remember(body.process_id, body.version);
       this.addVersionOption(body.process_id, body.version, this.processName());
+      this.rememberDeployed(body.process_id, body.version, this.processName());
       byId('deploy-comment').value = '';
       byId('accept-warnings').checked = false;
       const result = byId('deploy-result');
@@ -411,13 +523,27 @@ class ModelerPage {
     }
   }
 
+  rememberDeployed(processId, version, name) {
+    let process = this.settings.processes.find(p => p.process_id === processId);
+    if (!process) {
+      process = { process_id: processId, name: name || processId, versions: [] };
+      this.settings.processes = [...this.settings.processes, process];
+    }
+    if (!process.versions.includes(version)) {
+      process.versions.unshift(version);
+    }
+  }
+
   async loadDeployed() {
     try {
-      for (const process of await this.api.deployed()) {
+      const processes = await this.api.deployed();
+      for (const process of processes) {
         for (const version of process.versions) {
           this.addVersionOption(process.process_id, version, process.name);
         }
       }
+      this.settings.processes = processes;
+      this.modeler.get('eventBus').fire('propertiesPanel.providersChanged');
     } catch (err) {
       // The list is a convenience: the process pages link here too.
     }

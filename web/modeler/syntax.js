@@ -107,14 +107,82 @@ export function toggleInList(text, code, on) {
 
 // -- problems ----------------------------------------------------------------
 
-/** Split the server's problems into errors and warnings (anything not a warning is an error). */
+/**
+ * Split the server's problems into errors, warnings and notes (severity "info": said, never
+ * blocking a deploy); anything else is an error.
+ */
 export function partitionProblems(problems) {
   const errors = [];
   const warnings = [];
+  const notes = [];
   for (const problem of problems || []) {
-    (problem.severity === 'warning' ? warnings : errors).push(problem);
+    if (problem.severity === 'warning') {
+      warnings.push(problem);
+    } else if (problem.severity === 'info') {
+      notes.push(problem);
+    } else {
+      errors.push(problem);
+    }
   }
-  return { errors, warnings };
+  return { errors, warnings, notes };
+}
+
+// The properties panel entry a lint rule (engine/lint.py MESSAGES) is about: the problem shows
+// under that field while its element is selected.
+export const RULE_ENTRIES = {
+  'java-implementation': 'implementationType',
+  'connector': 'implementationType',
+  'no-implementation': 'implementationType',
+  'unknown-type': 'implementationType',
+  'send-no-message': 'implementationType',
+  'decision-missing': 'implementationType',
+  'decision-table': 'implementationType',
+  'external-topic': 'externalTopic',
+  'script-format': 'scriptFormat',
+  'script-resource': 'scriptType',
+  'call-no-process': 'calledElement',
+  'call-not-deployed': 'calledElement',
+  'call-case': 'calledElementType',
+  'call-binding': 'calledElementBinding',
+  'call-deployment-binding': 'calledElementBinding',
+  'call-version': 'calledElementVersion',
+  'call-version-not-deployed': 'calledElementVersion',
+  'message-ref': 'messageRef',
+  'message-unknown': 'messageRef',
+  'message-name': 'messageName',
+  'signal-ref': 'signalRef',
+  'signal-unknown': 'signalRef',
+  'signal-name': 'signalName',
+  'user-task-candidates': 'candidateGroups',
+  'unknown-group': 'candidateGroups',
+  'user-task-due': 'dueDate',
+  'user-task-name': 'name'
+};
+
+/** {entryId: message} for the errors and warnings of `elementId` whose rule names an entry (the first wins). */
+export function entryErrors(problems, elementId) {
+  const errors = {};
+  for (const problem of problems || []) {
+    const entry = RULE_ENTRIES[problem.rule];
+    if (entry && problem.element_id === elementId && problem.severity !== 'info' && !(entry in errors)) {
+      errors[entry] = problem.message;
+    }
+  }
+  return errors;
+}
+
+/** The problems by element id (in the server's order: errors first). */
+export function problemsByElement(problems) {
+  const byElement = new Map();
+  for (const problem of problems || []) {
+    if (problem.element_id) {
+      if (!byElement.has(problem.element_id)) {
+        byElement.set(problem.element_id, []);
+      }
+      byElement.get(problem.element_id).push(problem);
+    }
+  }
+  return byElement;
 }
 
 /**

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  classifyTime, elementIdAtLine, fill, parseLadder, partitionProblems, splitList, timeProblem, toggleInList
+  classifyTime, elementIdAtLine, entryErrors, fill, parseLadder, partitionProblems, problemsByElement, splitList,
+  timeProblem, toggleInList
 } from '../syntax.js';
 
 test('working days, durations, dates, cycles and expressions are told apart', () => {
@@ -49,11 +50,13 @@ test('candidate groups are toggled keeping expressions and order', () => {
 });
 
 test('problems are split by severity and located by line', () => {
-  const { errors, warnings } = partitionProblems([
-    { message: 'a', severity: 'error' }, { message: 'b', severity: 'warning' }, { message: 'c' }
+  const { errors, warnings, notes } = partitionProblems([
+    { message: 'a', severity: 'error' }, { message: 'b', severity: 'warning' }, { message: 'c' },
+    { message: 'd', severity: 'info' }
   ]);
   assert.deepEqual(errors.map(p => p.message), ['a', 'c']);
   assert.deepEqual(warnings.map(p => p.message), ['b']);
+  assert.deepEqual(notes.map(p => p.message), ['d']);
   const xml = [
     '<bpmn:definitions id="defs">',
     '  <bpmn:process id="p" isExecutable="true">',
@@ -70,4 +73,21 @@ test('problems are split by severity and located by line', () => {
 test('placeholders are filled, unknown ones and ${...} kept', () => {
   assert.equal(fill('{process} version {version}', { process: 'lead_handling', version: 2 }), 'lead_handling version 2');
   assert.equal(fill('or ${feedback_deadline}', { n: 1 }), 'or ${feedback_deadline}');
+});
+
+test('lint problems go to the properties panel entry their rule is about', () => {
+  const problems = [
+    { element_id: 'svc', rule: 'java-implementation', severity: 'error', message: 'Java' },
+    { element_id: 'svc', rule: 'no-implementation', severity: 'error', message: 'second, same entry' },
+    { element_id: 'svc', rule: 'unreachable', severity: 'error', message: 'no entry' },
+    { element_id: 'call', rule: 'call-not-deployed', severity: 'warning', message: 'not deployed' },
+    { element_id: 'wait', rule: 'message-external', severity: 'info', message: 'note' },
+    { element_id: 'svc', rule: null, severity: 'error', message: 'loader' }
+  ];
+  assert.deepEqual(entryErrors(problems, 'svc'), { implementationType: 'Java' });
+  assert.deepEqual(entryErrors(problems, 'call'), { calledElement: 'not deployed' });
+  assert.deepEqual(entryErrors(problems, 'wait'), {});
+  const byElement = problemsByElement(problems);
+  assert.deepEqual(byElement.get('svc').map(p => p.message), ['Java', 'second, same entry', 'no entry', 'loader']);
+  assert.equal(byElement.get('nothing'), undefined);
 });

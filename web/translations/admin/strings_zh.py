@@ -31,6 +31,63 @@ ZH = {
         "用户任务没有设置表单（camunda:formKey）；经办人将看到空表单",
     "form {key!r} does not exist (processes/forms/{key}.json)": "表单“{key}”不存在（processes/forms/{key}.json）",
     "user task has no name; inboxes would show its id": "用户任务没有名称；待办列表将显示其 ID",
+    # what the engine refuses, and what could never complete (engine.lint.MESSAGES, issue 15)
+    "uses camunda:{attribute} (Java code), which cannot run here: set the implementation to External with a topic; "
+    "a worker does the work through the external task API":
+        "使用了 camunda:{attribute}（Java 代码），本系统无法运行：请把实现方式设为“外部”并填写主题，由外部工作程序通过外部任务接口完成",
+    "uses a Camunda connector, which cannot run here: set the implementation to External with a topic":
+        "使用了 Camunda 连接器（connector），本系统无法运行：请把实现方式设为“外部”并填写主题",
+    'service task has no implementation: set it to External with a topic (camunda:type="external", camunda:topic)':
+        '服务任务没有设置实现方式：请设为“外部”并填写主题（camunda:type="external"、camunda:topic）',
+    "camunda:type is {type!r}; only 'external' runs here": "camunda:type 为“{type}”；本系统只能运行“external”（外部）",
+    "the implementation is External but has no topic (camunda:topic); workers fetch tasks by topic":
+        "实现方式为“外部”，但没有填写主题（camunda:topic）；外部工作程序按主题领取任务",
+    "send task has no message and no implementation: choose a message to send, or set the implementation to "
+    "External with a topic": "发送任务既没有消息也没有实现方式：请选择要发送的消息，或把实现方式设为“外部”并填写主题",
+    "business rule task names no decision (camunda:decisionRef) and has no implementation: set it to External "
+    "with a topic": "业务规则任务没有指定决策（camunda:decisionRef），也没有实现方式：请设为“外部”并填写主题",
+    "business rule task calls decision {decision!r}, but decision tables (DMN) do not run here: set the "
+    "implementation to External with a topic":
+        "业务规则任务调用决策“{decision}”，但本系统不能运行决策表（DMN）：请把实现方式设为“外部”并填写主题",
+    'script format {format!r} cannot run here: only Python scripts run here (scriptFormat="python")':
+        '脚本格式“{format}”无法运行：本系统只运行 Python 脚本（scriptFormat="python"）',
+    "the script is stored outside the BPMN file (camunda:resource={resource!r}), which cannot run here: write the "
+    "Python script into the task": "脚本存放在 BPMN 文件之外（camunda:resource=“{resource}”），无法运行：请把 Python 脚本写在任务中",
+    "call activity names no process to call (calledElement)": "调用活动没有指定要调用的流程（calledElement）",
+    "call activity calls a CMMN case (camunda:caseRef); only processes can be called here":
+        "调用活动调用的是 CMMN 案例（camunda:caseRef）；本系统只能调用流程",
+    "camunda:calledElementBinding {binding!r} is not supported here; use latest, deployment or version":
+        "不支持 camunda:calledElementBinding“{binding}”；请使用 latest、deployment 或 version",
+    "binding is 'version' but camunda:calledElementVersion {version!r} is not a version number":
+        "绑定方式为“version”，但 camunda:calledElementVersion“{version}”不是版本号",
+    'camunda:{tag} needs a source (or source expression) and a target, or variables="all"':
+        'camunda:{tag} 需要来源（或来源表达式）和目标，或 variables="all"',
+    "no message is chosen (messageRef): choose or create a message with a name":
+        "没有选择消息（messageRef）：请选择或新建一个有名称的消息",
+    "message {ref!r} is not defined in this file": "消息“{ref}”未在本文件中定义",
+    "message {ref!r} has no name; messages are matched by name": "消息“{ref}”没有名称；消息按名称匹配",
+    "no signal is chosen (signalRef): choose or create a signal with a name":
+        "没有选择信号（signalRef）：请选择或新建一个有名称的信号",
+    "signal {ref!r} is not defined in this file": "信号“{ref}”未在本文件中定义",
+    "signal {ref!r} has no name; signals are matched by name": "信号“{ref}”没有名称；信号按名称匹配",
+    "the implementation of this message event (camunda:{attribute}) is ignored here: the event itself sends its "
+    "message": "此消息事件的实现方式（camunda:{attribute}）将被忽略：由事件本身发送消息",
+    "camunda:{attribute} (Java) is ignored here: pass variables with in and out mappings":
+        "camunda:{attribute}（Java）将被忽略：请用输入、输出映射传递变量",
+    "camunda:errorEventDefinition is ignored here: a worker reports a BPMN error itself "
+    "(POST /engine-rest/external-task/<id>/bpmnError)":
+        "camunda:errorEventDefinition 将被忽略：由外部工作程序自行报告 BPMN 错误（POST /engine-rest/external-task/<id>/bpmnError）",
+    "binding is 'deployment' but process {process!r} is not in this file: the call would never find it "
+    "(deployment calls the version deployed from the same file)":
+        "绑定方式为“deployment”，但流程“{process}”不在本文件中：调用永远找不到它（deployment 调用同一文件部署的版本）",
+    "calls process {process!r}, which is neither in this file nor deployed: an instance that gets here stops with "
+    "an incident until it is deployed": "调用的流程“{process}”既不在本文件中也未部署：实例运行到此处将产生异常并停下，直到该流程部署",
+    "calls version {version} of process {process!r}, which is not deployed: an instance that gets here stops with "
+    "an incident until it is": "调用流程“{process}”的版本 {version}，该版本未部署：实例运行到此处将产生异常并停下，直到该版本部署",
+    "no process in this file or deployed sends message {name!r}: only another system can deliver it, through "
+    "POST /engine-rest/message": "本文件和已部署的流程都不发送消息“{name}”：只能由其他系统通过 POST /engine-rest/message 投递",
+    "no process in this file or deployed throws signal {name!r}: only POST /engine-rest/signal can send it":
+        "本文件和已部署的流程都不抛出信号“{name}”：只能通过 POST /engine-rest/signal 发送",
     "DOCTYPE declarations are not allowed in BPMN files (entity expansion and external entities are refused)":
         "BPMN 文件中不允许 DOCTYPE 声明（拒绝实体扩展和外部实体）",
     # flashes

@@ -95,4 +95,47 @@ ZH = {
     "(&&, ||, !, empty). Every exclusive gateway needs a default flow.":
         "条件类型选“表达式”：可写 Python 表达式如 grade == 'red'，或 ${grade == 'red'}（支持 &&、||、!、empty）。"
         "每个排他网关都需要一条默认流。",
+    # issue 15: what runs (implementations, messages, signals, call activities) and the problems on elements
+    "Notes (they do not hold up a deploy)": "提示（不影响部署）",
+    "A service task needs an implementation here: choose External and give a topic.":
+        "服务任务必须设置实现方式：请选择“外部”并填写主题。",
+    "Only External runs here: the task waits until a worker fetches it by its topic and completes it.":
+        "本系统只运行“外部”实现：任务等待外部工作程序按主题领取并完成。",
+    "None: the task sends the message chosen below to the instance waiting for it. External: a worker does the sending.":
+        "无：任务把下方选择的消息发送给正在等待它的流程实例。外部：由外部工作程序负责发送。",
+    "Decision tables (DMN) do not run here yet: make the task External with a topic.":
+        "本系统暂不运行决策表（DMN）：请把任务设为“外部”并填写主题。",
+    "{type} cannot run here: choose External and give a topic.": "“{type}”无法在本系统运行：请选择“外部”并填写主题。",
+    "{type} (cannot run here)": "{type}（无法运行）",
+    "None: send the message chosen below": "无：发送下方选择的消息",
+    "Workers fetch the tasks of a topic, e.g. lead-push, through /engine-rest/external-task/fetchAndLock.":
+        "外部工作程序通过 /engine-rest/external-task/fetchAndLock 按主题领取任务，例如 lead-push。",
+    "Give a topic: workers fetch tasks by topic.": "请填写主题：外部工作程序按主题领取任务。",
+    "Messages are matched by name: another process sends it (a send task or a message throw event), or another "
+    "system through POST /engine-rest/message with this name.":
+        "消息按名称匹配：由其他流程发送（发送任务或消息抛出事件），或由其他系统以此名称调用 POST /engine-rest/message 投递。",
+    "The message goes to the instance waiting for a message of this name (one with the same business key first), "
+    "or starts the process whose start event waits for it.":
+        "消息投递给正在等待同名消息的流程实例（优先业务键相同者），或启动以该消息开始的流程。",
+    "A signal reaches every instance waiting for a signal of this name and starts every process whose start event "
+    "waits for it; another system sends one through POST /engine-rest/signal.":
+        "信号送达所有等待同名信号的流程实例，并启动所有以该信号开始的流程；其他系统可通过 POST /engine-rest/signal 发送。",
+    "Process to call (its id)": "被调用流程（流程 ID）",
+    "The id of the process, not its name; or pick a deployed one below.": "填写流程 ID（不是名称），或在下方选择已部署的流程。",
+    "Give the id of the process to call.": "请填写要调用的流程 ID。",
+    "Deployed processes": "已部署的流程",
+    "— choose —": "— 请选择 —",
+    "{name} ({process}, in this file)": "{name}（{process}，本文件中）",
+    "latest: the newest version deployed when the call starts": "latest：调用时已部署的最新版本",
+    "deployment: the version deployed from this same file": "deployment：与本文件一同部署的版本",
+    "version: a fixed version": "version：指定版本",
+    "Deployed versions of {process}: {versions}.": "{process} 已部署的版本：{versions}。",
+    "{process} is not deployed yet.": "{process} 尚未部署。",
+    "A version number, e.g. 2.": "请填写版本号，例如 2。",
+    "The called process runs as an instance of its own; the call activity waits until it completes. In mappings "
+    "pass variables to it (or all of them), out mappings bring them back. A process that is not deployed: an "
+    "incident until it is.":
+        "被调用流程作为独立的流程实例运行，调用活动等待其结束。输入映射把变量（或全部变量）传给它，输出映射把变量带回。"
+        "被调用流程未部署时将产生异常，部署后可重试。",
+    "Problems found by the last check": "最近一次校验发现的问题",
 }
