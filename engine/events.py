@@ -266,7 +266,11 @@ def deliver_thrown(engine, ctx, instance: ProcessInstance, event) -> None:
 
 
 def catch_at_start(workflow, element_id: str, event) -> None:
-    """Hand the event to the start event waiting for it in a new instance."""
+    """Hand the event to the start event waiting for it in a new instance (None: its timer fired)."""
+    if event is None:
+        from engine.start_timers import fire_start_event
+        fire_start_event(workflow, element_id)
+        return
     for task in workflow.get_tasks(state=TaskState.WAITING):
         if task.task_spec.bpmn_id == element_id:
             task.task_spec.catch(task, event)

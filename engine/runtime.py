@@ -29,7 +29,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
-from engine import calls, deadlines, escalation, events, external_tasks, new_tasks, step_records
+from engine import calls, deadlines, escalation, events, external_tasks, new_tasks, start_timers, step_records
 from engine import ladder as ladder_module
 from engine.ladder import DEFAULT_LADDER
 from engine.operations import completion_blocker
@@ -549,6 +549,7 @@ class Engine:
         session.add(definition)
         session.flush()
         events.subscribe_start_events(session, definition, parsed.spec)
+        start_timers.schedule(session, definition, parsed.spec, ctx.now, self.calendar())
         ctx.audit("definition.deployed", definition=definition,
                   data={"process_id": definition.process_id, "version": definition.version,
                         "checksum": checksum})
@@ -622,6 +623,8 @@ class Engine:
             if start_event is not None:
                 events.catch_at_start(workflow, *start_event)
                 self._advance(ctx, instance, workflow)
+            elif start_timers.only_timer_starts(spec) and start_timers.fire_start_event(workflow):
+                self._advance(ctx, instance, workflow)  # started by command: at once, as Camunda does
             self._save(ctx, instance, workflow)
         finally:
             ctx.session.info[deferred_rows.CURRENT_INSTANCE] = outer
@@ -862,6 +865,9 @@ class Engine:
                 timer = ctx.session.get(Timer, timer_id)
                 if timer is None or timer.status != "waiting" or timer.locked_by != self.node_id:
                     return 0
+                if timer.instance_id is None:  # a deployed version's timer start event
+                    start_timers.fire(self, ctx, timer)
+                    return 1
                 instance, workflow = self._load(ctx, timer.instance_id)
                 if instance.status != "running":
                     timer.locked_by = timer.locked_until = None

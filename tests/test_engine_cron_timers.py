@@ -140,28 +140,63 @@ def test_an_interrupting_boundary_cron_cancels_its_task_at_the_next_match(engine
         assert s.get(ProcessInstance, instance_id).status == "completed"
 
 
-def test_a_timer_start_event_with_a_cron_cycle_runs_the_process_at_every_match(engine, session_factory, clock):
-    # Duban starts instances by command; a timer start event then waits in the instance and, as with an
-    # ISO cycle (R/P1D), each match sends a new token down the process until the instance is cancelled.
+def _instances(session_factory, process_id):
+    with session_factory() as s:
+        return s.scalars(select(ProcessInstance).where(ProcessInstance.process_id == process_id)
+                         .order_by(ProcessInstance.id)).all()
+
+
+def _start_timers(session_factory):
+    with session_factory() as s:
+        return s.scalars(select(Timer).where(Timer.instance_id.is_(None)).order_by(Timer.id)).all()
+
+
+def test_a_timer_start_event_with_a_cron_cycle_starts_an_instance_at_every_match(engine, session_factory, clock):
+    # As in Camunda: deploying schedules the process; each match starts an instance of its own.
     engine.deploy(b.process("daily_check", b.timer_start("start", "0 0 10 ? * MON-FRI"), b.user_task("check"),
                             b.end(), *b.chain("start", "check", "end")))
-    instance_id = engine.start("daily_check")
-    assert open_tasks(session_factory, instance_id) == []
-    assert [t.due_at for t in timers(session_factory, instance_id)] == [beijing(2026, 3, 2, 10, 0)]
+    [row] = _start_timers(session_factory)
+    assert (row.due_at, row.status) == (beijing(2026, 3, 2, 10, 0), "waiting")
+    assert _instances(session_factory, "daily_check") == []
     clock.set(beijing(2026, 3, 2, 10, 0, 1))
     assert engine.fire_due_timers() == 1
-    assert open_names(session_factory, instance_id) == ["check"]
-    [waiting] = timers(session_factory, instance_id, "waiting")
-    assert waiting.due_at == beijing(2026, 3, 3, 10, 0)
+    [first] = _instances(session_factory, "daily_check")
+    assert open_names(session_factory, first.id) == ["check"]
+    assert _start_timers(session_factory)[0].due_at == beijing(2026, 3, 3, 10, 0)
     clock.set(beijing(2026, 3, 6, 10, 0, 1))  # Friday; Tuesday to Thursday were missed (skipped)
     assert engine.fire_due_timers() == 1
-    assert open_names(session_factory, instance_id) == ["check", "check"]
-    [waiting] = timers(session_factory, instance_id, "waiting")
-    assert waiting.due_at == beijing(2026, 3, 9, 10, 0)  # not on the weekend
-    for task in open_tasks(session_factory, instance_id):
-        engine.complete(task.id, OFFICER, {})
+    assert len(_instances(session_factory, "daily_check")) == 2
+    assert _start_timers(session_factory)[0].due_at == beijing(2026, 3, 9, 10, 0)  # not on the weekend
+    task = open_tasks(session_factory, first.id)[0]
+    engine.complete(task.id, OFFICER, {})
     with session_factory() as s:
-        assert s.get(ProcessInstance, instance_id).status == "running"  # still waiting for Monday
+        assert s.get(ProcessInstance, first.id).status == "completed"  # each instance runs once
+
+
+def test_a_new_version_replaces_the_start_timer_and_an_iso_cycle_runs_out(engine, session_factory, clock):
+    xml = b.process("thrice", b.timer_start("start", "R3/PT1H"), b.user_task("check"), b.end(),
+                    *b.chain("start", "check", "end"))
+    engine.deploy(xml)
+    engine.deploy(xml.replace(b'name="check"', b'name="check v2"'))
+    waiting = [t for t in _start_timers(session_factory) if t.status == "waiting"]
+    assert len(waiting) == 1 and waiting[0].due_at == START + timedelta(hours=1)
+    for _ in range(4):
+        clock.advance(hours=1, seconds=1)
+        engine.fire_due_timers()
+    instances = _instances(session_factory, "thrice")
+    assert len(instances) == 3 and {i.definition.version for i in instances} == {2}
+    assert [t.status for t in _start_timers(session_factory)] == ["cancelled", "fired"]
+
+
+def test_a_process_with_a_timer_start_started_by_command_starts_at_once(engine, session_factory, clock):
+    engine.deploy(b.process("on_date", b.timer_start("start", "2026-03-05T09:00:00+08:00", kind="timeDate"),
+                            b.user_task("check"), b.end(), *b.chain("start", "check", "end")))
+    instance_id = engine.start("on_date")
+    assert open_names(session_factory, instance_id) == ["check"]
+    clock.set(beijing(2026, 3, 5, 9, 0, 1))
+    assert engine.fire_due_timers() == 1
+    assert len(_instances(session_factory, "on_date")) == 2
+    assert [t.status for t in _start_timers(session_factory)] == ["fired"]
 
 
 def test_a_cycle_expression_may_give_a_cron_or_an_iso_cycle(engine, session_factory, clock):

@@ -171,7 +171,10 @@ class Timer(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    # Empty for a deployed version's timer start event (engine.start_timers): firing starts an instance.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"))
+    schedule: Mapped[str | None] = mapped_column(Text)  # a start timer's repetition (JSON)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))

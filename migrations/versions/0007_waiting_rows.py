@@ -1,5 +1,6 @@
 """What instances wait on outside themselves: external tasks (`external_task`), message and
-signal subscriptions (`event_subscription`), and called instances (`process_instance.super_*`).
+signal subscriptions (`event_subscription`), and called instances (`process_instance.super_*`);
+timer rows of deployed versions' timer start events (`timer.definition_id`, no instance).
 
 Revision ID: 0007
 Revises: 0006
@@ -75,9 +76,20 @@ def upgrade():
         batch.create_foreign_key(op.f('fk_process_instance_super_instance_id_process_instance'),
                                  'process_instance', ['super_instance_id'], ['id'])
         batch.create_index('ix_process_instance_super_instance_id', ['super_instance_id'])
+    with op.batch_alter_table('timer') as batch:
+        batch.alter_column('instance_id', existing_type=BigId, nullable=True)
+        batch.add_column(sa.Column('definition_id', BigId, nullable=True))
+        batch.add_column(sa.Column('schedule', sa.Text(), nullable=True))
+        batch.create_foreign_key(op.f('fk_timer_definition_id_process_definition'), 'process_definition',
+                                 ['definition_id'], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('timer') as batch:
+        batch.drop_constraint(op.f('fk_timer_definition_id_process_definition'), type_='foreignkey')
+        batch.drop_column('schedule')
+        batch.drop_column('definition_id')
+        batch.alter_column('instance_id', existing_type=BigId, nullable=False)
     with op.batch_alter_table('process_instance') as batch:
         batch.drop_index('ix_process_instance_super_instance_id')
         batch.drop_constraint(op.f('fk_process_instance_super_instance_id_process_instance'), type_='foreignkey')
