@@ -338,3 +338,17 @@ def test_admin_index_links_and_modeler_page(admin):
     page = admin.get("/admin/processes/lead_handling/modeler")
     assert page.status_code == 200
     assert admin.get("/admin/processes/lead_handling/modeler?version=99").status_code == 404
+
+
+def test_a_file_with_two_processes_deploys_both_and_says_so(admin, session_factory):
+    first = _good("pair_first", name="第一流程")
+    second = _good("pair_second", name="第二流程")
+    body = second.split("<bpmn:process", 1)[1].rsplit("</bpmn:definitions>", 1)[0]
+    # The second process's element ids must differ from the first's within one file.
+    body = re.sub(r'(id|sourceRef|targetRef)="(?!pair_second)([^"]+)"', r'\1="p2_\2"', body)
+    both = first.replace("</bpmn:definitions>", "<bpmn:process" + body + "</bpmn:definitions>")
+    deployed = _post_json(admin, "/admin/api/deploy", {"xml": both, "accept_warnings": True})
+    assert deployed.status_code == 201, deployed.json
+    assert deployed.json["process_id"] == "pair_first"
+    assert deployed.json["others"] == [{"process_id": "pair_second", "version": 1, "name": "第二流程", "created": True}]
+    assert len(_versions(session_factory, "pair_second")) == 1

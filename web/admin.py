@@ -615,8 +615,10 @@ def api_deploy():
                         "message": _("Not deployed: fix the errors first.") if lint_module.errors(outcome.problems)
                         else _("Not deployed: accept the warnings to deploy anyway.")}), 422
     definition = outcome.result.definition
+    others = [{"process_id": other.definition.process_id, "version": other.definition.version,
+               "name": other.definition.name, "created": other.created} for other in outcome.result.others]
     return jsonify({"process_id": definition.process_id, "version": definition.version,
-                    "created": outcome.result.created, "problems": problems_json(problems),
+                    "created": outcome.result.created, "problems": problems_json(problems), "others": others,
                     "versions_url": url_for("admin.versions", process_id=definition.process_id)}), (
         201 if outcome.result.created else 200)
 

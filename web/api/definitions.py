@@ -71,5 +71,7 @@ def deploy_definition(upload):
     user = api_user()
     result = engine_call(lambda engine: engine.deploy(content, _filename(file.filename), user.actor,
                                                       comment=upload.get("comment")))
-    return ({"definition": result.definition, "created": result.created, "warnings": result.warnings},
+    others = [{"definition": other.definition, "created": other.created} for other in result.others]
+    return ({"definition": result.definition, "created": result.created,
+             "warnings": result.warnings + [w for other in result.others for w in other.warnings], "others": others},
             201 if result.created else 200)

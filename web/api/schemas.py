@@ -367,10 +367,17 @@ class ProblemOut(ma.Schema):
     severity = fields.String(required=True)
 
 
+class DeployedOtherOut(ma.Schema):
+    definition = fields.Nested(DefinitionOut, required=True)
+    created = fields.Boolean(required=True)
+
+
 class DeployOut(ma.Schema):
     definition = fields.Nested(DefinitionOut, required=True)
     created = fields.Boolean(required=True, metadata={"description": "false: the same XML was deployed before"})
     warnings = fields.List(fields.Nested(ProblemOut), required=True)
+    others = fields.List(fields.Nested(DeployedOtherOut), required=True,
+                         metadata={"description": "the file's other executable processes, each with its own versions"})
 
 
 # -- units and statistics -----------------------------------------------------

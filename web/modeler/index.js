@@ -493,10 +493,15 @@ class ModelerPage {
       const result = byId('deploy-result');
       result.dataset.processId = body.process_id;
       result.dataset.version = body.version;
+      // A file's other executable processes are deployed too, each with its own versions.
+      const others = (body.others || []).filter(other => other.created);
+      const also = others.length ? ' ' + t('Also deployed from this file: {list}.', {
+        list: others.map(other => t('{name} version {version}', { name: other.name, version: other.version })).join(t(', ')),
+      }) : '';
       if (body.created === false) {
-        this.say(t('Nothing to deploy: the diagram is the same as {process} version {version}.', { process: body.process_id, version: body.version }), 'info');
+        this.say(t('Nothing to deploy: the diagram is the same as {process} version {version}.', { process: body.process_id, version: body.version }) + also, others.length ? 'success' : 'info');
       } else {
-        this.say(t('Deployed {process} version {version}. New instances use it; running ones stay on their version.', { process: body.process_id, version: body.version }), 'success');
+        this.say(t('Deployed {process} version {version}. New instances use it; running ones stay on their version.', { process: body.process_id, version: body.version }) + also, 'success');
       }
     });
   }

@@ -52,6 +52,9 @@ ZH = {
         "未部署：有 {count} 个警告。请检查；如确认无误，勾选“接受警告”后再部署。",
     "Nothing to deploy: the diagram is the same as {process} version {version}.":
         "无需部署：流程图与 {process} 版本 {version} 相同。",
+    "Also deployed from this file: {list}.": "同一文件中的其他流程也已部署：{list}。",
+    "{name} version {version}": "{name} 版本 {version}",
+    ", ": "、",
     "Deployed {process} version {version}. New instances use it; running ones stay on their version.":
         "已部署 {process} 版本 {version}。新发起的流程使用该版本，进行中的流程仍按原版本办理。",
     "version {version}": "版本 {version}",
