@@ -28,6 +28,12 @@ WORDS = {
     "sent_back": {"zh": "退回", "en": "Sent back"},
     "resolved": {"zh": "办毕交回", "en": "Done, handed back"},
     "none": {"zh": "无", "en": "None"},
+    "paper_receipt": {"zh": "（纸质回执，专项办录入）", "en": " (a paper receipt, entered by the special office)"},
+    "report_sent": {"zh": "已推送至上级专项办平台", "en": "Sent to the superior special office's platform"},
+    "report_recorded": {"zh": "未配置上级平台地址：办结情况已记录，未推送",
+                        "en": "No superior platform is configured: the report was recorded, not sent"},
+    "external_failed": {"zh": "外部系统多次办理失败，已转系统管理员处理",
+                        "en": "Another system failed repeatedly; passed to the administrators"},
 }
 
 
@@ -161,6 +167,26 @@ def rendered_fields(form: dict | None, values: dict | None, locale: str, units: 
             out.append({"id": key, "label": label("field", key, locale), "type": "text",
                         "value": value if isinstance(value, str) else str(value), "files": []})
     return out
+
+
+# -- events of the case's trail that carry more than their name ---------------------------------
+
+def event_detail(action: str, data: dict | None, locale: str = "zh") -> str | None:
+    """What a timeline shows beside an event's name, in plain words, for the events whose data
+    says more (the police's acceptance receipt, the completion report); None for the others."""
+    data = data or {}
+    if action == "police.receipt_received":
+        parts = [(label("field", "receipt_no", locale), data.get("receipt_no")),
+                 (label("field", "accepting_unit", locale), data.get("accepting_unit")),
+                 (label("field", "accepted_on", locale), data.get("accepted_on"))]
+        separator, colon = ("; ", ": ") if locale == "en" else ("；", "：")
+        text = separator.join(f"{name}{colon}{value}" for name, value in parts if value)
+        return text + (word("paper_receipt", locale) if data.get("paper") else "")
+    if action == "lead.completion_reported":
+        return word("report_sent" if data.get("sent") else "report_recorded", locale)
+    if action == "incident.opened" and data.get("kind") == "failed_external_task":
+        return word("external_failed", locale)  # the engine's message names the worker's topic
+    return None
 
 
 # -- step records -------------------------------------------------------------------------

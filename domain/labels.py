@@ -262,6 +262,9 @@ FIELD = {
     "workdays": _l("工作日数", "Working days"),
     "start": _l("起算时间", "Start"),
     "opened_at": _l("列入督办时间", "Under supervision since"),
+    "receipt_no": _l("回执编号", "Receipt number"),
+    "accepting_unit": _l("受理单位", "Accepting unit"),
+    "accepted_on": _l("受理日期", "Date accepted"),
 }
 
 VOCABULARIES = {

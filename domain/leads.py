@@ -111,3 +111,41 @@ def register_lead(session, data, actor, locale: str | None = "zh", may_link_subj
     audit(session, actor, "lead.registered", lead_id=lead.id, number=lead.number, channel=lead.channel,
           duplicate_of=duplicate.id if duplicate else None)
     return lead
+
+
+# -- the lead's other processes -------------------------------------------------------------
+
+# Processes started for a lead (start variable `lead_id`) whose instances carry the lead's number as
+# their business key, as its lead_handling does: messages from other systems (the police's acceptance
+# receipt of a case transferred to them) name the case by that number.
+KEYED_BY_LEAD = ("risk_disposal",)
+
+
+def business_key_for(session, process_id: str, data: dict | None) -> str | None:
+    """The business key a new instance of `process_id` started with `data` carries when its starter
+    names none: the number of the lead it is started for (KEYED_BY_LEAD), else None."""
+    lead_id = (data or {}).get("lead_id") if isinstance(data, dict) else None
+    text = "" if lead_id is None or isinstance(lead_id, bool) else str(lead_id).strip()
+    if process_id not in KEYED_BY_LEAD or not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None  # (ids are 64-bit: a longer number names no lead, and would overflow the query)
+    return session.scalar(select(Lead.number).where(Lead.id == int(text)))
+
+
+def start_risk_disposal(engine, actor, subject_id=None, lead_id=None, responsible_unit=None) -> int:
+    """Start graded disposal (risk_disposal) of an institution, for a lead if given: the lead's
+    institution and responsible unit unless others are named, and the lead's number as the
+    instance's business key. Returns the new instance's id."""
+    data, business_key = {}, None
+    if lead_id is not None:
+        with engine.session_factory() as session:
+            lead = session.get(Lead, lead_id)
+            if lead is None:
+                raise ValidationFailed(field_error("lead_id", "not_found", "zh"))
+            subject_id = subject_id or lead.subject_id
+            responsible_unit = responsible_unit or lead.responsible_unit
+            business_key = lead.number
+        data["lead_id"] = lead_id
+    data["subject_id"] = subject_id
+    if responsible_unit is not None:
+        data["responsible_unit"] = responsible_unit
+    return engine.start("risk_disposal", data, actor=actor, business_key=business_key)

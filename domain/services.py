@@ -14,8 +14,11 @@ leave the flush to the command's commit.
 
 Besides the documented functions: `update_supervision(case_id, status=None,
 stage=None, level=None)`, `lead_info(lead_id)` (the lead's fields as a dict,
-with `suggested_unit` for its sector) and `record_feedback_measures(lead_id,
-handling, note=None)` (the measures chosen at a lead's 查办反馈 as disposals).
+with `suggested_unit` for its sector), `record_feedback_measures(lead_id,
+handling, note=None)` (the measures chosen at a lead's 查办反馈 as disposals),
+`record_police_receipt(receipt_no, accepting_unit, accepted_on, ...)` (the police's
+acceptance receipt of a transferred case) and `record_completion_report(lead_id, sent)`
+(the completion report the report worker pushed upward, or recorded unsent).
 """
 from sqlalchemy import select
 
@@ -80,6 +83,13 @@ FEEDBACK_SOURCE = "lead_feedback"
 WITHDRAWN_NOT_REPORTED = "重新反馈时未再报告该措施"
 WITHDRAWN_RECORDED_ELSEWHERE = "该措施已由分级处置记录"
 WITHDRAWN_DUPLICATE = "重复记录"
+POLICE_RECEIPT_FIELDS = [
+    spec("receipt_no", "text", True, max_length=100),
+    spec("accepting_unit", "text", max_length=200),
+    spec("accepted_on", "date"),
+    spec("subject_id", "integer", min=1),
+    spec("lead_id", "integer", min=1),
+]
 RECTIFICATION_UPDATE_FIELDS = [
     spec("item_id", "integer", True, min=1),
     spec("status", "enum", True, "rectification_status"),
@@ -342,6 +352,29 @@ class DomainServices:
         self.session.expire(lead, ["disposals"])
         return sorted(row.id for row in kept.values())
 
+    def record_police_receipt(self, receipt_no, accepting_unit=None, accepted_on=None, subject_id=None,
+                              lead_id=None, paper=False) -> None:
+        """The police's acceptance receipt (受理回执) of a case transferred to them (移送公安机关):
+        sent by the police's system as a message, or entered from paper by the special office.
+        Kept on the case's trail (`police.receipt_received`), which its timeline shows in words."""
+        if isinstance(accepted_on, str) and "T" in accepted_on:  # a date-time from the police's system
+            accepted_on = accepted_on.split("T", 1)[0]
+        values = self._load(POLICE_RECEIPT_FIELDS, _given(
+            receipt_no=None if receipt_no is None else str(receipt_no).strip() or None,
+            accepting_unit=None if accepting_unit is None else str(accepting_unit).strip() or None,
+            accepted_on=accepted_on or None, subject_id=subject_id, lead_id=lead_id))
+        self._references(values)
+        audit(self.session, self.actor, "police.receipt_received", receipt_no=values["receipt_no"],
+              accepting_unit=values.get("accepting_unit"), accepted_on=_iso(values.get("accepted_on")),
+              paper=bool(paper), **_given(subject_id=values.get("subject_id"), lead_id=values.get("lead_id")))
+
+    def record_completion_report(self, lead_id, sent) -> None:
+        """The lead's completion report (报送办结情况) went to the superior platform (`sent`), or
+        was recorded without sending (no platform configured): on the case's trail."""
+        lead = self._get(Lead, lead_id, "lead_id", "not_found")
+        audit(self.session, self.actor, "lead.completion_reported", lead_id=lead.id, number=lead.number,
+              sent=sent in (True, "true", 1))
+
     # -- rectification -----------------------------------------------------
 
     def open_rectification(self, subject_id, problem, unit, deadline, measures, person="", lead_id=None) -> int:
@@ -447,7 +480,7 @@ class DomainServices:
 
     def as_dict(self) -> dict:
         names = ("update_lead", "lead_info", "record_risk_grade", "record_disposal", "record_feedback_measures",
-                 "open_rectification",
+                 "record_police_receipt", "record_completion_report", "open_rectification",
                  "update_rectification", "start_supervision", "update_supervision", "open_accountability",
                  "workdays_after")
         return {name: getattr(self, name) for name in names}

@@ -45,6 +45,8 @@ ACTIONS = {
     "disposal.recorded": _l("记录处置措施", "Disposal measure recorded"),
     "disposal.updated": _l("更新处置记录", "Disposal record updated"),
     "disposal.withdrawn": _l("撤回处置记录", "Disposal record withdrawn"),
+    "police.receipt_received": _l("收到公安受理回执", "Police acceptance receipt received"),
+    "lead.completion_reported": _l("报送办结情况", "Completion reported upward"),
     "document.issued": _l("开具文书", "Document issued"),
     "rectification.opened": _l("建立整改事项", "Rectification item opened"),
     "rectification.updated": _l("更新整改事项", "Rectification item updated"),

@@ -61,6 +61,7 @@ from engine.projection import human_spec
 from engine.runtime import CommandContext, DeployResult
 from engine.store.models import HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from engine.store.supervision_models import EscalationStep
+from engine.store.wait_models import ExternalTask
 
 ADMINISTRATOR = "administrator"
 MAX_REASON = 2000
@@ -415,7 +416,10 @@ class AdminOperations:
             instance, workflow = self.engine.load_workflow(session, instance_id)
             if instance.status != "error":
                 raise InvalidOperation("instance {instance} is not in error", instance=instance_id)
-            if not workflow.get_tasks(state=TaskState.ERROR):
+            # A failed step, or an external task whose worker ran out of retries (it gets one more).
+            failed_worker = session.scalar(select(ExternalTask.id).where(
+                ExternalTask.instance_id == instance_id, ExternalTask.status == "open", ExternalTask.retries == 0))
+            if not workflow.get_tasks(state=TaskState.ERROR) and failed_worker is None:
                 raise InvalidOperation("instance {instance} has no failed step to run again (it stopped on an uncaught "
                                        "BPMN error); cancel it instead", instance=instance_id)
         for name, value in (variables or {}).items():

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from domain.demo import create_units, create_users, credit_code
 from domain.directory import CampaignDirectory
 from domain.forms import load_form, validate_submission
-from domain.leads import register_lead
+from domain.leads import register_lead, start_risk_disposal
 from domain.models import (
     AccountabilityRecord,
     Disposal,
@@ -36,7 +36,9 @@ from domain.models import (
     User,
 )
 from domain.records import active_unit_codes
+from domain.report_worker import ReportWorker
 from domain.services import make_service_functions
+from engine import events
 from engine.escalation import Escalator
 from engine.runtime import Engine
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer
@@ -156,18 +158,10 @@ class Campaign:
 
     def start_risk_disposal(self, lead_id=None, subject_id=None, actor="market.officer",
                             responsible_unit=None) -> int:
-        """Start graded disposal as the app would from a lead: its subject, the lead, its unit."""
-        with self.session_factory() as session:
-            if lead_id is not None:
-                lead = session.get(Lead, lead_id)
-                subject_id = subject_id or lead.subject_id
-                responsible_unit = responsible_unit or lead.responsible_unit
-        data = {"subject_id": subject_id}
-        if lead_id is not None:
-            data["lead_id"] = lead_id
-        if responsible_unit is not None:
-            data["responsible_unit"] = responsible_unit
-        return self.engine.start("risk_disposal", data, actor=self.actor(actor))
+        """Start graded disposal from a lead (domain.leads.start_risk_disposal): its subject, the lead,
+        its unit, and the lead's number as business key; or of a subject alone."""
+        return start_risk_disposal(self.engine, self.actor(actor), subject_id=subject_id, lead_id=lead_id,
+                                   responsible_unit=responsible_unit)
 
     def create_subject(self, name="泉州长青健康科技有限公司", code="91350500MA34B7LN2",
                        sector="food_health_products") -> int:
@@ -237,6 +231,20 @@ class Campaign:
             self.engine.claim(task.id, who)
         self.engine.complete(task.id, who, data)
         return task
+
+    # -- other systems --------------------------------------------------------
+
+    def police_receipt(self, instance_id, actor="admin", **variables):
+        """The police's system sends its acceptance receipt for the case (by the instance's business key,
+        the lead's number; by the instance for a disposal started without a lead)."""
+        key = self.instance(instance_id).business_key
+        return events.correlate(self.engine, "police_acceptance", self.actor(actor), business_key=key,
+                                process_instance_id=None if key else instance_id,
+                                variables={**police_receipt(), **variables})
+
+    def report_completions(self, send=None, business_key=None):
+        """The report worker's pass (domain.report_worker); `send=None`: no platform, reports recorded."""
+        return ReportWorker(self.engine, send, worker_id="scenario-worker").run_once(business_key)
 
     # -- time ---------------------------------------------------------------
 
@@ -380,9 +388,19 @@ def review(decision="accept", **overrides) -> dict:
                   "extra_workdays": "10" if decision == "send_back" else None}, overrides)
 
 
-def report_closure(**overrides) -> dict:
-    return _form({"reported_to": "district", "report_date": "2026-05-06",
-                  "report_summary": "线索已核实办结，已责令整改并完成回头看。", "reporter_protected": "true"}, overrides)
+def police_receipt(**overrides) -> dict:
+    """The variables of the police system's acceptance receipt (message police_acceptance)."""
+    return {"receipt_no": "晋公（新）受字〔2026〕27号", "accepting_unit": "晋江市公安局新塘派出所",
+            "accepted_on": "2026-03-09", **overrides}
+
+
+def chase_police(decision="chased", **overrides) -> dict:
+    if decision == "chased":
+        values = {"chase_method": "phone", "chase_note": "已电话联系派出所值班民警，答复两日内出具回执。"}
+    else:
+        values = {"receipt_no": "晋公（新）受字〔2026〕31号", "accepting_unit": "晋江市公安局新塘派出所",
+                  "accepted_on": "2026-03-10"}
+    return _form({"chase_decision": decision, **values}, overrides)
 
 
 def assess(grade="orange", finding="clear_problem", **overrides) -> dict:

@@ -1,12 +1,13 @@
 """A lead's whole life in the browser: registered by the office, verified by the unit,
-overdue and escalated when the clock moves, reassigned by the supervisor, completed and
-closed; another unit's officer cannot open it. Screenshots go to test-artifacts/."""
+overdue and escalated when the clock moves, reassigned by the supervisor, completed,
+closed and reported upward; another unit's officer cannot open it. Screenshots go to test-artifacts/."""
 import re
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from domain.models import Lead
+from domain.report_worker import ReportWorker
 from engine.store.models import HumanTask
 from tests import scenario_support as forms
 from tests.browser_support import (browser, complete, live_server, open_task, page,  # noqa: F401
@@ -88,10 +89,11 @@ def test_a_lead_from_registration_to_closure(page, demo, clock, session_factory)
     sign_in(page, "office.officer")
     open_task(page, "审核反馈", number)
     complete(page, forms.review("accept"))
-    open_task(page, "报送办结情况", number)
-    complete(page, forms.report_closure())
+    # Closed: the completion report goes upward through the report worker, nobody's task.
+    assert ReportWorker(runtime.engine).run_once().recorded
     page.goto(f"/leads/{lead_id}")
     page.wait_for_selector('#case-diagram[data-loaded="true"]')
+    assert "报送办结情况" in page.locator("#timeline").inner_text()
     screenshot(page, "case-closed")
     with session_factory() as s:
         assert s.get(Lead, lead_id).status == "closed"

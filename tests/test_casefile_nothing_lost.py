@@ -30,7 +30,9 @@ from domain import casefile
 from domain.creditcode import check_character
 from domain.fieldspec import field_label
 from domain.forms import hidden_fields, load_form
+from domain.leads import start_risk_disposal
 from domain.models import Lead, RectificationItem, SupervisionCase, Unit, User
+from domain.report_worker import ReportWorker
 from engine.store.models import HumanTask, ProcessInstance, Timer
 from engine.workcal import CHINA_TZ
 from tests.conftest import login
@@ -65,6 +67,8 @@ FORWARD = {
     ("risk/measures", "urge_refunds"): False,
     ("risk/acknowledge", "ack_decision"): "accept",
     ("risk/police_acceptance", "police_decision"): "filed",
+    # nobody sends the police's receipt here: the office enters it from paper when it chases
+    ("risk/chase_police", "chase_decision"): "paper_receipt",
     ("rectification/accept", "acceptance_decision"): "accept",
     ("rectification/lookback", "lookback_result"): "stayed_fixed",
     ("supervision/review", "review_decision"): "resolved",
@@ -121,9 +125,10 @@ WALKS = [
         ("risk/assess", "finding"): ["suspected_crime", "no_problem"],
         ("risk/police_acceptance", "police_decision"): ["not_filed"],
     }),
-    Walk("涉嫌犯罪，公安受理审查", {
+    Walk("涉嫌犯罪，催告公安受理后收到纸质回执，公安受理审查", {
         ("lead/feedback", "risk_disposal_started"): [True],
         ("risk/assess", "finding"): ["suspected_crime"],
+        ("risk/chase_police", "chase_decision"): ["chased"],
         ("risk/police_acceptance", "police_decision"): ["under_review"],
     }),
     Walk("明显问题：约谈后不采取其他措施", {
@@ -406,6 +411,9 @@ class Walker:
                 continue
             timers = self.waiting_timers(ids)
             if not timers:
+                if self.report_completions():  # the closed lead's report: its worker's, nobody's task
+                    trail.append("[report worker]")
+                    continue
                 break
             trail.append(f"[timer {timers[0].element_id}]")
             self.wait_for(timers[0])
@@ -423,10 +431,11 @@ class Walker:
 
     def start_risk_disposal(self, lead_id: int, username: str) -> int:
         """Graded disposal of the lead's institution, as the officer who reported it started."""
-        with self.session_factory() as s:
-            lead = s.get(Lead, lead_id)
-            data = {"subject_id": lead.subject_id, "lead_id": lead.id, "responsible_unit": lead.responsible_unit}
-        return self.runtime.engine.start("risk_disposal", data, self.actor(username))
+        return start_risk_disposal(self.runtime.engine, self.actor(username), lead_id=lead_id)
+
+    def report_completions(self) -> int:
+        """The report worker's pass (no platform here: the reports are recorded); how many it handled."""
+        return ReportWorker(self.runtime.engine, worker_id="walker").run_once().handled
 
     # -- one task -----------------------------------------------------------------------------
 

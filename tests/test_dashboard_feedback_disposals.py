@@ -56,7 +56,7 @@ def handled(app, session_factory, clock, field_key):
     c.complete("feedback_lead", s.feedback(handling=["warning_interview", "order_rectify", "mediation"],
                                            handling_details=DETAILS_A), instance_a)
     c.complete("review_feedback", s.review("accept"), instance_a)
-    c.complete("report_closure", s.report_closure(), instance_a)
+    c.report_completions()  # the completion report goes upward (recorded: no platform here)
 
     instance_b, lead_b = c.dispatched_lead(unit="police", subject_name=None, subject_credit_code=None,
                                            channel="police_110", sector="elderly_projects")

@@ -14,7 +14,8 @@ from domain.demo import load_demo
 from domain.errors import DubanError
 from domain.labels import CHANNELS, SECTORS
 from domain.models import Disposal, Lead, RectificationItem, Subject, SupervisionCase, Unit, User
-from engine.store.models import HumanTask, ProcessInstance, StepRecord, Timer
+from engine.store.models import AuditEvent, HumanTask, ProcessInstance, StepRecord, Timer
+from engine.store.wait_models import ExternalTask
 from engine.store.supervision_models import Escalation, EscalationStep, SupervisionMark
 from engine.workcal import CHINA_TZ, WorkCalendar
 from tests.conftest import csrf_token, login
@@ -23,7 +24,7 @@ BEIJING = timezone(timedelta(hours=8))
 
 # The lead's status while each step of lead_handling is open.
 STATUS_AT = {"triage_lead": "registered", "accept_lead": "dispatched", "verify_lead": "verifying",
-             "feedback_lead": "feedback", "review_feedback": "reviewing", "report_closure": "closed"}
+             "feedback_lead": "feedback", "review_feedback": "reviewing"}
 
 
 @pytest.fixture
@@ -89,8 +90,11 @@ def test_each_leads_status_and_dates_agree_with_its_steps(demo, session_factory,
         instance = _all(session_factory, ProcessInstance, ProcessInstance.id == lead.instance_id)[0]
         tasks = _all(session_factory, HumanTask, HumanTask.instance_id == instance.id)
         open_steps = [task.element_id for task in tasks if task.status == "open"]
-        if lead.status == "closed":
-            assert instance.status == "completed" or open_steps == ["report_closure"], lead.number
+        if lead.status == "closed":  # done, or its completion report waits for the report worker (nobody's task)
+            reports = _all(session_factory, ExternalTask, ExternalTask.instance_id == instance.id,
+                           ExternalTask.status == "open")
+            assert open_steps == [], lead.number
+            assert instance.status == "completed" or [r.element_id for r in reports] == ["report_completion"]
             assert lead.closed_at is not None and lead.closed_at <= now
             if lead.responsible_unit is None:  # not dispatched: closed at triage (a duplicate)
                 assert [task.element_id for task in tasks] == ["triage_lead"] and lead.duplicate_of_id
@@ -114,6 +118,21 @@ def test_each_leads_status_and_dates_agree_with_its_steps(demo, session_factory,
     completed = _all(session_factory, HumanTask, HumanTask.status == "completed")
     assert len(records) == len(completed) > 50
     assert all(record.handler_name and record.unit_name for record in records)
+
+
+def test_completion_reports_went_up_as_the_leads_closed_but_yesterdays_waits_for_the_worker(demo, session_factory):
+    leads = {lead.number: lead for lead in _all(session_factory, Lead)}
+    reports = _all(session_factory, ExternalTask, ExternalTask.topic == "report-completion")
+    sent = [row for row in reports if row.status == "completed"]
+    [waiting] = [row for row in reports if row.status == "open"]
+    assert len(sent) == 5 and len(reports) == 6
+    for row in sent:  # sent by the worker's pass soon after the lead closed (working days, not at once)
+        lead = leads[row.business_key]
+        assert lead.status == "closed" and lead.closed_at < row.ended_at
+    assert leads[waiting.business_key].status == "closed" and waiting.worker_id is None
+    events = _all(session_factory, AuditEvent, AuditEvent.action == "lead.completion_reported")
+    assert sorted(event.data["number"] for event in events) == sorted(row.business_key for row in sent)
+    assert all(event.data["sent"] and event.actor == "system" for event in events)
 
 
 def test_deadlines_end_at_the_close_of_a_working_day_and_nothing_due_is_left_unfired(demo, session_factory,

@@ -393,3 +393,20 @@ def test_diff_names_what_changed_by_element_id():
         "f_gw_wait": {"condition": ("x > 1", "x > 2")},
     }
     assert not result.layout_changed and diff_definitions(old, old).identical
+
+
+def test_an_external_task_out_of_retries_is_retried_from_the_admin_page(engine, ops, session_factory):
+    from engine.external_tasks import TopicRequest
+    from engine.identity import SYSTEM
+    engine.deploy(b.process("push_case", b.start(), '<bpmn:serviceTask id="push" camunda:type="external" '
+                            'camunda:topic="report"/>', b.user_task("after", due="P1D"), b.end(),
+                            *b.chain("start", "push", "after", "end")))
+    instance_id = engine.start("push_case")
+    [task] = engine.external.fetch_and_lock("w", 1, [TopicRequest("report", timedelta(seconds=30))])
+    engine.external.handle_failure(task.row.id, "w", SYSTEM, "platform down", None, 0, timedelta(0))
+    assert _instance(session_factory, instance_id).status == "error"
+    ops.retry(instance_id, ADMIN, "platform back")
+    assert _instance(session_factory, instance_id).status == "running"
+    [task] = engine.external.fetch_and_lock("w", 1, [TopicRequest("report", timedelta(seconds=30))])
+    engine.external.complete(task.row.id, "w", SYSTEM, {})
+    assert [t.element_id for t in open_tasks(session_factory, instance_id)] == ["after"]

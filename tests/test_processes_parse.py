@@ -8,9 +8,10 @@ interchange, and every form is well-formed.
 Walks: each process is run in memory with SpiffWorkflow, fake service
 functions (with the signatures of docs/process-conventions.md) and a manual
 clock, completing user tasks with values built from their forms (hidden fields
-are left out, as a browser would). Together the scenarios of a process must
-visit every flow node and take every sequence flow, and each scenario must end
-where it says.
+are left out, as a browser would), delivering messages from other systems and
+completing external tasks as their workers would. Together the scenarios of a
+process must visit every flow node and take every sequence flow, and each
+scenario must end where it says.
 """
 import ast
 import functools
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -78,7 +81,7 @@ LEVELS = ("ordinary", "yellow", "red")
 # The documented functions, plus update_supervision(case_id, status, stage, level), which
 # domain.services provides to keep the supervision case (督办案件) in step.
 SERVICE_FUNCTIONS = {"update_lead", "record_risk_grade", "record_disposal", "record_feedback_measures",
-                     "open_rectification",
+                     "record_police_receipt", "record_completion_report", "open_rectification",
                      "update_rectification", "start_supervision", "update_supervision", "open_accountability",
                      "lead_info", "workdays_after", "local_time"}
 ENGINE_FUNCTIONS = {"workdays_after", "local_time"}  # provided by the engine itself
@@ -351,6 +354,17 @@ class FakeServices:
         self._record("record_feedback_measures", lead_id, handling, note=note)
         return []
 
+    def record_police_receipt(self, receipt_no, accepting_unit=None, accepted_on=None, subject_id=None,
+                              lead_id=None, paper=False):
+        assert isinstance(receipt_no, str) and receipt_no and isinstance(paper, bool)
+        assert accepted_on is None or datetime.fromisoformat(accepted_on)
+        self._record("record_police_receipt", receipt_no, accepting_unit, accepted_on, subject_id=subject_id,
+                     lead_id=lead_id, paper=paper)
+
+    def record_completion_report(self, lead_id, sent):
+        assert isinstance(lead_id, int) and isinstance(sent, bool)
+        self._record("record_completion_report", lead_id, sent)
+
     def open_rectification(self, subject_id, problem, unit, deadline, measures, person="", lead_id=None):
         assert unit in UNITS
         datetime.fromisoformat(deadline)
@@ -430,6 +444,20 @@ class Timer:
         self.element_id = element_id
 
 
+class Message:
+    """A scenario step: another system sends the named message with these variables."""
+
+    def __init__(self, name, variables):
+        self.name, self.variables = name, variables
+
+
+class External:
+    """A scenario step: the worker of the (started) external task completes it with these variables."""
+
+    def __init__(self, element_id, variables):
+        self.element_id, self.variables = element_id, variables
+
+
 class Walk:
     def __init__(self, process_id, clock, start_data):
         definition = parsed(process_id)
@@ -493,10 +521,30 @@ class Walk:
         self._steps()
         assert task.state == TaskState.COMPLETED, f"timer {element_id} did not fire"
 
+    def deliver(self, name, variables):
+        waiting = [t for t in self.workflow.get_tasks(state=TaskState.WAITING)
+                   if getattr(t.task_spec, "event_definition", None) == MessageEventDefinition(name)]
+        assert len(waiting) == 1, f"{len(waiting)} tasks wait for message {name}"
+        self.workflow.catch(BpmnEvent(MessageEventDefinition(name), payload=dict(variables)))
+        self._steps()
+        assert waiting[0].state == TaskState.COMPLETED, f"message {name} was not caught"
+
+    def complete_external(self, element_id, variables):
+        started = [t for t in self.workflow.get_tasks(state=TaskState.STARTED) if t.task_spec.bpmn_id == element_id]
+        assert started, f"external task {element_id} is not waiting for its worker"
+        assert started[0].task_spec.external["topic"], element_id
+        started[0].data.update(variables)
+        started[0].complete()
+        self._steps()
+
     def run(self, steps):
         for step in steps:
             if isinstance(step, Timer):
                 self.fire(step.element_id)
+            elif isinstance(step, Message):
+                self.deliver(step.name, step.variables)
+            elif isinstance(step, External):
+                self.complete_external(step.element_id, step.variables)
             else:
                 element_id, overrides = step
                 self.complete(element_id, overrides)
@@ -547,6 +595,8 @@ def lead_plain(walk):
     # the measures chosen at 查办反馈 go to the disposal records in the same step
     [(args, kwargs)] = walk.services.named("record_feedback_measures")
     assert args == (9, ["warning_interview", "order_rectify"]) and kwargs["note"]
+    # the report worker's answer goes on the case
+    assert walk.services.named("record_completion_report") == [((9, True), {})]
 
 
 def lead_not_dispatched(walk):
@@ -567,6 +617,8 @@ def lead_major_returned_overdue_sent_back(walk):
     assert walk.due_of("verify_lead", 1) > walk.due_of("verify_lead", 0)
     # each feedback hands its measures over (the service replaces the earlier feedback's)
     assert len(walk.services.named("record_feedback_measures")) == 2
+    # no platform configured: the worker recorded the report without sending it
+    assert walk.services.named("record_completion_report") == [((9, False), {})]
 
 
 TRIAGE = {"triage_decision": "dispatch", "responsible_unit": "market", "major": False}
@@ -618,6 +670,23 @@ def risk_suspected_crime(walk):
     disposals = walk.services.named("record_disposal")
     assert [a[1] for a, _k in disposals] == ["transfer_police", "transfer_police"]
     assert all(k["lead_id"] == 7 for _a, k in disposals)
+    # the police system's receipts: at once the first time; the second time after a chase, while chasing again
+    assert walk.groups_of("chase_police_receipt") == [["office"], ["office"]]
+    # five working days after Monday 2 March (the transfer), at the close of the day
+    assert walk.due_of("chase_police_receipt", 0) > datetime(2026, 3, 9, 10, 0, tzinfo=timezone.utc)
+    receipts = walk.services.named("record_police_receipt")
+    assert [(a[0], k["paper"], k["lead_id"]) for a, k in receipts] == [
+        ("晋公（新）受字〔2026〕11号", False, 7), ("晋公（新）受字〔2026〕12号", False, 7)]
+    assert "受案回执 晋公（新）受字〔2026〕12号" in disposals[1][1]["note"]
+    cancelled = [t for t in walk.workflow.get_tasks(state=TaskState.CANCELLED)
+                 if t.task_spec.bpmn_id == "chase_police_receipt"]
+    assert len(cancelled) == 1, "the receipt that came while chasing closes the chase"
+
+
+def risk_suspected_crime_paper_receipt(walk):
+    assert walk.workflow.is_completed() and "end_police" in walk.completed_elements()
+    [(args, kwargs)] = walk.services.named("record_police_receipt")
+    assert args == ("纸质回执001", "晋江市公安局新塘派出所", "2026-03-10") and kwargs["paper"] is True
 
 
 # -- rectification
@@ -701,7 +770,7 @@ SCENARIOS = {
                 ("verify_lead", {"result": "substantiated", "people_involved": 12, "amount_involved": 350000.0}),
                 ("feedback_lead", {"handling": ["warning_interview", "order_rectify"]}),
                 ("review_feedback", {"review_decision": "accept"}),
-                ("report_closure", {"reported_to": "city", "reporter_protected": True}),
+                External("report_completion", {"report_sent": True, "completion_report": "线索编号：…"}),
             ], lead_plain),
         "duplicate_not_dispatched": (
             {"lead_id": 9}, [("triage_lead", {"triage_decision": "duplicate"})], lead_not_dispatched),
@@ -719,7 +788,7 @@ SCENARIOS = {
                 ("verify_lead", {"result": "substantiated"}),
                 ("feedback_lead", {}),
                 ("review_feedback", {"review_decision": "accept"}),
-                ("report_closure", {}),
+                External("report_completion", {"report_sent": False}),
             ], lead_major_returned_overdue_sent_back),
     },
     "risk_disposal": {
@@ -767,12 +836,29 @@ SCENARIOS = {
                 ("assess_risk", {"grade": "red", "finding": "suspected_crime"}),
                 ("fix_evidence", {}),
                 ("transfer_to_police", {}),
+                Message("police_acceptance", {"receipt_no": "晋公（新）受字〔2026〕11号",
+                                              "accepting_unit": "晋江市公安局新塘派出所", "accepted_on": "2026-03-03"}),
                 ("police_acceptance", {"police_decision": "not_filed"}),
                 ("assess_risk", {"grade": "red", "finding": "suspected_crime"}),
                 ("fix_evidence", {}),
                 ("transfer_to_police", {}),
+                Timer("police_receipt_overdue"),
+                ("chase_police_receipt", {"chase_decision": "chased"}),
+                Timer("police_receipt_overdue"),
+                Message("police_acceptance", {"receipt_no": "晋公（新）受字〔2026〕12号",
+                                              "accepting_unit": "晋江市公安局新塘派出所"}),
                 ("police_acceptance", {"police_decision": "filed", "case_no": "A2026-001"}),
             ], risk_suspected_crime),
+        "suspected_crime_paper_receipt": (
+            {"subject_id": 5, "responsible_unit": "market"}, [
+                ("assess_risk", {"grade": "red", "finding": "suspected_crime"}),
+                ("fix_evidence", {}),
+                ("transfer_to_police", {}),
+                Timer("police_receipt_overdue"),
+                ("chase_police_receipt", {"chase_decision": "paper_receipt", "receipt_no": "纸质回执001",
+                                          "accepting_unit": "晋江市公安局新塘派出所", "accepted_on": "2026-03-10"}),
+                ("police_acceptance", {"police_decision": "under_review"}),
+            ], risk_suspected_crime_paper_receipt),
     },
     "rectification": {
         "accepted_and_stayed_fixed": (
@@ -892,6 +978,7 @@ def test_a_major_lead_runs_on_the_engine_and_starts_supervision(own_database, cl
     engine; task rows get the right units and due times; boundary timers become timer rows and fire."""
     from sqlalchemy import select
 
+    from engine.external_tasks import TopicRequest
     from engine.identity import Actor
     from engine.runtime import Engine
     from engine.store.models import HumanTask, ProcessInstance, Timer
@@ -955,7 +1042,13 @@ def test_a_major_lead_runs_on_the_engine_and_starts_supervision(own_database, cl
     complete("verify_lead", market, {"result": "substantiated"})
     complete("feedback_lead", market, {})
     complete("review_feedback", office, {"review_decision": "accept"})
-    complete("report_closure", office, {})
+    # the closed lead waits for its report worker only: no one's task
+    assert sorted(t.element_id for t in open_tasks()) == ["report_progress", "send_reminder"]
+    [report] = engine.external.fetch_and_lock("report-worker", 5,
+                                              [TopicRequest("report-completion", timedelta(minutes=5))])
+    assert (report.row.element_id, report.variables["lead_id"]) == ("report_completion", 9)
+    engine.external.complete(report.row.id, "report-worker", office, {"report_sent": True})
+    assert fakes.named("record_completion_report") == [((9, True), {})]
     with session_factory() as session:
         assert session.get(ProcessInstance, lead).status == "completed"
         supervisions = session.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "supervision")).all()

@@ -5,7 +5,7 @@ to market regulation; the unit verifies it (substantiated), grades the seller
 orange, interviews its principal and orders it to rectify; the office sends the
 rectification back once, then accepts it; after the look-back timer the
 look-back finds it stayed fixed; the office reviews the lead's feedback and
-closes it, and reports the closure upward. At each step the campaign's records
+closes it, and the report worker reports the closure upward. At each step the campaign's records
 and the audit trail are checked.
 """
 from datetime import date, timedelta
@@ -164,8 +164,8 @@ def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campa
     c.complete("review_feedback", s.review("accept"), lead_instance)
     lead = c.get(Lead, lead_id)
     assert (lead.status, lead.result, lead.closed_at) == ("closed", "substantiated", c.clock.now())
-    assert c.open_elements(lead_instance) == ["report_closure"]
-    c.complete("report_closure", s.report_closure(), lead_instance)
+    assert c.open_elements(lead_instance) == []  # nobody's task: the report worker's
+    assert c.report_completions().recorded == [lead.number]
     assert c.instance(lead_instance).status == "completed"
 
     # -- the whole story in the records and the trail -------------------------------------------
@@ -175,12 +175,13 @@ def test_hotline_lead_is_dispatched_verified_disposed_rectified_and_closed(campa
     assert c.incidents() == []
     assert [(t.element_id, t.status) for t in c.tasks(lead_instance, status=None)] == [
         ("triage_lead", "completed"), ("accept_lead", "completed"), ("verify_lead", "completed"),
-        ("feedback_lead", "completed"), ("review_feedback", "completed"), ("report_closure", "completed")]
+        ("feedback_lead", "completed"), ("review_feedback", "completed")]
     completions = [(e.element_id, e.actor) for e in c.events(lead_instance, "task.completed")]
     assert completions == [
         ("triage_lead", "office.officer"), ("accept_lead", "market.officer"), ("verify_lead", "market.officer"),
-        ("feedback_lead", "market.officer"), ("review_feedback", "office.officer"),
-        ("report_closure", "office.officer")]
+        ("feedback_lead", "market.officer"), ("review_feedback", "office.officer")]
+    assert [(e.element_id, e.actor) for e in c.events(lead_instance, "external_task.completed")] == [
+        ("report_completion", "system")]
     verified = c.events(lead_instance, "task.completed")[2].data["data"]
     assert verified["result"] == "substantiated" and verified["people_involved"] == 35
     assert [e.element_id for e in c.events(rect_instance, "task.completed")] == [

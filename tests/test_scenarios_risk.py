@@ -1,7 +1,9 @@
 """Every path of graded risk disposal (分级处置) through the real engine: each
 finding, the follow-up spot check, each combination of measures, a transfer a
-department rejects, and the police filing or not filing the case. Each path
-is checked for the grades and disposals it leaves in the risk ledger."""
+department rejects, and the police filing or not filing the case once their
+system has sent its acceptance receipt. Each path is checked for the grades and
+disposals it leaves in the risk ledger. (The receipt's own ways, by message, by a
+chase and on paper: tests/test_campaign_receipt_and_report.py.)"""
 from datetime import timedelta
 
 import pytest
@@ -146,6 +148,8 @@ def test_suspected_crime_is_fixed_in_evidence_and_transferred_to_the_police(risk
     c.complete("assess_risk", s.assess("red", "suspected_crime"), instance_id)
     c.complete("fix_evidence", s.fix_evidence(), instance_id)
     c.complete("transfer_to_police", s.transfer_police(), instance_id)
+    assert c.open_elements(instance_id) == []  # waiting for the police's acceptance receipt
+    c.police_receipt(instance_id)
     acceptance = c.task("police_acceptance", instance_id)
     assert (acceptance.candidate_group_list, acceptance.priority) == (["police"], 70)
     c.complete("police_acceptance", s.police_acceptance(decision, case_no="晋公新立〔2026〕18号"), instance_id,
@@ -156,6 +160,7 @@ def test_suspected_crime_is_fixed_in_evidence_and_transferred_to_the_police(risk
     [transfer] = c.all(Disposal, Disposal.subject_id == subject_id)
     assert (transfer.measure, transfer.unit, transfer.recorded_by) == ("transfer_police", "market", "police.officer")
     assert transfer.note.startswith(f"新市监移〔2026〕2号：{decision}")
+    assert transfer.note.endswith("受案回执 晋公（新）受字〔2026〕27号")
 
 
 def test_police_not_filing_sends_the_subject_back_to_administrative_disposal(risk):
@@ -163,6 +168,7 @@ def test_police_not_filing_sends_the_subject_back_to_administrative_disposal(ris
     c.complete("assess_risk", s.assess("red", "suspected_crime"), instance_id)
     c.complete("fix_evidence", s.fix_evidence(), instance_id)
     c.complete("transfer_to_police", s.transfer_police(), instance_id)
+    c.police_receipt(instance_id)
     c.complete("police_acceptance", s.police_acceptance("not_filed", case_no="晋公新不立〔2026〕3号"), instance_id,
                actor="police.officer")
     assert c.open_elements(instance_id) == ["assess_risk"]
@@ -185,6 +191,7 @@ def test_police_decision_without_a_case_number_is_recorded(risk, decision, next_
     c.complete("assess_risk", s.assess("red", "suspected_crime"), instance_id)
     c.complete("fix_evidence", s.fix_evidence(), instance_id)
     c.complete("transfer_to_police", s.transfer_police(), instance_id)
+    c.police_receipt(instance_id)
     c.complete("police_acceptance", s.police_acceptance(decision), instance_id, actor="police.officer")
     assert c.incidents() == []
     assert c.open_elements(instance_id) == next_elements

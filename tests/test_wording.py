@@ -9,7 +9,8 @@ processes, the rungs of engine.ladder.
 
 The walk-through: a lead registered by the special office, dispatched to market
 regulation, escalated when nobody feeds back in time (up to the red card and the unit's
-supervision case), handled by the supervisor and closed by the office. Its pages are
+supervision case), handled by the supervisor, closed by the office and reported upward by
+the report worker. Its pages are
 fetched through the Flask test client as each role, in Chinese and in English.
 """
 import ast
@@ -332,7 +333,8 @@ def walk(client, demo, clock, session_factory):
 
     _switch(client, "office.officer")
     _complete(client, session_factory, "review_feedback", instance_id, forms.review("accept"))
-    _complete(client, session_factory, "report_closure", instance_id, forms.report_closure())
+    reported = demo.test_cli_runner().invoke(args=["report-worker", "--once"])  # 报送办结情况: the worker's
+    assert reported.exit_code == 0 and "2 recorded without sending" in reported.output, reported.output
     for kind in ("assignment", "closure_report"):  # official documents: their print pages are crawled too
         assert _post(client, f"/leads/{lead_id}/documents", {"kind": kind, "target": "lead"}).status_code == 302
     runtime.notifier.deliver_due(limit=1000)

@@ -275,11 +275,15 @@ def timeline(lead: Lead, instances: list[ProcessInstance]) -> list[dict]:
                     _holder_names((data.get("candidate_groups") or "").split(","), units)
                 if holders:
                     detail = f"{detail}（{'、'.join(holders)}）"
-        elif event.action.startswith(("timer.", "incident.")) and event.element_id:
+        elif event.action.startswith(("timer.", "incident.", "message.", "signal.", "external_task.")) \
+                and event.element_id:
             detail = element_names.get(event.element_id) or ""
         elif event.action == "lead.updated":
             detail = _lead_update_text(data.get("fields"), units)
-        if event.action == "incident.opened" and data.get("message"):
+        words = casefile.event_detail(event.action, data, short_locale())
+        if words:
+            detail = f"{detail} {words}".strip()
+        elif event.action == "incident.opened" and data.get("message"):
             detail = f"{detail} {data['message']}".strip()
         elif event.action == "comment.added" and data.get("text"):
             detail = f"{detail}：{data['text']}" if detail else data["text"]

@@ -16,6 +16,7 @@ def register(app):
     app.cli.add_command(deploy_processes)
     app.cli.add_command(demo)
     app.cli.add_command(worker)
+    app.cli.add_command(report_worker)
 
 
 @click.command("worker")
@@ -26,6 +27,52 @@ def worker(until_idle):
     from engine.worker import run
     from web import runtime_of
     raise SystemExit(run(runtime_of(current_app).scheduler, until_idle=until_idle))
+
+
+@click.command("report-worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="handle the reports waiting now, then exit (tests, cron)")
+@click.option("--worker-id", default=None, help="the name the worker locks tasks under [report-worker@host:pid]")
+@click.option("--poll-seconds", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="pause between looks when nothing was waiting")
+def report_worker(once, worker_id, poll_seconds):
+    """报送办结情况: post closed leads' completion reports to the superior platform
+    (DUBAN_SUPERIOR_PLATFORM_URL, signed with DUBAN_WEBHOOK_SECRET); unset, record them unsent."""
+    import logging
+    import signal
+    import threading
+
+    from domain.report_worker import PlatformSender, ReportWorker
+    from notifications.config import WebhookConfig
+    from web import runtime_of
+    if not logging.getLogger().handlers:  # (DUBAN_JSON_LOGS configures its own) the worker's lines, not the engine's
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        worker_log = logging.getLogger("duban.report_worker")
+        worker_log.addHandler(handler)
+        worker_log.setLevel(current_app.config.get("DUBAN_LOG_LEVEL", "INFO"))
+        worker_log.propagate = False
+    runtime = runtime_of(current_app)
+    url = current_app.config.get("DUBAN_SUPERIOR_PLATFORM_URL")
+    sender = None
+    if url:
+        secret = current_app.config.get("DUBAN_WEBHOOK_SECRET")
+        if not secret:
+            raise click.ClickException("DUBAN_SUPERIOR_PLATFORM_URL is set but DUBAN_WEBHOOK_SECRET is not: "
+                                       "reports are signed with it, so that the platform can check who sent them")
+        sender = PlatformSender(url, WebhookConfig(secret=secret), now=runtime.engine.now,
+                                base_url=current_app.config.get("DUBAN_BASE_URL", ""))
+    worker = ReportWorker(runtime.engine, sender, worker_id)
+    destination = f"posting to {url}" if url else "DUBAN_SUPERIOR_PLATFORM_URL is not set: recording reports unsent"
+    click.echo(f"report worker {worker.worker_id}: {destination}")
+    if once:
+        click.echo(f"completion reports: {worker.run_once()}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.run(stop, poll_seconds)
+    click.echo("report worker stopped")
 
 
 def _deploy_all(directory: Path) -> list[str]:
@@ -66,7 +113,9 @@ def demo():
     from domain.demo import DEFAULT_PASSWORD
     from domain.demo_story import build_demo
     from domain.models import Lead, RectificationItem, SupervisionCase, User
+    from domain.report_worker import TOPIC as REPORT_TOPIC
     from engine.store.models import HumanTask
+    from engine.store.wait_models import ExternalTask
     from web import runtime_of
     if db.session.scalar(select(func.count()).select_from(User)):
         click.echo("demo data already loaded")
@@ -84,5 +133,8 @@ def demo():
                f"{count(RectificationItem)} rectification items, {count(SupervisionCase)} supervision cases")
     click.echo(f"{count(HumanTask, HumanTask.status == 'open')} open tasks, "
                f"{count(HumanTask, HumanTask.status == 'open', HumanTask.overdue_since.is_not(None))} overdue")
+    waiting = count(ExternalTask, ExternalTask.status == "open", ExternalTask.topic == REPORT_TOPIC)
+    click.echo(f"{waiting} completion report{'' if waiting == 1 else 's'} waiting for the report worker "
+               "(flask --app web report-worker)")
     click.echo("sign in as office.officer, market.officer, market.supervisor, office.leader or admin "
                "(every demo user: README.md, Demo users)")

@@ -69,6 +69,9 @@ def from_environment(instance_path: str) -> dict:
         "DUBAN_SMTP_PORT": int(os.environ.get("DUBAN_SMTP_PORT", "25")),
         "DUBAN_MAIL_SENDER": os.environ.get("DUBAN_MAIL_SENDER", "duban@localhost"),
         "DUBAN_WEBHOOK_SECRET": os.environ.get("DUBAN_WEBHOOK_SECRET"),
+        # Where `flask report-worker` posts closed leads' completion reports (报送办结情况); unset:
+        # the reports are recorded with the case, not sent.
+        "DUBAN_SUPERIOR_PLATFORM_URL": os.environ.get("DUBAN_SUPERIOR_PLATFORM_URL") or None,
         "DUBAN_BASE_URL": os.environ.get("DUBAN_BASE_URL", "http://127.0.0.1:5000"),
         "DUBAN_JSON_LOGS": _bool("DUBAN_JSON_LOGS", False),
         "DUBAN_LOG_LEVEL": os.environ.get("DUBAN_LOG_LEVEL", "INFO"),

@@ -20,6 +20,7 @@ import copy
 import math
 import pickle
 import resource
+import signal
 import sys
 from multiprocessing.connection import Connection
 
@@ -110,5 +111,8 @@ def serve(conn: Connection, memory_bytes: int, max_result: int) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the app stops its workers itself,
+    # and a worker's own KeyboardInterrupt traceback would only clutter the output.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, memory, max_result_bytes = (int(arg) for arg in sys.argv[1:4])
     serve(Connection(fd), memory, max_result_bytes)

@@ -2,6 +2,7 @@
 from flask import url_for
 from sqlalchemy import select
 
+from domain.leads import business_key_for
 from engine.store.models import AuditEvent, Incident, ProcessInstance
 from web.api.paging import ID
 from web.api.schemas import InstanceDetail, StartIn
@@ -34,13 +35,18 @@ def start_instance(payload):
     """Start a process instance
 
     Runs it to its first wait state. 404 when the process (or version) is not deployed.
-    Leads are better registered with POST /leads, which also creates the record. Only for
+    Leads are better registered with POST /leads, which also creates the record. Graded
+    disposal (risk_disposal) started for a lead (`data.lead_id`) without a business key gets
+    the lead's number, by which other systems' messages (the police's receipt) find it. Only for
     supervisors who oversee every unit: an instance's data and business key link it to any
     lead or subject, which would open another unit's case to its starter's unit.
     """
     user = api_user()
+    business_key = payload.get("business_key")
+    if business_key is None:  # graded disposal started for a lead carries the lead's number (domain.leads)
+        business_key = business_key_for(db.session, payload["process_id"], payload["data"])
     instance_id = engine_call(lambda engine: engine.start(
-        payload["process_id"], payload["data"], user.actor, business_key=payload.get("business_key"),
+        payload["process_id"], payload["data"], user.actor, business_key=business_key,
         version=payload.get("version")))
     instance, tasks = visible_instance(instance_id)
     return _detail(instance, tasks), 201, {"Location": url_for("api-instances.get_instance", instance_id=instance_id)}

@@ -88,7 +88,8 @@ def history(instance_id: int) -> list[dict]:
         what = labels.get(event.action) or wording.action_label(event.action, short_locale())
         out.append({"at": event.at, "actor": people.get(event.actor, event.actor or ""), "what": what,
                     "action": event.action, "task": names.get(event.task_id, ""), "reason": event.reason,
-                    "text": (event.data or {}).get("text") if event.action == "comment.added" else None})
+                    "text": (event.data or {}).get("text") if event.action == "comment.added" else
+                    casefile.event_detail(event.action, event.data, short_locale())})
     return out
 
 
