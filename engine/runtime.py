@@ -212,13 +212,13 @@ class Engine:
             session.close()
         for instance_id, version, workflow in committed:
             self.workflows.put(instance_id, version, workflow)
-        listeners = [(listener, ctx.events) for listener in self._listeners]
+        listeners = [(listener, (ctx.events,)) for listener in self._listeners]
         if ctx.wake_at is not None:
-            listeners += [(listener, ctx.wake_at) for listener in self._wake_listeners]
-        listeners += [(action, None) for action in ctx.committed]
-        for listener, argument in listeners:
+            listeners += [(listener, (ctx.wake_at,)) for listener in self._wake_listeners]
+        listeners += [(action, ()) for action in ctx.committed]
+        for listener, arguments in listeners:
             try:
-                listener() if argument is None else listener(argument)
+                listener(*arguments)
             except Exception:  # a listener must never undo a committed command
                 log.exception("engine listener failed")
 
