@@ -477,6 +477,10 @@ def test_start_a_process_by_key(rest, demo, session_factory):
     assert body["links"][0]["rel"] == "self" and body["links"][0]["href"].endswith(f"/process-instance/{body['id']}")
     [task] = rest.fetch()
     assert task["processInstanceId"] == body["id"] and task["variables"]["lead"]["value"] == "XS-9"
+    reader = Rest(demo, make_token(demo, "admin", "instances:read"))
+    again = reader.get(f"/process-instance/{body['id']}")  # the start's self link
+    assert again.status_code == 200 and again.get_json()["businessKey"] == "XS-9"
+    refused(reader.get("/process-instance/999999"), 404, "InvalidRequestException", "999999")
     refused(rest.post("/process-definition/key/no_such/start", {}), 404, "RestException", "no_such")
     refused(rest.post("/process-definition/key/push_case/start", {"businessKey": "k" * 201}), 400,
             "InvalidRequestException", "businessKey")

@@ -147,3 +147,37 @@ def test_an_expired_lease_from_a_crashed_node_is_taken_over(engine, session_fact
     clock.advance(minutes=2)
     assert survivor.fire_due_timers() == 1
     assert open_tasks(session_factory, instance_id)[0].element_id == "after"
+
+
+def test_an_open_reminder_survives_when_the_reminded_task_completes(engine, session_factory, clock):
+    # SpiffWorkflow's own ISO cycle dropped the reminder's token when the task completed (a crash at
+    # the officer's completion); now each firing is an event of its own, as with cron.
+    engine.deploy(b.process(
+        "reminders", b.start(), b.user_task("verify"),
+        b.boundary_timer("remind", "verify", value="R5/PT1H", interrupting=False, kind="timeCycle"),
+        b.user_task("reminder_ack"), b.end("done"), b.end("r_end"),
+        *b.chain("start", "verify", "done"), *b.chain("remind", "reminder_ack", "r_end")))
+    instance_id = engine.start("reminders")
+    clock.advance(hours=1, seconds=1)
+    assert engine.fire_due_timers() == 1
+    verify = next(t for t in open_tasks(session_factory, instance_id) if t.element_id == "verify")
+    engine.complete(verify.id, OFFICER, {})
+    [reminder] = open_tasks(session_factory, instance_id)
+    assert reminder.element_id == "reminder_ack"
+    assert timers(session_factory, instance_id, "waiting") == []
+    engine.complete(reminder.id, OFFICER, {})
+    with session_factory() as s:
+        assert s.get(ProcessInstance, instance_id).status == "completed"
+
+
+def test_an_interrupting_iso_cycle_fires_once_and_interrupts(engine, session_factory, clock):
+    engine.deploy(b.process(
+        "chase", b.start(), b.user_task("verify"),
+        b.boundary_timer("late", "verify", value="R3/PT2H", interrupting=True, kind="timeCycle"),
+        b.user_task("escalate"), b.end("done"), b.end("e_end"),
+        *b.chain("start", "verify", "done"), *b.chain("late", "escalate", "e_end")))
+    instance_id = engine.start("chase")
+    clock.advance(hours=2, seconds=1)
+    assert engine.fire_due_timers() == 1
+    assert [t.element_id for t in open_tasks(session_factory, instance_id)] == ["escalate"]
+    assert timers(session_factory, instance_id, "waiting") == []

@@ -113,6 +113,7 @@ EXPECTED = {
     ("engine-rest.extend_lock", P): ("/engine-rest/external-task/{task}/extendLock", ENGINE_REST),
     ("engine-rest.unlock", P): ("/engine-rest/external-task/{task}/unlock", ENGINE_REST),
     ("engine-rest.set_retries", U): ("/engine-rest/external-task/{task}/retries", ENGINE_REST),
+    ("engine-rest.get_process_instance", G): ("/engine-rest/process-instance/{instance}", ENGINE_REST),
     ("engine-rest.start_by_key", P): ("/engine-rest/process-definition/key/lead_handling/start", ENGINE_REST),
     ("engine-rest.correlate", P): ("/engine-rest/message", ENGINE_REST),
     ("engine-rest.signal", P): ("/engine-rest/signal", ENGINE_REST),

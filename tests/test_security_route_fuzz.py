@@ -212,7 +212,7 @@ def test_no_route_answers_a_server_error_to_extreme_input(world, monkeypatch):
 
 # -- /engine-rest (Camunda 7's REST API): the same, with a token that gets past its checks -----------
 
-ENGINE_REST_SCOPES = "external-tasks,messages,instances:write"
+ENGINE_REST_SCOPES = "external-tasks,messages,instances:write,instances:read"
 ENGINE_REST_BODIES = {
     **JSON_BODIES,
     "numbers beyond 64 bits": '{"workerId": "w", "maxTasks": 99999999999999999999, "retries": 99999999999999999999,'

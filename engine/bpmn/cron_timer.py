@@ -19,7 +19,7 @@ value (`R3/P1D`) as SpiffWorkflow's CycleTimerEventDefinition always ran it.
 """
 import ast
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -210,13 +210,19 @@ class CronTimerEventDefinition(CycleTimerEventDefinition):
         return isinstance(spec, StartEvent) or (isinstance(spec, BoundaryEvent) and not spec.cancel_activity)
 
     def cron_state(self, my_task) -> dict | None:
-        """The task's {'cycles', 'next', 'cron'}, started from now on first use; None for an ISO value."""
+        """The task's {'cycles', 'next', 'cron'} or {'cycles', 'next', 'seconds', 'iso'}, started from now
+        on first use; None for a state SpiffWorkflow wrote (an instance started before)."""
         value = my_task._get_internal_data("event_value")
         if value is not None:
-            return value if "cron" in value else None
+            return value if ("cron" in value or "iso" in value) else None
         text = my_task.workflow.script_engine.evaluate(my_task, self.expression)
         if not is_cron(text):
-            return None  # SpiffWorkflow's ISO cycle (it evaluates the expression itself)
+            try:
+                value = _iso_state(text)
+            except ValueError as err:
+                raise WorkflowTaskException(str(err), task=my_task, exception=err) from err
+            my_task._set_internal_data(event_value=value)
+            return value
         try:
             due = first_due(text.strip(), clock.now())
         except CronError as err:
@@ -234,9 +240,9 @@ class CronTimerEventDefinition(CycleTimerEventDefinition):
         if datetime.fromisoformat(value["next"]) >= now:  # due strictly after, as timer rows are
             return False
         if self.repeats(my_task):
-            following = next_due(value["cron"], now)  # matches missed meanwhile are skipped
+            following = _following(value, now)  # matches missed meanwhile are skipped
             if following is not None:
-                my_task._set_internal_data(event_value={**value, "next": following.isoformat()})
+                my_task._set_internal_data(event_value=following)
                 _send_token(my_task)
                 return False
             # The year field ran out: this firing is the last, the event's own.
@@ -248,6 +254,33 @@ class CronTimerEventDefinition(CycleTimerEventDefinition):
     def update_task(self, my_task):
         if self.cron_state(my_task) is None:
             super().update_task(my_task)
+
+
+def _iso_state(text) -> dict:
+    """An ISO cycle's state: `R3/PT1H` first falls due an hour from now (the injectable clock's), then
+    twice more; `R/P1D` has no end. The last firing is the event's own."""
+    try:
+        cycles, start, duration = CycleTimerEventDefinition.parse_iso_recurring_interval(str(text))
+    except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception
+        raise ValueError(f"timer cycle {text!r} is neither cron nor an ISO cycle such as R3/PT1H: {err}") from None
+    if len(str(text).upper().replace("--", "/").split("/")) == 2:  # no start date: from now, not the machine's clock
+        start = clock.now() + duration
+    return {"cycles": cycles, "next": start.isoformat(), "seconds": duration.total_seconds(), "iso": str(text)}
+
+
+def _following(value: dict, now: datetime) -> dict | None:
+    """The state after a firing of a repeating timer, or None when that firing was its last."""
+    if "cron" in value:
+        following = next_due(value["cron"], now)
+        return None if following is None else {**value, "next": following.isoformat()}
+    remaining = value["cycles"] - 1 if value["cycles"] > 0 else value["cycles"]
+    if remaining == 0:
+        return None
+    step = timedelta(seconds=value["seconds"])
+    following = datetime.fromisoformat(value["next"]) + step
+    while following <= now:
+        following += step
+    return {**value, "cycles": remaining, "next": following.isoformat()}
 
 
 def _add_what_follows(my_task) -> None:
@@ -289,5 +322,7 @@ CONVERTERS = {CronTimerEventDefinition: CronTimerConverter}
 def cycle_definition(definition: CycleTimerEventDefinition, text: str) -> CronTimerEventDefinition:
     """The event definition of a timeCycle that is not ISO text (engine.bpmn.parser): cron text
     becomes a string literal; an expression is kept, its value read when the timer starts."""
-    expression = repr(text) if looks_like_cron(text) else text
+    from engine.bpmn.parser import is_iso_literal  # (the parser imports this module)
+
+    expression = repr(text) if looks_like_cron(text) or is_iso_literal(text) else text
     return CronTimerEventDefinition(definition.name, expression, description=definition.description)

@@ -132,8 +132,9 @@ class DubanEventDefinitionParser(NamedEventsParser, CamundaEventDefinitionParser
             # (SpiffWorkflow would parse it outside the script engine, with no element to blame).
             definition.expression = f"date_due({_python(text)})"
             return definition
-        if isinstance(definition, CycleTimerEventDefinition) and text and not is_iso_literal(text):
-            # Camunda's cron, or an expression whose value may be cron or ISO (engine.bpmn.cron_timer).
+        if isinstance(definition, CycleTimerEventDefinition) and text:
+            # Camunda's cron, ISO cycles (`R3/PT1H`), or an expression whose value may be either: fired as
+            # Camunda fires them (engine.bpmn.cron_timer).
             return cron_timer.cycle_definition(definition, text)
         definition.expression = timer_expression(definition.expression)
         return definition

@@ -10,7 +10,7 @@ from web.api.security import engine_call
 from web.engine_rest import bp
 from web.engine_rest.auth import caller, requires
 from web.engine_rest.body import MAX_TEXT, boolean, json_body, text
-from web.engine_rest.errors import unsupported
+from web.engine_rest.errors import not_found, unsupported
 from web.engine_rest.variables import read_variables
 from web.extensions import db
 
@@ -40,3 +40,13 @@ def start_by_key(key):
     boolean(body, "skipCustomListeners"), boolean(body, "skipIoMappings")  # only mean something with instructions
     instance_id = engine_call(lambda engine: engine.start(key, variables, caller().actor, business_key=business_key))
     return jsonify(instance_json(db.session.get(ProcessInstance, instance_id)))
+
+
+@bp.get("/process-instance/<int:instance_id>")
+@requires("instances:read")
+def get_process_instance(instance_id):
+    """What a start's `self` link points to."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise not_found("Process instance", instance_id)
+    return jsonify(instance_json(instance))
