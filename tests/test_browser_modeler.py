@@ -194,6 +194,13 @@ def _open_tasks(session, instance_id):
                                                    HumanTask.status == "open")).all()
 
 
+def _validate_and_wait(page):
+    """Click 校验 and wait for its own answer (the status line may already show an earlier one)."""
+    page.evaluate("() => { document.getElementById('modeler-status').dataset.kind = 'pending'; }")
+    page.click("#btn-validate")
+    page.wait_for_function("() => !['pending', 'info'].includes(document.getElementById('modeler-status').dataset.kind)")
+
+
 def _deploy_and_wait(page):
     """Click 部署 and wait until the status line says how it went."""
     page.evaluate("() => { document.getElementById('modeler-status').dataset.kind = 'pending'; }")
@@ -393,8 +400,7 @@ def test_a_camunda_modeler_file_is_uploaded_validated_deployed_and_downloaded(pa
     page.evaluate(SELECT, "Event_0timer1")
     assert "P15WD" in page.inner_text("#modeler-properties")  # the timer hint
 
-    page.click("#btn-validate")
-    page.wait_for_function("() => document.getElementById('modeler-status').dataset.kind !== 'info'")
+    _validate_and_wait(page)
     assert page.get_attribute("#modeler-problems", "data-errors") == "0", page.inner_text("#modeler-problems")
     page.check("#accept-warnings")
     status = _deploy_and_wait(page)
@@ -490,8 +496,7 @@ def test_an_administrator_makes_a_service_task_external_with_a_topic_and_it_depl
     assert "外部工作程序" in page.inner_text('[data-group-id="group-CamundaPlatform__Implementation"]')
     screenshot(page, "modeler-service-task-external")
 
-    page.click("#btn-validate")
-    page.wait_for_function("() => document.getElementById('modeler-status').dataset.kind !== 'info'")
+    _validate_and_wait(page)
     problems = page.inner_text("#modeler-problems")
     assert page.get_attribute("#modeler-problems", "data-errors") == "0", problems
     assert page.get_attribute("#modeler-problems", "data-warnings") == "0", problems
