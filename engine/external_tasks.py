@@ -117,14 +117,6 @@ class ExternalTasks:
         with self._work:
             self._work.wait(timeout=seconds)
 
-    # -- queries --------------------------------------------------------------------------------
-
-    def get(self, session, task_id: int) -> ExternalTaskRow:
-        row = session.get(ExternalTaskRow, task_id)
-        if row is None or row.status != "open":
-            raise NotFound("external task {task} not found", task=task_id)
-        return row
-
     # -- commands -------------------------------------------------------------------------------
 
     def fetch_and_lock(self, worker_id: str, max_tasks: int, topics: list[TopicRequest],

@@ -747,13 +747,7 @@ class Engine:
 
         The step record (engine.step_records) is written in the same transaction; `record`
         adds what only the caller knows (the form as shown, opinion, outcome, names)."""
-        for attempt in range(1, self.COMPLETE_ATTEMPTS + 1):
-            try:
-                return self._complete_once(task_id, actor, data, record)
-            except StaleInstance:
-                if attempt == self.COMPLETE_ATTEMPTS:
-                    raise
-                log.info("task %s: case changed meanwhile, completing again (attempt %s)", task_id, attempt + 1)
+        return self.retrying(lambda: self._complete_once(task_id, actor, data, record), f"task {task_id}")
 
     def _complete_once(self, task_id: int, actor: Actor, data: dict | None, record: dict | None) -> list[int]:
         with self._command(actor) as ctx:

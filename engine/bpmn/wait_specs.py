@@ -54,7 +54,3 @@ class PassThroughTask(BpmnSpecMixin):
 class BroadcastSignal(SignalEventDefinition):
     def throw(self, my_task):
         my_task.workflow.top_workflow.bpmn_events.append(BpmnEvent(self, payload={}))
-
-
-def is_waiting_on_host(task_spec) -> bool:
-    return isinstance(task_spec, (ExternalTask, CalledProcess))

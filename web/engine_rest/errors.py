@@ -19,7 +19,6 @@ from werkzeug.exceptions import NotFound as NoRoute
 
 from domain.errors import ValidationFailed
 from engine.errors import ConflictError, DubanError, NotFound, PermissionDenied
-from web.api.security import engine_call
 
 PREFIX = "/engine-rest"
 REALM = 'realm="duban-engine-rest"'
@@ -44,12 +43,6 @@ def unsupported(name: str) -> CamundaError:
 
 def not_found(what: str, key) -> CamundaError:
     return CamundaError(f"{what} with id {key} does not exist", 404, INVALID)
-
-
-def run(command):
-    """`command(engine)`; the engine's commands try again themselves when another step of the same
-    instance committed first (two workers completing parallel branches both succeed)."""
-    return engine_call(command)
 
 
 def response(message: str, status: int, kind: str, headers=None):

@@ -25,7 +25,7 @@ from web.engine_rest import bp
 from web.engine_rest.auth import EXTERNAL_TASKS, caller, requires
 from web.engine_rest.body import (MAX_INT, MAX_TEXT, arg_bool, arg_date, arg_int, boolean, camunda_date, db_id,
                                   integer, json_body, millis, obj, text, text_list)
-from web.engine_rest.errors import invalid, not_found, run, unsupported
+from web.engine_rest.errors import invalid, not_found, unsupported
 from web.engine_rest.variables import read_variables, typed_map
 from web.extensions import db
 
@@ -148,7 +148,7 @@ def complete(task_id):
     body = json_body()
     worker = _worker(body)
     variables, local = read_variables(body, "variables"), read_variables(body, "localVariables")
-    run(lambda engine: engine.external.complete(task_id, worker, caller().actor, variables, local))
+    engine_call(lambda engine: engine.external.complete(task_id, worker, caller().actor, variables, local))
     return "", 204
 
 
@@ -160,7 +160,7 @@ def failure(task_id):
     message, details = text(body, "errorMessage"), text(body, "errorDetails")
     retries = integer(body, "retries", low=0, high=MAX_INT, default=0)  # Camunda: absent is 0
     timeout = millis(integer(body, "retryTimeout", low=0, default=0), MAX_LOCK)
-    run(lambda engine: engine.external.handle_failure(task_id, worker, caller().actor, message, details,
+    engine_call(lambda engine: engine.external.handle_failure(task_id, worker, caller().actor, message, details,
                                                       retries, timeout))
     return "", 204
 
@@ -172,7 +172,7 @@ def bpmn_error(task_id):
     worker = _worker(body)
     code, message = text(body, "errorCode", required=True), text(body, "errorMessage")
     variables = read_variables(body, "variables")
-    run(lambda engine: engine.external.handle_bpmn_error(task_id, worker, caller().actor, code, message,
+    engine_call(lambda engine: engine.external.handle_bpmn_error(task_id, worker, caller().actor, code, message,
                                                          variables))
     return "", 204
 
@@ -183,14 +183,14 @@ def extend_lock(task_id):
     body = json_body()
     worker = _worker(body)
     duration = millis(integer(body, "newDuration", required=True, low=1), MAX_LOCK)
-    run(lambda engine: engine.external.extend_lock(task_id, worker, caller().actor, duration))
+    engine_call(lambda engine: engine.external.extend_lock(task_id, worker, caller().actor, duration))
     return "", 204
 
 
 @bp.post(f"/external-task/<{ID}:task_id>/unlock")
 @requires(EXTERNAL_TASKS)
 def unlock(task_id):
-    run(lambda engine: engine.external.unlock(task_id, caller().actor))
+    engine_call(lambda engine: engine.external.unlock(task_id, caller().actor))
     return "", 204
 
 
@@ -199,7 +199,7 @@ def unlock(task_id):
 def set_retries(task_id):
     body = json_body()
     retries = integer(body, "retries", required=True, low=0, high=MAX_INT)
-    run(lambda engine: engine.external.set_retries(task_id, caller().actor, retries))
+    engine_call(lambda engine: engine.external.set_retries(task_id, caller().actor, retries))
     return "", 204
 
 

@@ -8,10 +8,11 @@ from flask import jsonify
 
 from engine import events
 from engine.store.models import ProcessInstance
+from web.api.security import engine_call
 from web.engine_rest import bp
 from web.engine_rest.auth import MESSAGES, caller, requires
 from web.engine_rest.body import MAX_TEXT, boolean, db_id, json_body, text
-from web.engine_rest.errors import REST, CamundaError, invalid, run, unsupported
+from web.engine_rest.errors import REST, CamundaError, invalid, unsupported
 from web.engine_rest.process_definition import ENDED, instance_json
 from web.engine_rest.variables import read_variables
 from web.extensions import db
@@ -53,7 +54,7 @@ def correlate():
     try:
         if tenant is not None or (instance is not None and instance_id is None):
             raise events.MessageNotCorrelated("no process definition or execution matches the parameters")
-        results = run(lambda engine: events.correlate(
+        results = engine_call(lambda engine: events.correlate(
             engine, name, caller().actor, business_key, keys or None, instance_id, variables, correlate_all))
     except events.MessageNotCorrelated as err:
         if not correlate_all:  # correlating to all of none is no error in Camunda
@@ -79,5 +80,5 @@ def signal():
     boolean(body, "withoutTenantId")
     variables = read_variables(body, "variables")
     if tenant is None:
-        run(lambda engine: events.broadcast(engine, name, caller().actor, variables))
+        engine_call(lambda engine: events.broadcast(engine, name, caller().actor, variables))
     return "", 204
