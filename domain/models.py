@@ -170,6 +170,12 @@ class RiskAssessment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     assessed_at: Mapped[datetime]
     assessed_by: Mapped[str | None] = mapped_column(Username)
+    # Graded by rule (the risk grading decision table): its grade, the rule that matched, the table's
+    # key and version; `override_reason` says why the officer chose `grade` instead.
+    computed_grade: Mapped[str | None] = mapped_column(String(10))
+    grading_rule: Mapped[str | None] = mapped_column(String(400))
+    grading_decision: Mapped[str | None] = mapped_column(String(240))
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
     subject: Mapped[Subject] = relationship(back_populates="assessments")
 

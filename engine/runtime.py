@@ -16,7 +16,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,6 +36,9 @@ from engine.operations import completion_blocker
 from engine.bpmn import serialization
 from engine.bpmn.json_data import as_stored
 from engine.bpmn.wait_specs import CalledProcess, ExternalTask
+from engine.decisions import DecisionDeployResult, DecisionRepository, missing_decisions
+from engine.dmn.loader import load_decisions
+from engine.dmn.task import DecisionTask
 from engine.bpmn.workflow_class import DubanWorkflow
 from engine.bpmn.loader import load_definitions
 from engine.bpmn.parser import as_written
@@ -106,6 +109,7 @@ class DeployResult:
     created: bool
     warnings: list = field(default_factory=list)
     others: list = field(default_factory=list)  # the file's other executable processes
+    decisions: list = field(default_factory=list)  # engine.decisions.DecisionDeployResult of DMN deployed with it
 
 
 @dataclass
@@ -173,6 +177,7 @@ class Engine:
         self._wake_listeners = []
         self.timer_lease = timer_lease
         self.external = external_tasks.ExternalTasks(self)
+        self.decisions = DecisionRepository()
         self.workflows = WorkflowCache(_cache_size() if workflow_cache_size is None else workflow_cache_size)
         # Tests set DUBAN_VERIFY_STATE=1: every commit checks the stored rows against a whole
         # serialization of the workflow (engine.bpmn.stored_tasks must never miss a change).
@@ -201,6 +206,7 @@ class Engine:
         session = self.session_factory()
         ctx = CommandContext(session, actor, self.now())
         ctx.script_engine = DubanScriptEngine(self._functions(ctx))
+        ctx.script_engine.decisions = lambda my_task, settings: self.decisions.for_task(ctx, my_task, settings)
         try:
             with session.begin():
                 yield ctx
@@ -343,7 +349,8 @@ class Engine:
             workflow.do_engine_steps()
         except SpiffWorkflowException as err:
             task = getattr(err, "task", None)
-            self._open_incident(ctx, instance, "script_error", _describe(err),
+            kind = "decision_error" if task is not None and isinstance(task.task_spec, DecisionTask) else "script_error"
+            self._open_incident(ctx, instance, kind, _describe(err),
                                 element_id=getattr(task.task_spec, "bpmn_id", None) if task else None,
                                 spiff_task_id=str(task.id) if task else None)
         except _NOT_THE_CASES_FAULT:
@@ -516,23 +523,46 @@ class Engine:
     # -- definitions ------------------------------------------------------
 
     def deploy(self, bpmn: bytes, filename: str = "process.bpmn", actor: Actor = SYSTEM,
-               comment: str | None = None) -> DeployResult:
+               comment: str | None = None, decisions=()) -> DeployResult:
         """Parse and check; for each executable process of the file create version n+1, or keep the
-        latest if the XML is identical. Returns the first process's result; `others` the rest's."""
+        latest if the XML is identical. Returns the first process's result; `others` the rest's.
+
+        `decisions`: (filename, bytes) of DMN files deployed with it, in the same deployment (what a
+        business rule task with `camunda:decisionRefBinding="deployment"` uses); `decisions` on the
+        result lists what became of them."""
         parsed_all = load_definitions(bpmn, filename)
         checksum = hashlib.sha256(bpmn).hexdigest()
+        deployment_id = str(uuid4())
         results = []
         with self._command(actor) as ctx:
+            deployed_decisions = [result for dmn_name, dmn in decisions
+                                  for result in self.decisions.deploy(ctx, dmn, dmn_name, comment, deployment_id)]
             for parsed in parsed_all:
-                results.append(self._deploy_one(ctx, parsed, bpmn, filename, checksum, comment))
+                results.append(self._deploy_one(ctx, parsed, bpmn, filename, checksum, comment, deployment_id))
             in_file = {parsed.process_id for parsed in parsed_all}
             for result, parsed in zip(results, parsed_all):
                 result.warnings += calls.missing_callees(ctx.session, parsed, in_file, filename)
+                result.warnings += missing_decisions(ctx.session, parsed, filename)
         first, *others = results
         first.others = others
+        first.decisions = deployed_decisions
         return first
 
-    def _deploy_one(self, ctx, parsed, bpmn, filename, checksum, comment) -> DeployResult:
+    def deploy_decisions(self, dmn: bytes, filename: str = "decision.dmn", actor: Actor = SYSTEM,
+                         comment: str | None = None) -> list[DecisionDeployResult]:
+        """Each decision of a DMN file: version n+1, or the latest when the file is unchanged."""
+        load_decisions(dmn, filename)  # refused before a connection is taken
+        with self._command(actor) as ctx:
+            return self.decisions.deploy(ctx, dmn, filename, comment, str(uuid4()))
+
+    def evaluate_decision(self, key: str, variables: dict, version: int | None = None):
+        """(definition, outcome) of a deployed decision for `variables`, outside any process."""
+        with self.session_factory() as session:
+            definition, outcome = self.decisions.evaluate(session, key, variables, version)
+            session.expunge(definition)
+            return definition, outcome
+
+    def _deploy_one(self, ctx, parsed, bpmn, filename, checksum, comment, deployment_id=None) -> DeployResult:
         session = ctx.session
         latest = session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.process_id == parsed.process_id)
@@ -544,7 +574,7 @@ class Engine:
             process_id=parsed.process_id, version=(latest.version + 1) if latest else 1,
             name=parsed.name, checksum=checksum, filename=filename, source_xml=bpmn,
             spec_json=serialization.dump_spec(parsed.spec, parsed.subprocess_specs),
-            deployed_at=ctx.now, deployed_by=ctx.actor.username, comment=comment,
+            deployed_at=ctx.now, deployed_by=ctx.actor.username, comment=comment, deployment_id=deployment_id,
         )
         session.add(definition)
         session.flush()

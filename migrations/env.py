@@ -12,6 +12,7 @@ import domain.api_tokens  # noqa: F401,E402
 import domain.documents.models  # noqa: F401,E402
 import domain.models  # noqa: F401,E402
 import engine.store.calendar_models  # noqa: F401,E402
+import engine.store.decision_models  # noqa: F401,E402
 import engine.store.models  # noqa: F401,E402
 import engine.store.supervision_models  # noqa: F401,E402
 import notifications.models  # noqa: F401,E402

@@ -15,6 +15,7 @@ import domain.api_tokens  # noqa: F401
 import domain.documents.models  # noqa: F401
 import domain.models  # noqa: F401  (tables the cleanup must know)
 import engine.store.calendar_models  # noqa: F401
+import engine.store.decision_models  # noqa: F401
 import engine.store.supervision_models  # noqa: F401
 import notifications.models  # noqa: F401
 from domain.crypto import configure_field_keys, generate_field_key

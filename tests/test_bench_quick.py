@@ -93,3 +93,9 @@ def test_external_task_bench_drives_camunda_workers_against_gunicorn():
     lines = run_bench("external_task_bench.py", "--duration", "1", "--instances", "60")
     assert re.fullmatch(r"external tasks completed/s \(4 workers\) \d+\.\d", lines[-1]), lines[-1]
     assert sum(bool(re.match(r"[14] worker\(s\) .* errors 0$", line)) for line in lines) == 2, lines
+
+
+def test_decision_bench_times_a_twenty_rule_table_directly_and_in_a_business_rule_task():
+    lines = run_bench("decision_bench.py", "--evaluations", "500", "--starts", "8")
+    assert re.fullmatch(r"evaluation in a business rule task -?\d+\.\d{3} ms \(direct \d+\.\d{3} ms\)", lines[-1]), lines
+    assert any(line.startswith("direct             ") and "evaluations/s" in line for line in lines), lines

@@ -40,7 +40,6 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
-from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.bpmn import cron_timer, juel
@@ -54,6 +53,7 @@ from engine.bpmn.task_parsers import (
     ServiceTaskParser,
 )
 from engine.bpmn.wait_specs import CalledProcess, ExternalTask, PassThroughTask
+from engine.dmn.task import DecisionTask
 from engine.errors import ScriptRejected
 
 _ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
@@ -173,7 +173,7 @@ class DubanParser(CamundaParser):
         full_tag("serviceTask"): (ServiceTaskParser, ExternalTask),
         full_tag("sendTask"): (DubanSendTaskParser, SendTask),
         full_tag("receiveTask"): (DubanReceiveTaskParser, ReceiveTask),
-        full_tag("businessRuleTask"): (DubanBusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("businessRuleTask"): (DubanBusinessRuleTaskParser, DecisionTask),
         full_tag("callActivity"): (CallActivityParser, CalledProcess),
         full_tag("task"): (CamundaTaskParser, PassThroughTask),
         full_tag("manualTask"): (CamundaTaskParser, PassThroughTask),

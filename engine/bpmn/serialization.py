@@ -32,6 +32,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import cron_timer, multiinstance, stored_tasks
 from engine.bpmn.wait_specs import BroadcastSignal, CalledProcess, ExternalTask, PassThroughTask
+from engine.dmn.task import DecisionTask
 from engine.bpmn.workflow_class import DubanWorkflow
 
 STATE_FORMAT = "duban-1"  # the whole workflow in one document
@@ -113,7 +114,7 @@ _config.update(cron_timer.CONVERTERS)
 # What engine.bpmn.wait_specs adds; messages are SpiffWorkflow's plain ones (variables as the payload).
 _config[MessageEventDefinition] = DEFAULT_CONFIG[MessageEventDefinition]
 _config[BroadcastSignal] = DEFAULT_CONFIG[SignalEventDefinition]
-for _spec_class in (ExternalTask, CalledProcess, PassThroughTask):
+for _spec_class in (ExternalTask, CalledProcess, PassThroughTask, DecisionTask):
     _config[_spec_class] = BpmnTaskSpecConverter
 # After SpiffWorkflow's: multi-instance tasks restore as engine.bpmn.multiinstance's (old versions too).
 _config.update(multiinstance.SERIALIZER_CONFIG)

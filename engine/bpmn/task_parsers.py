@@ -11,7 +11,10 @@ from SpiffWorkflow.bpmn.parser.event_parsers import EventDefinitionParser, Recei
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser, CamundaTaskParser
 
+from engine.bpmn import juel, sandbox
 from engine.bpmn.wait_specs import BroadcastSignal, CalledProcess, ExternalTask
+from engine.dmn.task import RESULT_MAPPINGS, DecisionTask
+from engine.errors import ScriptRejected
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 JAVA_ATTRIBUTES = ("class", "delegateExpression", "expression")
@@ -166,7 +169,8 @@ class CallActivityParser(CamundaTaskParser):
 
 
 class DubanBusinessRuleTaskParser(BusinessRuleTaskParser):
-    """A business rule task needs its decision named; one marked external runs as an external task."""
+    """A business rule task evaluates a deployed decision (engine.dmn.task); one marked external runs as
+    an external task."""
 
     @staticmethod
     def get_decision_ref(node):
@@ -181,10 +185,35 @@ class DubanBusinessRuleTaskParser(BusinessRuleTaskParser):
             return ExternalTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
         if not (_camunda(self.node, "decisionRef") or "").strip():
             self.raise_validation_exception("business rule task names no decision (camunda:decisionRef)")
-        return super().create_task()
+        return DecisionTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
+
+    def _decision_settings(self) -> dict:
+        binding = (_camunda(self.node, "decisionRefBinding") or "latest").strip()
+        if binding not in BINDINGS:
+            self.raise_validation_exception(
+                f"camunda:decisionRefBinding {binding!r} is not one of {', '.join(BINDINGS)}")
+        version = (_camunda(self.node, "decisionRefVersion") or "").strip()
+        if binding == "version" and not version.isdigit():
+            self.raise_validation_exception("camunda:decisionRefBinding=\"version\" needs camunda:decisionRefVersion "
+                                            f"as a whole number, not {version!r}")
+        mapping = (_camunda(self.node, "mapDecisionResult") or "resultList").strip()
+        if mapping not in RESULT_MAPPINGS:
+            self.raise_validation_exception(
+                f"camunda:mapDecisionResult {mapping!r} is not one of {', '.join(RESULT_MAPPINGS)}")
+        reference = _camunda(self.node, "decisionRef").strip()
+        if juel.is_juel(reference):
+            try:
+                sandbox.compile_expression(juel.to_python(reference))
+            except ScriptRejected as err:
+                self.raise_validation_exception(f"camunda:decisionRef expression rejected: {err}")
+        return {"ref": reference, "binding": binding, "version": int(version) if binding == "version" else None,
+                "result_variable": (_camunda(self.node, "resultVariable") or "").strip() or None,
+                "map": mapping}
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
         if self.external:
             extensions["external"] = self.external
+        else:
+            extensions["decision"] = self._decision_settings()
         return extensions

@@ -41,6 +41,8 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str | None] = mapped_column(String(200))
     comment: Mapped[str | None] = mapped_column(Text)
+    # The deploy command that created it (decisions deployed with it share the id).
+    deployment_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class ProcessInstance(Base):

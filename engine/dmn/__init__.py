@@ -1,0 +1,1 @@
+"""DMN decision tables: parse, check, evaluate (engine.dmn.loader, engine.dmn.table)."""
