@@ -277,3 +277,29 @@ def test_the_evaluation_is_audited_with_the_rule_that_matched(engine, session_fa
     assert event.data["decision"] == "grading" and event.data["rules"] == [1]
     assert event.data["results"] == [{"level": "low"}] and event.element_id == "decide"
     assert open_tasks(session_factory)
+
+
+def test_an_entry_outside_the_inputs_allowed_values_is_refused():
+    xml = d.definitions(d.decision("heat", [("舆论热度", "opinion_heat", "string")], [("grade", "string")],
+                                   [(['"hihg"'], ['"red"']), (['"high","low"'], ['"orange"']), (["-"], ['"green"'])],
+                                   policy="FIRST").replace(
+        '</inputExpression></input>',
+        '</inputExpression><inputValues id="v"><text>"none","low","medium","high"</text></inputValues></input>'))
+    [problem] = problems_of(xml)
+    assert problem.element_id == "heat_r1_i0"
+    assert problem.message == ('rule 1, input "舆论热度": "hihg" never matches: the input\'s values are '
+                               '"none","low","medium","high"')
+
+
+@pytest.mark.parametrize("factors, grade, row", [
+    ((150, 0, "none", "none"), "red", 2), ((5, 0, "low", "high"), "red", 1), ((5, 6_000_000, "none", "none"), "red", 3),
+    ((40, 0, "none", "none"), "orange", 7), ((5, 2_000_000, "none", "none"), "orange", 8),
+    ((5, 0, "medium", "none"), "yellow", 9), ((12, 0, "none", "none"), "yellow", 11), ((3, 1000, "low", "none"), "green", 13)])
+def test_the_shipped_risk_grading_table(factors, grade, row):
+    from pathlib import Path
+    source = (Path(__file__).resolve().parents[1] / "processes" / "decisions" / "risk_grading.dmn").read_bytes()
+    [parsed] = load_decisions(source, "risk_grading.dmn")
+    assert parsed.name == "风险等级研判（红橙黄绿）" and not parsed.warnings
+    outcome = parsed.table.evaluate(dict(zip(("people_involved", "money_at_risk", "opinion_heat", "stability_risk"),
+                                             factors)))
+    assert outcome.results == [{"grade": grade}] and outcome.matched[0].row == row

@@ -140,8 +140,10 @@ def _compile(decision: Decision, table_element, nsmap, filename):
         problem(f"a table may have at most {MAX_RULES} rules and {MAX_COLUMNS} columns", table.id)
         return None, problems, warnings
 
-    inputs = []
+    inputs, allowed_inputs = [], []
+    input_elements = {el.get("id"): el for el in table_element.findall("dmn:input", nsmap)}
     for column in table.inputs:
+        allowed_inputs.append(_allowed_values(input_elements[column.id], nsmap, column, problem))
         label = column.label or column.expression or column.id
         if not (column.expression or "").strip():
             problem(f'input "{label}" has no expression: name the variable it reads', column.id)
@@ -189,6 +191,10 @@ def _compile(decision: Decision, table_element, nsmap, filename):
                 test = None
             else:
                 unknown = sorted(test.names - known_names) if test is not None else []
+                allowed = allowed_inputs[len(tests)]
+                if test is not None and allowed is not None and not test.names and not feel.may_overlap(test, allowed):
+                    problem(f'{where}, input "{column.label}": {entry.text.strip()} never matches: the input\'s '
+                            f'values are {allowed.text}', entry.id)
                 if unknown:
                     problem(f'{where}, input "{column.label}": unknown input name {", ".join(unknown)} '
                             f'(the table\'s inputs: {", ".join(sorted(known_names)) or "none"})', entry.id)
@@ -208,6 +214,18 @@ def _compile(decision: Decision, table_element, nsmap, filename):
             problem(overlap[0], overlap[1], severity="warning")
     compiled = CompiledDecision(decision.id, decision.name or decision.id, policy, aggregation, inputs, outputs, rules)
     return (None if problems else compiled), problems, warnings
+
+
+def _allowed_values(element, nsmap, column, problem):
+    """An input's allowed values (`inputValues`, as dmn-js offers them) as a test, or None."""
+    text = element.findtext("dmn:inputValues/dmn:text", namespaces=nsmap)
+    if not (text or "").strip():
+        return None
+    try:
+        return feel.compile_input_entry(text, column.typeRef or None)
+    except feel.FeelError as err:
+        problem(f'input "{column.label or column.id}": its allowed values cannot be read: {err}', column.id)
+        return None
 
 
 def _split_list(text: str) -> list[str]:
