@@ -303,3 +303,19 @@ def test_the_shipped_risk_grading_table(factors, grade, row):
     outcome = parsed.table.evaluate(dict(zip(("people_involved", "money_at_risk", "opinion_heat", "stability_risk"),
                                              factors)))
     assert outcome.results == [{"grade": grade}] and outcome.matched[0].row == row
+
+
+def test_a_decision_requiring_another_gets_its_outputs_first():
+    requirement = '<informationRequirement id="req"><requiredDecision href="#level"/></informationRequirement>'
+    level = d.decision("level", [("金额", "amount", "double")], [("level", "string")],
+                       [(["< 100"], ['"low"']), ([">= 100"], ['"high"'])])
+    action = d.decision("action", [("级别", "level", "string")], [("action", "string")],
+                        [(['"low"'], ['"warn"']), (['"high"'], ['"interview"'])]).replace(
+        '"><decisionTable', f'">{requirement}<decisionTable', 1)
+    xml = d.definitions(level, action)
+    assert evaluate(xml, {"amount": 500}, key="action").results == [{"action": "interview"}]
+    cyclic = d.definitions(level.replace('"><decisionTable', '"><informationRequirement id="r2"><requiredDecision '
+                                         'href="#action"/></informationRequirement><decisionTable', 1), action)
+    assert any("a cycle" in p.message for p in problems_of(cyclic))
+    missing = d.definitions(action)
+    assert "requires decision 'level', which is not a decision table of this file" in problems_of(missing)[0].message

@@ -114,9 +114,44 @@ def load_decisions(data: bytes, filename: str = "decision.dmn") -> list[ParsedDe
         problems += found
         if compiled is not None:
             parsed.append(ParsedDecision(decision.id, decision.name or decision.id, compiled, warnings))
+    problems += _link_required(root, nsmap, parsed, filename)
     if problems:
         raise BpmnValidationError(problems)
     return parsed
+
+
+def _link_required(root, nsmap, parsed: list, filename: str) -> list[Problem]:
+    """Give each decision the decisions it requires (`informationRequirement/requiredDecision`), which
+    must be in the same file and never require it back."""
+    by_key = {decision.key: decision.table for decision in parsed}
+    problems = []
+    for element in root.findall("dmn:decision", nsmap):
+        table = by_key.get(element.get("id"))
+        if table is None:
+            continue
+        for requirement in element.findall("dmn:informationRequirement/dmn:requiredDecision", nsmap):
+            key = (requirement.get("href") or "").lstrip("#")
+            if key not in by_key:
+                problems.append(Problem(f"requires decision {key!r}, which is not a decision table of this file",
+                                        element_id=element.get("id"), file=filename, line=requirement.sourceline))
+            else:
+                table.required.append(by_key[key])
+    for decision in parsed:
+        if _requires_itself(decision.table, decision.table, set()):
+            problems.append(Problem("its required decisions lead back to it (a cycle)", element_id=decision.key,
+                                    file=filename))
+    return problems
+
+
+def _requires_itself(start, table, seen: set) -> bool:
+    for required in table.required:
+        if required is start:
+            return True
+        if id(required) not in seen:
+            seen.add(id(required))
+            if _requires_itself(start, required, seen):
+                return True
+    return False
 
 
 def _compile(decision: Decision, table_element, nsmap, filename):

@@ -83,6 +83,9 @@ class CompiledDecision:
     inputs: list
     outputs: list
     rules: list
+    # Decisions of the same file this one requires (a DRD's information requirements): evaluated first,
+    # their outputs given to this one as variables, as Camunda does.
+    required: list = field(default_factory=list)
 
     @property
     def policy_label(self) -> str:
@@ -90,6 +93,8 @@ class CompiledDecision:
 
     def evaluate(self, variables: dict) -> DecisionOutcome:
         """Evaluate against `variables` (a case's data); raises DecisionFailed."""
+        if self.required:
+            variables = {**variables, **self._required_outputs(variables)}
         values = [feel.coerce_input(self._read(column, variables), column.type_ref) for column in self.inputs]
         matched = []
         for rule in self.rules:
@@ -104,6 +109,17 @@ class CompiledDecision:
         results = self._apply_policy(matched, shown)
         return DecisionOutcome(results, [MatchedRule(r.id, r.row, r.description, dict(r.outputs)) for r in matched],
                                shown)
+
+    def _required_outputs(self, variables: dict) -> dict:
+        """Each required decision's outputs by name: the value of its one result, a list of values for
+        several results, null for none."""
+        values = {}
+        for decision in self.required:
+            results = decision.evaluate(variables).results
+            for column in decision.outputs:
+                found = [result.get(column.name) for result in results]
+                values[column.name] = found[0] if len(found) == 1 else (found or None)
+        return values
 
     def _read(self, column: InputColumn, variables: dict):
         try:
