@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from domain import decision_fields
 from domain.documents.issuing import documents_of_lead
 from domain.fieldspec import field_label
 from domain.forms import FormError, load_form
@@ -34,6 +35,9 @@ WORDS = {
                         "en": "No superior platform is configured: the report was recorded, not sent"},
     "external_failed": {"zh": "外部系统多次办理失败，已转系统管理员处理",
                         "en": "Another system failed repeatedly; passed to the administrators"},
+    "by_rule": {"zh": "（按规则评定：{computed}）", "en": " (by rule: {computed})"},
+    "as_by_rule": {"zh": "（按规则评定）", "en": " (by rule)"},
+    "changed_from_rule": {"zh": "按规则评定：{computed}，改判为：{grade}", "en": "By rule: {computed}; changed to: {grade}"},
 }
 
 
@@ -141,27 +145,33 @@ def _file_ids(value) -> list[int]:
     return [int(item) for item in items if str(item).isdigit()]
 
 
+def _field_rows(spec: dict, value, locale: str, units: dict[str, str], files: dict[int, Attachment]) -> list[dict]:
+    """The row of one submitted value (none when it shows nothing)."""
+    if spec.get("type") == "file":
+        attached = [files[i] for i in _file_ids(value) if i in files]
+        return [{"id": spec["id"], "label": field_label(spec, locale), "type": "file", "value": "",
+                 "files": [{"id": a.id, "filename": a.filename} for a in attached]}] if attached else []
+    text = display_value(spec, value, locale, units)
+    return [{"id": spec["id"], "label": field_label(spec, locale), "type": spec.get("type", "text"),
+             "value": text, "files": []}] if text else []
+
+
 def rendered_fields(form: dict | None, values: dict | None, locale: str, units: dict[str, str],
                     files: dict[int, Attachment]) -> list[dict]:
     """[{id, label, type, value, files}] of a submission in the form's order; fields without a
     value (hidden, left empty) are left out; values the form does not know come last, so
     nothing submitted is ever hidden."""
     values = dict(values or {})
+    recorded = decision_fields.recorded_rows(form, values, locale)  # a value by rule, and its rule
+    for key in decision_fields.recorded_names(form):
+        values.pop(key, None)
     out = []
     for spec in (form or {}).get("fields") or []:
-        if spec["id"] not in values:
-            continue
-        value = values.pop(spec["id"])
-        if spec.get("type") == "file":
-            attached = [files[i] for i in _file_ids(value) if i in files]
-            if attached:
-                out.append({"id": spec["id"], "label": field_label(spec, locale), "type": "file", "value": "",
-                            "files": [{"id": a.id, "filename": a.filename} for a in attached]})
-            continue
-        text = display_value(spec, value, locale, units)
-        if text:
-            out.append({"id": spec["id"], "label": field_label(spec, locale), "type": spec.get("type", "text"),
-                        "value": text, "files": []})
+        if spec["id"] in values:
+            out += _field_rows(spec, values.pop(spec["id"]), locale, units, files)
+        if spec.get("decision"):  # after the field, what the table gave it
+            out += [{"id": key, "label": recorded[key]["label"], "type": "text", "value": recorded[key]["value"],
+                     "files": []} for key in decision_fields.record_names(spec).values() if key in recorded]
     for key, value in values.items():  # submitted outside the form (API clients): shown as given
         if value not in (None, "", []):
             out.append({"id": key, "label": label("field", key, locale), "type": "text",
@@ -184,9 +194,25 @@ def event_detail(action: str, data: dict | None, locale: str = "zh") -> str | No
         return text + (word("paper_receipt", locale) if data.get("paper") else "")
     if action == "lead.completion_reported":
         return word("report_sent" if data.get("sent") else "report_recorded", locale)
+    if action in ("risk.graded", "risk.grade_overridden") and data.get("grade"):
+        return _grade_detail(action, data, locale)
     if action == "incident.opened" and data.get("kind") == "failed_external_task":
         return word("external_failed", locale)  # the engine's message names the worker's topic
     return None
+
+
+def _grade_detail(action: str, data: dict, locale: str) -> str:
+    """黄色（按规则评定：橙色）, or for a change from the rule: 按规则评定：橙色，改判为：黄色 (the reason is the
+    event's own). The rule that matched comes after, as recorded."""
+    grade = label("grade", data["grade"], locale)
+    computed = label("grade", data.get("computed_grade"), locale) if data.get("computed_grade") else ""
+    if action == "risk.grade_overridden":
+        text = pick(WORDS["changed_from_rule"], locale).format(computed=computed, grade=grade)
+    elif data.get("computed_grade") == data["grade"]:
+        text = grade + pick(WORDS["as_by_rule"], locale)
+    else:
+        text = grade + (pick(WORDS["by_rule"], locale).format(computed=computed) if computed else "")
+    return f"{text} · {data['rule']}" if data.get("rule") else text
 
 
 # -- step records -------------------------------------------------------------------------

@@ -28,14 +28,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from domain import records
+from domain import decision_fields, records
 from domain.casefile import record_details
 from domain.demo import LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
 from domain.errors import DubanError
 from domain.forms import load_form, validate_submission
 from domain.leads import register_lead
-from domain.models import Lead, RiskAssessment, Subject, User
+from domain.models import Lead, Subject, User
 from domain.report_worker import ReportWorker
+from domain.services import DomainServices
 from engine import clock
 from engine.clock import ManualClock
 from engine.store.models import HumanTask
@@ -187,14 +188,21 @@ HISTORY = {
 RECTIFICATIONS = {4: ("长青健康科技公司负责人 黄某", 8), 9: ("颐和养老公寓负责人 许某", 15),
                   11: ("乐龄生态农业公司法定代表人 苏某", 30), 12: ("夕阳红旅游公司总经理 吴某", 4)}
 
-# lead index, working days ago, grade, people, money (yuan), opinion heat, stability risk
+# lead index, working days ago (at 16:30; today before the day starts), grade, people, money (yuan),
+# opinion heat, stability risk, and the reason for a grade other than the grading table's
+# (processes/decisions/risk_grading.dmn): each is graded by rule; market regulation graded 长青健康科技
+# yellow where the rule says orange, and this morning civil affairs kept a membership-card seller
+# orange where the rule now says red.
 ASSESSMENTS = [
-    (2, 16, "yellow", 40, 800_000, "low", "low"),
-    (4, 12, "yellow", 35, 380_000, "medium", "low"),
-    (2, 12, "red", 156, 4_800_000, "high", "high"),
-    (7, 7, "red", 210, 12_500_000, "medium", "high"),
-    (12, 6, "yellow", 120, 150_000, "medium", "low"),
-    (13, 3, "orange", 60, 2_600_000, "medium", "medium"),
+    (2, 16, "yellow", 25, 800_000, "low", "low", None),
+    (4, 12, "yellow", 35, 380_000, "medium", "low",
+     "涉及的35人中多数为陪同家属，实际购买保健品的老人8人，款项已全部退还，按一般风险管理。"),
+    (2, 12, "red", 156, 4_800_000, "high", "high", None),
+    (7, 7, "red", 210, 12_500_000, "medium", "high", None),
+    (12, 6, "yellow", 25, 150_000, "medium", "low", None),
+    (13, 3, "orange", 60, 2_600_000, "medium", "medium", None),
+    (13, 0, "orange", 26, 2_600_000, "high", "medium",
+     "舆情主要来自同一微信群转发，经核实已平息；涉及老人26人，会员卡资金已冻结，维持橙色管控。"),
 ]
 
 
@@ -207,6 +215,7 @@ class Story:
         self.calendar = engine.calendar()
         self.now = now
         self.day = self._demo_day(now)
+        self.grade_spec = next(spec for spec in load_form("risk/assess")["fields"] if spec["id"] == "grade")
         self.clock = ManualClock(self.moment(30, "08:00"))
         with self.sessions() as session:  # with their units: the step records name them
             self.users = {user.username: user for user in session.scalars(select(User).options(selectinload(User.unit)))}
@@ -288,7 +297,8 @@ class Story:
         user = self.users[username]
         form = load_form(task.form_key)
         raw = {**self._defaults(step.element, handling, user), **step.values}
-        values = validate_submission(form, {k: v for k, v in raw.items() if v is not None}, "zh", self.unit_codes)
+        values = validate_submission(form, {k: v for k, v in raw.items() if v is not None}, "zh", self.unit_codes,
+                                     evaluate=self.engine.evaluate_decision)
         self.engine.complete(task.id, self.actors[username], values, record_details(form, values, user))
         if step.element == "feedback_lead" and index in RECTIFICATIONS:
             self.open_rectification(index, lead_id, handling.unit)
@@ -336,16 +346,18 @@ class Story:
 
         self.engine.start("rectification", actor=actor, prepare=prepare, started=started)
 
-    def assess(self, index: int, grade, people, money, heat, stability) -> None:
+    def assess(self, index: int, grade, people, money, heat, stability, reason=None) -> None:
+        """The unit's officer grades the lead's institution by the grading table, as 风险研判评估 does."""
         lead_id, _instance = self.leads[index]
+        factors = {"people_involved": people, "money_at_risk": float(money), "opinion_heat": heat,
+                   "stability_risk": stability}
+        by_rule = decision_fields.evaluate_field(self.grade_spec, factors, self.engine.evaluate_decision)
         with self.sessions() as session:
             lead = session.get(Lead, lead_id)
-            subject = session.get(Subject, lead.subject_id)
-            assessed = RiskAssessment(subject=subject, lead_id=lead.id, grade=grade, people_involved=people,
-                                      money_at_risk=money, opinion_heat=heat, stability_risk=stability,
-                                      assessed_at=self.clock.now(), assessed_by=f"{lead.responsible_unit}.officer")
-            session.add(assessed)
-            subject.grade, subject.graded_at = grade, assessed.assessed_at
+            services = DomainServices(session, f"{lead.responsible_unit}.officer", start_process=None)
+            services.record_risk_grade(lead.subject_id, grade, people, money, heat, stability, lead_id=lead.id,
+                                       computed_grade=by_rule.value, grading_rule=by_rule.rule,
+                                       grading_decision=by_rule.table, override_reason=reason)
             session.commit()
 
     # -- the whole story -----------------------------------------------------------------
@@ -361,7 +373,8 @@ class Story:
                 found.append((self.moment(step.ago, step.at), len(found),
                               lambda i=index, s=step, h=handling: self.complete(i, s, h)))
         for index, ago, *grading in ASSESSMENTS:
-            found.append((self.moment(ago, "16:30"), len(found), lambda i=index, g=grading: self.assess(i, *g)))
+            at = "16:30" if ago else "08:30"  # today: before the day starts (DAY_STARTS)
+            found.append((self.moment(ago, at), len(found), lambda i=index, g=grading: self.assess(i, *g)))
         return sorted(found, key=lambda event: event[:2])
 
     def play(self) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from domain import decision_fields
 from domain.errors import ValidationFailed
 from domain.fieldspec import FIELD_TYPES, option_values, schema_from_specs
 from engine.bpmn import isolation, sandbox
@@ -77,7 +78,7 @@ def check_form(form) -> list[str]:
     for role in ("outcome", "opinion"):  # the fields a step record shows as its outcome and opinion
         if role in form and form[role] not in seen:
             problems.append(f"'{role}' names no field of the form: {form[role]!r}")
-    return problems
+    return problems + decision_fields.check(form)
 
 
 def load_form(key: str, base_dir: Path | str | None = None) -> dict:
@@ -128,8 +129,12 @@ def to_json_value(value):
     return value
 
 
-def validate_submission(form: Mapping, data: Mapping, locale: str | None = "zh", unit_codes=None) -> dict:
-    """Validated, JSON-ready values of a task submission; ValidationFailed keyed by field id."""
+def validate_submission(form: Mapping, data: Mapping, locale: str | None = "zh", unit_codes=None,
+                        evaluate=None) -> dict:
+    """Validated, JSON-ready values of a task submission; ValidationFailed keyed by field id.
+
+    `evaluate`: the engine's `evaluate_decision`, for fields a decision table decides
+    (domain.decision_fields); without it they are treated as if the table could not be applied."""
     # First pass without "required", to know the values visible_if looks at.
     try:
         preview = form_schema(form, locale, unit_codes).load(data, partial=True)
@@ -140,9 +145,14 @@ def validate_submission(form: Mapping, data: Mapping, locale: str | None = "zh",
     try:
         loaded = form_schema(form, locale, unit_codes, only=visible).load(data)
     except ValidationError as err:
-        raise ValidationFailed(err.messages) from None
+        # Say at once, too, that a grade changed from the rule needs its reason.
+        valid = dict(err.valid_data) if isinstance(err.valid_data, dict) else {}
+        raise ValidationFailed({**decision_fields.apply(form, valid, evaluate, locale), **err.messages}) from None
     # A visible field left empty takes the form's declared default, so scripts can count on it.
     for spec in form["fields"]:
         if "default" in spec and spec["id"] in visible and loaded.get(spec["id"]) is None:
             loaded[spec["id"]] = spec["default"]
+    errors = decision_fields.apply(form, loaded, evaluate, locale)
+    if errors:
+        raise ValidationFailed(errors)
     return {key: to_json_value(value) for key, value in loaded.items()}

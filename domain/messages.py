@@ -26,6 +26,8 @@ MESSAGES = {
     "credit_code_taken": ("{label}已被其他机构/企业使用", "{label} is already used by another institution"),
     "reporter_identity": ("非匿名举报须填写{label}或联系电话", "{label} or a phone is required unless anonymous"),
     "unknown_field": ("{label}不是可修改的字段", "{label} cannot be changed here"),
+    "override_reason_required": ("所选{field}与按规则评定的结果（{computed}）不同，须填写{label}",
+                                 "{label} is required: the {field} chosen differs from the one by rule ({computed})"),
 }
 
 

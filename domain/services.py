@@ -61,6 +61,11 @@ RISK_GRADE_FIELDS = [
     spec("stability_risk", "enum", True, "intensity"),
     spec("note", "textarea", max_length=4000),
     spec("lead_id", "integer", min=1),
+    # graded by rule (domain.decision_fields): absent for a grade chosen by hand alone
+    spec("computed_grade", "enum", False, "grade"),
+    spec("grading_rule", "text", max_length=400),
+    spec("grading_decision", "text", max_length=240),
+    spec("override_reason", "textarea", max_length=4000),
 ]
 DISPOSAL_FIELDS = [
     spec("subject_id", "integer", min=1),
@@ -199,23 +204,40 @@ class DomainServices:
     # -- risk and disposal ---------------------------------------------------
 
     def record_risk_grade(self, subject_id, grade, people_involved, money_at_risk, opinion_heat,
-                          stability_risk, note=None, lead_id=None) -> int:
+                          stability_risk, note=None, lead_id=None, computed_grade=None, grading_rule=None,
+                          grading_decision=None, override_reason=None) -> int:
+        """A grade in the subject's history. Graded by rule, it keeps the grade the table gave, the rule
+        and the table's version; a grade other than the table's needs `override_reason` (audited)."""
         values = self._load(RISK_GRADE_FIELDS, _given(
             subject_id=subject_id, grade=grade, people_involved=people_involved, money_at_risk=money_at_risk,
-            opinion_heat=opinion_heat, stability_risk=stability_risk, note=note, lead_id=lead_id))
+            opinion_heat=opinion_heat, stability_risk=stability_risk, note=note, lead_id=lead_id,
+            computed_grade=computed_grade, grading_rule=grading_rule, grading_decision=grading_decision,
+            override_reason=override_reason))
         self._references(values)
+        computed = values.get("computed_grade")
+        overridden = computed is not None and computed != values["grade"]
+        reason = values.get("override_reason") if overridden else None
+        if overridden and not reason:
+            raise ValidationFailed(field_error("override_reason", "required", self.locale))
         subject = self.session.get(Subject, values["subject_id"])
         now = clock.now()
         assessment = RiskAssessment(
             subject=subject, lead_id=values.get("lead_id"), grade=values["grade"],
             people_involved=values["people_involved"], money_at_risk=round(values["money_at_risk"]),
             opinion_heat=values["opinion_heat"], stability_risk=values["stability_risk"],
-            note=values.get("note"), assessed_at=now, assessed_by=self.actor)
+            note=values.get("note"), assessed_at=now, assessed_by=self.actor, computed_grade=computed,
+            grading_rule=values.get("grading_rule") if computed else None,
+            grading_decision=values.get("grading_decision") if computed else None, override_reason=reason)
         subject.grade, subject.graded_at = values["grade"], now
         self.session.add(assessment)
         self.session.flush()
         audit(self.session, self.actor, "risk.graded", subject_id=subject.id, grade=assessment.grade,
-              assessment_id=assessment.id)
+              assessment_id=assessment.id, computed_grade=computed, rule=assessment.grading_rule,
+              decision=assessment.grading_decision)
+        if overridden:
+            audit(self.session, self.actor, "risk.grade_overridden", reason=reason, subject_id=subject.id,
+                  grade=assessment.grade, computed_grade=computed, rule=assessment.grading_rule,
+                  assessment_id=assessment.id)
         return assessment.id
 
     def record_disposal(self, subject_id, measure, unit, officer, note="", lead_id=None, documents=None) -> int:

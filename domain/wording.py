@@ -42,6 +42,7 @@ ACTIONS = {
     "lead.updated": _l("更新线索", "Lead updated"),
     "subject.created": _l("登记机构/企业", "Institution or enterprise registered"),
     "risk.graded": _l("评定风险等级", "Risk graded"),
+    "risk.grade_overridden": _l("改判风险等级", "Risk grade changed from the grade by rule"),
     "disposal.recorded": _l("记录处置措施", "Disposal measure recorded"),
     "disposal.updated": _l("更新处置记录", "Disposal record updated"),
     "disposal.withdrawn": _l("撤回处置记录", "Disposal record withdrawn"),
@@ -62,6 +63,9 @@ ACTIONS = {
     # processes
     "definition.deployed": _l("发布流程版本", "Process version published"),
     "definition.rolled_back": _l("回退流程版本", "Process version rolled back"),
+    "decision.deployed": _l("发布决策表版本", "Decision table version published"),
+    "decision.rolled_back": _l("回退决策表版本", "Decision table version rolled back"),
+    "decision.evaluated": _l("按决策表判定", "Decided by a decision table"),
     "instance.started": _l("启动流程", "Process started"),
     "instance.completed": _l("流程结束", "Process ended"),
     "instance.cancelled": _l("流程已撤销", "Process cancelled"),

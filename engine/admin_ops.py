@@ -39,7 +39,8 @@ Semantics
   transaction; `migrate` returns the plan with what moved.
 - **Roll back** (`rollback`): deploys an old version's XML again as a new
   version with the comment ``rollback to vN: reason``; running instances stay
-  where they are (migrate them if wanted).
+  where they are (migrate them if wanted). `rollback_decision` does the same
+  for a decision table (its DMN file, so the file's other decisions too).
 """
 import json
 import re
@@ -48,6 +49,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import undefer
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -59,6 +61,7 @@ from engine.errors import BpmnValidationError, InvalidOperation, NotFound, Permi
 from engine.identity import Actor
 from engine.projection import human_spec
 from engine.runtime import CommandContext, DeployResult
+from engine.store.decision_models import DecisionDefinition
 from engine.store.models import HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from engine.store.supervision_models import EscalationStep
 from engine.store.wait_models import ExternalTask
@@ -467,6 +470,33 @@ class AdminOperations:
             ctx.audit("definition.rolled_back", definition=new, reason=reason,
                       data={"process_id": process_id, "to_version": version, "replaced_version": latest_version,
                             "new_version": new.version})
+        return result
+
+    def rollback_decision(self, key: str, version: int, actor: Actor, reason: str):
+        """Deploy decision `key`'s version `version` again (its whole DMN file) as the newest version,
+        with the comment ``rollback to vN: reason``; business rule tasks bound to `latest` use it from
+        then on. Returns the engine.decisions.DecisionDeployResult of `key`."""
+        self.require_admin(actor)
+        reason = self._reason(reason)
+        with self.engine.session_factory() as session:
+            definition = session.scalars(select(DecisionDefinition).options(undefer(DecisionDefinition.source_xml))
+                                         .where(DecisionDefinition.decision_key == key,
+                                                DecisionDefinition.version == version)).first()
+            if definition is None:
+                raise NotFound("decision {decision} has no version {version}", decision=key, version=version)
+            latest = self.engine.decisions.latest(session, key)
+            if latest.version == version:
+                raise InvalidOperation("v{version} is the latest version already", version=version)
+            source, filename, latest_version = definition.source_xml, definition.filename, latest.version
+        results = self.engine.deploy_decisions(source, filename, actor, comment=f"rollback to v{version}: {reason}")
+        result = next(r for r in results if r.definition.decision_key == key)
+        if not result.created:  # the latest version's file is the same as that version's
+            raise InvalidOperation("v{version} is the same as the latest version, v{latest}", version=version,
+                                   latest=latest_version)
+        with self.engine._command(actor) as ctx:
+            ctx.audit("decision.rolled_back", reason=reason, data={
+                "decision": key, "to_version": version, "replaced_version": latest_version,
+                "new_version": result.definition.version})
         return result
 
     # -- migration --------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Validate a BPMN file before it is deployed: every problem at once, each with its element.
 
-`lint(bpmn, filename, known_groups, known_forms, known_processes=, thrown_messages=, thrown_signals=)`
-runs, in order:
+`lint(bpmn, filename, known_groups, known_forms, known_processes=, known_decisions=, thrown_messages=,
+thrown_signals=)` runs, in order:
 
 1. the loader's checks (engine.bpmn.loader): size, XML well-formed without a
    DOCTYPE (no XXE, no entity bombs), the BPMN XSD (here: *every* schema
@@ -48,7 +48,13 @@ runs, in order:
    send-no-message         error     a send task has a message or an implementation
    decision-missing        error     a business rule task has a decisionRef or an
                                      implementation
-   decision-table          error     ... and its decisionRef (DMN) cannot run here
+   decision-binding        error     ... with decisionRefBinding latest, deployment or
+                                     version
+   decision-version        error     ... and a decisionRefVersion number for binding
+                                     version
+   decision-mapping        error     ... with mapDecisionResult resultList, singleResult,
+                                     singleEntry or collectEntries
+   decision-expression     error     ... and a ``${...}`` decisionRef the sandbox accepts
    script-format           error     a script task is Python (or has no format)
    script-resource         error     a script task's script is in the file
    call-no-process         error     a call activity names its process (calledElement)
@@ -67,25 +73,38 @@ runs, in order:
    call-variable-mapping   warning   camunda:variableMappingClass / DelegateExpression
                                      are ignored
    external-error-events   warning   camunda:errorEventDefinition is ignored
+   decision-no-result      warning   a business rule task with a decisionRef has
+                                     camunda:resultVariable (else, as in Camunda, the
+                                     decision's result is dropped)
    ======================  ========  =================================================
 
    And what could never complete, across processes:
 
-   =========================  ========  ==============================================
-   call-deployment-binding    error     binding "deployment" calls a process of the
-                                        same file: one not in it is never found
-   call-not-deployed          warning   a called process is in the file or deployed
-                                        (only when the caller passes `known_processes`)
-   call-version-not-deployed  warning   binding "version": that version is deployed
-                                        (`known_processes` as {process id: versions})
-   message-external           info      a caught message (receive task, message catch,
-                                        boundary or start event) is sent by a process
-                                        of the file or a deployed one; else only
-                                        another system can deliver it
-                                        (`thrown_messages`)
-   signal-never-thrown        warning   a caught signal is thrown by a process of the
-                                        file or a deployed one (`thrown_signals`)
-   =========================  ========  ==============================================
+   =============================  ========  ==========================================
+   call-deployment-binding        error     binding "deployment" calls a process of the
+                                            same file: one not in it is never found
+   call-not-deployed              warning   a called process is in the file or deployed
+                                            (only when the caller passes
+                                            `known_processes`)
+   call-version-not-deployed      warning   binding "version": that version is deployed
+                                            (`known_processes` as {process id: versions})
+   decision-deployment-binding    warning   binding "deployment": the decision must be
+                                            deployed with the process in one deployment,
+                                            through the API (the modeler deploys the BPMN
+                                            file alone)
+   decision-not-deployed          warning   a business rule task's decision is deployed
+                                            (only when the caller passes
+                                            `known_decisions`)
+   decision-version-not-deployed  warning   binding "version": that version is deployed
+                                            (`known_decisions` as {key: versions})
+   message-external               info      a caught message (receive task, message
+                                            catch, boundary or start event) is sent by a
+                                            process of the file or a deployed one; else
+                                            only another system can deliver it
+                                            (`thrown_messages`)
+   signal-never-thrown            warning   a caught signal is thrown by a process of the
+                                            file or a deployed one (`thrown_signals`)
+   =============================  ========  ==========================================
 
 Errors block a deploy; warnings are shown and may be accepted; notes (info) are
 shown and never block. Nothing here touches the database: callers pass what the
@@ -96,9 +115,10 @@ from collections.abc import Collection, Mapping
 
 from lxml import etree
 
-from engine.bpmn import juel
+from engine.bpmn import juel, sandbox
 from engine.bpmn.loader import _xsd_validator, load_definitions, parse_xml
-from engine.errors import BpmnValidationError, Problem
+from engine.dmn.task import RESULT_MAPPINGS
+from engine.errors import BpmnValidationError, Problem, ScriptRejected
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -144,10 +164,14 @@ MESSAGES = {
     "external-topic": "the implementation is External but has no topic (camunda:topic); workers fetch tasks by topic",
     "send-no-message": "send task has no message and no implementation: choose a message to send, or set the "
                        "implementation to External with a topic",
-    "decision-missing": "business rule task names no decision (camunda:decisionRef) and has no implementation: set "
-                        "it to External with a topic",
-    "decision-table": "business rule task calls decision {decision!r}, but decision tables (DMN) do not run here: set "
-                      "the implementation to External with a topic",
+    "decision-missing": "business rule task names no decision (camunda:decisionRef) and has no implementation: "
+                        "choose a decision (DMN), or set the implementation to External with a topic",
+    "decision-binding": "camunda:decisionRefBinding {binding!r} is not supported here; use latest, deployment or "
+                        "version",
+    "decision-version": "binding is 'version' but camunda:decisionRefVersion {version!r} is not a version number",
+    "decision-mapping": "camunda:mapDecisionResult {mapping!r} is not supported here; use resultList, singleResult, "
+                        "singleEntry or collectEntries",
+    "decision-expression": "the decision reference {expression!r} cannot be evaluated here: {reason}",
     "script-format": "script format {format!r} cannot run here: only Python scripts run here (scriptFormat=\"python\")",
     "script-resource": "the script is stored outside the BPMN file (camunda:resource={resource!r}), which cannot run "
                        "here: write the Python script into the task",
@@ -167,6 +191,8 @@ MESSAGES = {
     "call-variable-mapping": "camunda:{attribute} (Java) is ignored here: pass variables with in and out mappings",
     "external-error-events": "camunda:errorEventDefinition is ignored here: a worker reports a BPMN error itself "
                              "(POST /engine-rest/external-task/<id>/bpmnError)",
+    "decision-no-result": "business rule task has no result variable (camunda:resultVariable): as in Camunda, the "
+                          "decision's result is dropped",
     # what could never complete
     "call-deployment-binding": "binding is 'deployment' but process {process!r} is not in this file: the call would "
                                "never find it (deployment calls the version deployed from the same file)",
@@ -174,6 +200,13 @@ MESSAGES = {
                          "gets here stops with an incident until it is deployed",
     "call-version-not-deployed": "calls version {version} of process {process!r}, which is not deployed: an instance "
                                  "that gets here stops with an incident until it is",
+    "decision-deployment-binding": "binding is 'deployment': decision {decision!r} must be deployed together with "
+                                   "this process, in one deployment through the API; deployed from the modeler "
+                                   "alone, an instance that gets here stops with an incident",
+    "decision-not-deployed": "evaluates decision {decision!r}, which is not deployed: an instance that gets here "
+                             "stops with an incident until it is deployed",
+    "decision-version-not-deployed": "evaluates version {version} of decision {decision!r}, which is not deployed: "
+                                     "an instance that gets here stops with an incident until it is",
     "message-external": "no process in this file or deployed sends message {name!r}: only another system can "
                         "deliver it, through POST /engine-rest/message",
     "signal-never-thrown": "no process in this file or deployed throws signal {name!r}: only POST "
@@ -183,9 +216,9 @@ MESSAGES = {
 # The rules above that say what the engine's parser refuses (see lint()).
 REFUSALS = frozenset({
     "java-implementation", "connector", "no-implementation", "unknown-type", "external-topic", "send-no-message",
-    "decision-missing", "decision-table", "script-format", "script-resource", "call-no-process", "call-case",
-    "call-binding", "call-version", "call-mapping", "message-ref", "message-unknown", "message-name", "signal-ref",
-    "signal-unknown", "signal-name",
+    "decision-missing", "decision-binding", "decision-version", "decision-mapping", "decision-expression",
+    "script-format", "script-resource", "call-no-process", "call-case", "call-binding", "call-version",
+    "call-mapping", "message-ref", "message-unknown", "message-name", "signal-ref", "signal-unknown", "signal-name",
 })
 
 
@@ -273,6 +306,17 @@ class _Events:
                 self.signal_catches.append((node, self.signal_name(definition)))
 
 
+def _expression_refused(reference: str) -> str | None:
+    """Why the sandbox refuses a ``${...}`` decision reference (None: a plain key, or accepted)."""
+    if not juel.is_juel(reference):
+        return None
+    try:
+        sandbox.compile_expression(juel.to_python(reference))
+    except ScriptRejected as err:
+        return str(err)
+    return None
+
+
 def _is_literal_name(name: str) -> bool:
     return bool(name) and "${" not in name and "#{" not in name
 
@@ -290,12 +334,13 @@ def deployed_events(bpmn: bytes) -> tuple[frozenset[str], frozenset[str]]:
 
 class _Linter:
     def __init__(self, root, filename, known_groups, known_forms, known_processes=None, thrown_messages=None,
-                 thrown_signals=None):
+                 thrown_signals=None, known_decisions=None):
         self.root = root
         self.filename = filename
         self.known_groups = None if known_groups is None else set(known_groups)
         self.known_forms = None if known_forms is None else set(known_forms)
         self.known_processes = known_processes
+        self.known_decisions = known_decisions
         self.thrown_messages = None if thrown_messages is None else set(thrown_messages)
         self.thrown_signals = None if thrown_signals is None else set(thrown_signals)
         self.events = _Events(root)
@@ -329,10 +374,8 @@ class _Linter:
             elif kind == "businessRuleTask":
                 if _has_implementation(node):
                     self.implementation(node)
-                elif not _text(_camunda(node, "decisionRef")):
-                    self.add(ERROR, "decision-missing", node)
                 else:
-                    self.add(ERROR, "decision-table", node, decision=_text(_camunda(node, "decisionRef")))
+                    self.decision(node)
             elif kind == "scriptTask":
                 script_format = _text(node.get("scriptFormat"))
                 if script_format and script_format.lower() not in PYTHON_FORMATS:
@@ -398,6 +441,41 @@ class _Linter:
             self.add(ERROR, "signal-unknown", event, ref=ref)
         elif not _text(self.events.signals[ref]):
             self.add(ERROR, "signal-name", event, ref=ref)
+
+    def decision(self, task) -> None:
+        """A business rule task that evaluates a deployed decision, read as the loader reads it
+        (engine.bpmn.task_parsers.DubanBusinessRuleTaskParser: attributes stripped, defaults applied)."""
+        key = _text(_camunda(task, "decisionRef"))
+        if not key:
+            self.add(ERROR, "decision-missing", task)
+            return
+        binding = (_camunda(task, "decisionRefBinding") or "latest").strip()
+        version = _text(_camunda(task, "decisionRefVersion"))
+        mapping = (_camunda(task, "mapDecisionResult") or "resultList").strip()
+        if binding not in BINDINGS:
+            self.add(ERROR, "decision-binding", task, binding=binding)
+        elif binding == "version" and not version.isdigit():
+            self.add(ERROR, "decision-version", task, version=version)
+        if mapping not in RESULT_MAPPINGS:
+            self.add(ERROR, "decision-mapping", task, mapping=mapping)
+        reason = _expression_refused(key)
+        if reason:
+            self.add(ERROR, "decision-expression", task, expression=key, reason=reason)
+        if not _text(_camunda(task, "resultVariable")):
+            self.add(WARNING, "decision-no-result", task)
+        # What could never complete.
+        if binding == "deployment":
+            self.add(WARNING, "decision-deployment-binding", task, decision=key)
+        elif binding in BINDINGS and not _is_expression(key):
+            self.decision_deployed(task, key, int(version) if binding == "version" and version.isdigit() else None)
+
+    def decision_deployed(self, task, key: str, version: int | None) -> None:
+        if self.known_decisions is None:
+            return
+        if key not in self.known_decisions:
+            self.add(WARNING, "decision-not-deployed", task, decision=key)
+        elif version is not None and version not in set(self.known_decisions[key] or ()):
+            self.add(WARNING, "decision-version-not-deployed", task, version=version, decision=key)
 
     def call(self, node) -> None:
         callee = _text(node.get("calledElement"))
@@ -618,6 +696,7 @@ def _key(problem: Problem):
 def lint(bpmn: bytes, filename: str = "process.bpmn", known_groups: Collection[str] | None = None,
          known_forms: Collection[str] | None = None, *,
          known_processes: Mapping[str, Collection[int]] | Collection[str] | None = None,
+         known_decisions: Mapping[str, Collection[int]] | None = None,
          thrown_messages: Collection[str] | None = None,
          thrown_signals: Collection[str] | None = None) -> list[Problem]:
     """Every problem of a BPMN file, errors first, then warnings, then notes. No errors and no
@@ -627,6 +706,8 @@ def lint(bpmn: bytes, filename: str = "process.bpmn", known_groups: Collection[s
     `known_forms`: form keys that exist (None skips that rule).
     `known_processes`: ids of the deployed processes, or {id: deployed versions} (None skips the rules
     on called processes that are not deployed).
+    `known_decisions`: {key: deployed versions} of the deployed decisions (None skips the rules on
+    decisions that are not deployed).
     `thrown_messages`, `thrown_signals`: the names deployed processes send (`deployed_events`; None
     skips the rules on messages and signals nobody sends).
     """
@@ -643,7 +724,8 @@ def lint(bpmn: bytes, filename: str = "process.bpmn", known_groups: Collection[s
             loaded += parsed.warnings
     except BpmnValidationError as err:
         loaded += err.problems
-    linter = _Linter(root, filename, known_groups, known_forms, known_processes, thrown_messages, thrown_signals)
+    linter = _Linter(root, filename, known_groups, known_forms, known_processes, thrown_messages, thrown_signals,
+                     known_decisions)
     for process in executable_processes(root):  # the engine deploys each of them
         linter.run(process)
     linter.deliveries()

@@ -94,6 +94,8 @@ class Campaign:
         self.engine = Engine(session_factory, clock=clock, services=make_service_functions,
                              node_id="scenario-node")
         self.definitions = {}
+        for path in sorted((PROCESS_DIR / "decisions").glob("*.dmn")):  # the grading table, before its users
+            self.engine.deploy_decisions(path.read_bytes(), path.name)
         for process_id in PROCESS_IDS:
             path = PROCESS_DIR / f"{process_id}.bpmn"
             result = self.engine.deploy(path.read_bytes(), path.name)
@@ -220,7 +222,8 @@ class Campaign:
 
     def validate(self, task: HumanTask, raw: dict) -> dict:
         """What the web app does with a submission: validate it against the task's form."""
-        return validate_submission(load_form(task.form_key), raw, self.locale, self.unit_codes)
+        return validate_submission(load_form(task.form_key), raw, self.locale, self.unit_codes,
+                                   evaluate=self.engine.evaluate_decision)
 
     def complete(self, element_id, raw, instance_id=None, actor=None, claim=True) -> HumanTask:
         """Complete the open task of `element_id` with form-validated data; returns the task row."""
@@ -403,9 +406,18 @@ def chase_police(decision="chased", **overrides) -> dict:
     return _form({"chase_decision": decision, **values}, overrides)
 
 
+# Factors the shipped grading table (processes/decisions/risk_grading.dmn) grades as each grade, so that
+# `assess(grade)` agrees with the rule unless a test overrides the factors (and then gives a reason).
+FACTORS_GRADED = {
+    "red": {"people_involved": "120", "money_at_risk": "380000", "opinion_heat": "medium", "stability_risk": "low"},
+    "orange": {"people_involved": "35", "money_at_risk": "380000", "opinion_heat": "medium", "stability_risk": "low"},
+    "yellow": {"people_involved": "15", "money_at_risk": "380000", "opinion_heat": "medium", "stability_risk": "low"},
+    "green": {"people_involved": "5", "money_at_risk": "50000", "opinion_heat": "none", "stability_risk": "none"},
+}
+
+
 def assess(grade="orange", finding="clear_problem", **overrides) -> dict:
-    return _form({"grade": grade, "people_involved": "35", "money_at_risk": "380000", "opinion_heat": "medium",
-                  "stability_risk": "low", "finding": finding,
+    return _form({"grade": grade, **FACTORS_GRADED.get(grade, FACTORS_GRADED["orange"]), "finding": finding,
                   "facts": "以免费体检、健康讲座引流，向老人高价销售保健品并夸大功效。"}, overrides)
 
 

@@ -31,6 +31,7 @@ from tests.conftest import START, _fast_hash, login
 BEIJING = timezone(timedelta(hours=8))
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 TOKEN_SCOPES = "leads:read,tasks:read,tasks:write,instances:read,units:read"
+PROBE_DECISION = "security_probe"  # a decision table of the world's: amount (number) -> level
 
 # role -> username (None: nobody signed in). "token" sends market.officer's API token and no cookie.
 USERS = {
@@ -170,6 +171,7 @@ def _prepare(world):
               "target": f"item-{ids['item']}"})
     assert issued.status_code == 302, issued.text
 
+    decision_id = _probe_decision(runtime.engine)
     with app.app_context():
         from domain.documents.models import IssuedDocument
         ids["document"] = db.session.scalar(select(func.max(IssuedDocument.id)))
@@ -186,15 +188,24 @@ def _prepare(world):
         from engine.store.models import ProcessDefinition
         ids["token"] = db.session.scalar(select(func.max(ApiToken.id)))
         ids["definition"] = db.session.scalar(select(func.min(ProcessDefinition.id)))  # ids go on across modules
+        ids["decision"] = decision_id
         assert all(value is not None for value in ids.values()), ids
         db.session.rollback()
     world.ids = ids
+
+
+def _probe_decision(engine) -> int:
+    """A decision table of the probe's own (its key is PROBE_DECISION): its id."""
+    from tests import dmn_builder
+    [result] = engine.deploy_decisions(dmn_builder.table(key=PROBE_DECISION), "security_probe.dmn")
+    return result.definition.id
 
 
 def fingerprint(world) -> dict:
     """What a refused request must leave as it was: every row a state-changing route could touch."""
     from domain.api_tokens import ApiToken
     from domain.models import Lead, Reporter, User
+    from engine.store.decision_models import DecisionDefinition
     from engine.store.models import (Attachment, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                      TaskCopy, TaskCosigner)
     from engine.store.supervision_models import Escalation, SupervisionMark
@@ -211,6 +222,7 @@ def fingerprint(world) -> dict:
         state = {
             "audit": count(AuditEvent), "attachments": count(Attachment), "copies": count(TaskCopy),
             "cosigners": count(TaskCosigner), "definitions": count(ProcessDefinition), "reporters": count(Reporter),
+            "decisions": count(DecisionDefinition),
             "tasks": rows(HumanTask.id, HumanTask.status, HumanTask.assignee, HumanTask.due_at,
                           HumanTask.candidate_groups, HumanTask.delegation_state, HumanTask.draft_by),
             "instances": rows(ProcessInstance.id, ProcessInstance.status, ProcessInstance.definition_id,

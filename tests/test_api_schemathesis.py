@@ -21,7 +21,9 @@ from schemathesis.checks import (
 
 from domain.api_tokens import SCOPES
 from domain.models import Lead
+from engine.store.decision_models import DecisionDefinition
 from engine.store.models import HumanTask, ProcessDefinition
+from tests import dmn_builder
 from tests.test_api import make_token
 
 EXAMPLES_PER_OPERATION = 12
@@ -33,6 +35,7 @@ SKIPPED = {("DELETE", "/api/v1/tokens/{token_id}")}
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_generated_requests_get_no_server_error_and_match_the_document(demo, session_factory, mode):
     token = make_token(demo, "admin", ",".join(SCOPES))  # sees every unit, may use every operation
+    demo.extensions["duban"].engine.deploy_decisions(dmn_builder.table(), "grading.dmn")  # one to evaluate
     existing = existing_ids(session_factory)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -65,4 +68,6 @@ def existing_ids(session_factory) -> dict:
                          .order_by(HumanTask.id)).first()
         return {"task_id": task.id, "instance_id": task.instance_id,
                 "lead_id": s.scalar(select(func.min(Lead.id))),
-                "definition_id": s.scalar(select(func.min(ProcessDefinition.id))), "token_id": 1}
+                "definition_id": s.scalar(select(func.min(ProcessDefinition.id))), "token_id": 1,
+                "decision_id": s.scalar(select(func.min(DecisionDefinition.id))),
+                "key": s.scalar(select(DecisionDefinition.decision_key).order_by(DecisionDefinition.id).limit(1))}

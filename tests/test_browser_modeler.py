@@ -516,6 +516,92 @@ def test_an_administrator_makes_a_service_task_external_with_a_topic_and_it_depl
     assert locked.variables["lead"] == "JJ-2026-0001"
 
 
+def _labels(page, selector):
+    return page.eval_on_selector_all(f"{selector} option", "options => options.map(o => o.textContent)")
+
+
+def test_a_business_rule_task_evaluates_a_decision_picked_in_the_panel_and_it_deploys_and_runs(
+        page, demo, session_factory):
+    from engine.admin_ops import AdminOperations
+    from tests import dmn_builder as dmn
+    engine = demo.extensions["duban"].engine
+    engine.deploy_decisions(dmn.definitions(dmn.decision(
+        "amount_grading", [("金额", "amount", "double")], [("level", "string")],
+        [(["< 100"], ['"low"']), ([">= 100"], ['"high"'])], name="金额分级")), "amount_grading.dmn")
+    errors = _open_modeler(page, "/admin/modeler")
+    process_id = page.get_attribute("#modeler-app", "data-process-id")
+
+    # A business rule task before the template's user task: DMN is offered beside External.
+    page.evaluate(INSERT, ["bpmn:BusinessRuleTask", "grade_amount", "StartEvent_1"])
+    page.wait_for_selector("#bio-properties-panel-implementationType")
+    page.fill("#bio-properties-panel-name", "金额分级")
+    assert _options(page, "#bio-properties-panel-implementationType") == ["", "dmn", "external"]
+    assert "决策表（DMN）" in _labels(page, "#bio-properties-panel-implementationType")
+    _wait_text(page, '[data-entry-id="implementationType"] .bio-properties-panel-error', "业务规则任务没有指定决策")
+
+    # DMN with a key typed that is not deployed: a warning under the key.
+    page.select_option("#bio-properties-panel-implementationType", "dmn")
+    page.wait_for_selector("#bio-properties-panel-duban-decision")
+    assert "金额分级" in _labels(page, "#bio-properties-panel-duban-decision")
+    page.fill("#bio-properties-panel-decisionRef", "grading_draft")
+    _wait_for_attribute(page, "grade_amount", "camunda:decisionRef", "grading_draft")
+    _checked(page)
+    _wait_text(page, '[data-entry-id="decisionRef"] .bio-properties-panel-error', "使用的决策“grading_draft”未部署")
+    _wait_text(page, '[data-entry-id="decisionRefResultVariable"] .bio-properties-panel-error', "决策结果将被丢弃")
+    screenshot(page, "modeler-business-rule-task-decision-not-deployed")
+
+    # Picked from the deployed ones by its name, its key small beside; version 2 is not deployed.
+    page.select_option("#bio-properties-panel-duban-decision", "amount_grading")
+    _wait_for_attribute(page, "grade_amount", "camunda:decisionRef", "amount_grading")
+    assert page.inner_text('[data-entry-id="duban-decision"] .duban-decision-key') == "amount_grading"
+    assert _options(page, "#bio-properties-panel-decisionRefBinding") == ["latest", "deployment", "version"]
+    assert _labels(page, "#bio-properties-panel-decisionRefBinding") == ["最新版本", "同一部署", "指定版本"]
+    page.select_option("#bio-properties-panel-decisionRefBinding", "version")
+    page.fill("#bio-properties-panel-decisionRefVersion", "2")
+    _wait_for_attribute(page, "grade_amount", "camunda:decisionRefVersion", "2")
+    _checked(page)
+    _wait_text(page, '[data-entry-id="decisionRefVersion"] .bio-properties-panel-error', "版本 2，该版本未部署")
+    page.fill("#bio-properties-panel-decisionRefVersion", "1")
+    _wait_for_attribute(page, "grade_amount", "camunda:decisionRefVersion", "1")
+
+    # The result variable, then how the result is mapped into it.
+    page.fill("#bio-properties-panel-decisionRefResultVariable", "level")
+    _wait_for_attribute(page, "grade_amount", "camunda:resultVariable", "level")
+    page.wait_for_selector("#bio-properties-panel-mapDecisionResult")
+    assert _labels(page, "#bio-properties-panel-mapDecisionResult") == ["结果列表", "单条结果", "单个值", "值列表"]
+    page.select_option("#bio-properties-panel-mapDecisionResult", "singleEntry")
+    _wait_for_attribute(page, "grade_amount", "camunda:mapDecisionResult", "singleEntry")
+    _checked(page)
+    assert page.locator('.duban-problem-badge[data-element-id="grade_amount"]').count() == 0
+    screenshot(page, "modeler-business-rule-task-dmn")
+
+    _validate_and_wait(page)
+    problems = page.inner_text("#modeler-problems")
+    assert page.get_attribute("#modeler-problems", "data-errors") == "0", problems
+    assert page.get_attribute("#modeler-problems", "data-warnings") == "0", problems
+    status = _deploy_and_wait(page)
+    assert f"{process_id} 版本 1" in status, status
+    assert not errors, errors
+    xml = _latest_source(session_factory, process_id)
+    assert re.search(r'<bpmn:businessRuleTask id="grade_amount" name="金额分级"[^>]*camunda:decisionRef="amount_grading"',
+                     xml)
+    for attribute in ('camunda:decisionRefBinding="version"', 'camunda:decisionRefVersion="1"',
+                      'camunda:resultVariable="level"', 'camunda:mapDecisionResult="singleEntry"'):
+        assert attribute in xml
+
+    # It runs: a new instance gets its level from the table before the user task.
+    instance_id = engine.start(process_id, {"amount": 500})
+    assert AdminOperations(engine).variables(instance_id)["level"] == "high"
+
+
+def test_the_panels_decision_bindings_and_mappings_are_the_engines():
+    from engine.bpmn.task_parsers import BINDINGS
+    from engine.dmn.task import RESULT_MAPPINGS
+    syntax = (SOURCES / "syntax.js").read_text(encoding="utf-8")
+    assert f"DECISION_BINDINGS = {list(BINDINGS)};" in syntax
+    assert f"DECISION_MAPPINGS = {list(RESULT_MAPPINGS)};" in syntax
+
+
 JAVA_FILE = CAMUNDA_MODELER_FILE.replace(
     '<bpmn:sequenceFlow id="Flow_0a1b2c3" sourceRef="StartEvent_1" targetRef="Activity_1x2y3z4" />',
     '<bpmn:serviceTask id="Activity_java" name="推送公安（Java）" camunda:class="cn.gov.duban.PushToPolice">'

@@ -463,7 +463,9 @@ class Walker:
         while hidden != previous:  # a field hidden by a hidden field is hidden too
             previous = hidden
             hidden = hidden_fields(form, {k: (None if k in previous else v) for k, v in typed.items()})
-        for field_id in hidden:
+        # A reason for a grade other than the one by rule is written only when the page asks for it
+        # (domain.decision_fields): without a change it is not kept, so it is filled in on a refusal.
+        for field_id in hidden | override_reasons(form):
             raw.pop(field_id), typed.pop(field_id), uploads.pop(field_id)
         return raw, typed, uploads
 
@@ -499,7 +501,7 @@ class Walker:
             # Fix what can be fixed: a new value of the same kind for each refused field.
             for field_id in errors:
                 spec = next((s for s in form["fields"] if s["id"] == field_id), None)
-                if spec is not None and field_id in raw:
+                if spec is not None and (field_id in raw or field_id in override_reasons(form)):
                     raw[field_id], typed[field_id], uploads[field_id] = self.values.value(spec, index + 1)
             response = self.post(client, task, raw, uploads, token)
         assert response.status_code in (302, 303), (
@@ -533,6 +535,12 @@ class Walker:
         with client.session_transaction() as session:
             flashes = session.get("_flashes", [])
         assert not [text for category, text in flashes if category == "error"], f"{action}: {flashes}"
+
+
+def override_reasons(form: dict) -> set[str]:
+    """The form's reason fields for a value other than the one a decision table gives."""
+    return {spec["decision"]["override_reason"] for spec in form["fields"]
+            if spec.get("decision", {}).get("override_reason")}
 
 
 def csrf_of(page: str) -> str:

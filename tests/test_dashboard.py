@@ -581,8 +581,8 @@ def test_the_risk_ledger_workbook(web, world):
     assert book.sheetnames == ["风险台账"]
     rows = list(book["风险台账"].iter_rows(values_only=True))
     assert list(rows[0]) == LEDGER_HEADERS == [
-        "序号", "机构/企业名称", "统一社会信用代码", "风险问题", "风险等级", "涉众人数", "风险敞口（元）", "舆论热度",
-        "涉稳隐患", "责任单位", "责任人", "整改措施", "整改期限", "状态", "关联线索"]
+        "序号", "机构/企业名称", "统一社会信用代码", "风险问题", "风险等级", "按规则评定等级", "适用规则", "改判理由",
+        "涉众人数", "风险敞口（元）", "舆论热度", "涉稳隐患", "责任单位", "责任人", "整改措施", "整改期限", "状态", "关联线索"]
     data = rows[1:]
     assert [r[0] for r in data] == list(range(1, 8))
     # Red first, then orange, yellow, green; within a grade by institution name.
@@ -592,11 +592,12 @@ def test_the_risk_ledger_workbook(web, world):
         ("己养老服务中心", "L3：某公司以养老为名收取老人费用。"),
         ("丁投资管理有限公司", "R6：违规收取会员费。"), ("丙旅游有限公司", "R3：违规收取会员费。")]
     first = data[0]
-    assert first[1:] == ("甲养老服务有限公司", "91350582MA31RK6T12", "R1：违规收取会员费。", "红色", 156, 4_800_000,
+    assert first[1:] == ("甲养老服务有限公司", "91350582MA31RK6T12", "R1：违规收取会员费。", "红色",
+                         None, None, None, 156, 4_800_000,   # graded by hand: no grade by rule, rule or reason
                          "高", "高", "新塘市场监督管理所", "R1负责人", "R1：清退会员费。", datetime(2026, 3, 25, 18),
                          "整改中", None)    # blank cells read back as None
     bare = data[4]   # an institution graded without any rectification item: its lead and disposals
-    assert bare[4:] == ("橙色", 80, 1_000_000, "中", "高", "新塘街道卫健办", None, "督促清退资金", None, "已办结",
+    assert bare[4:] == ("橙色", None, None, None, 80, 1_000_000, "中", "高", "新塘街道卫健办", None, "督促清退资金", None, "已办结",
                         "XS-2026-000003")
     _assert_no_reporter(book)
 
@@ -605,7 +606,7 @@ def test_the_risk_ledger_of_a_supervisor_keeps_to_their_units(web, world):
     login(web, "market.supervisor")
     book = load_workbook(BytesIO(web.get("/dashboard/ledger.xlsx").data))
     rows = list(book["风险台账"].iter_rows(values_only=True))[1:]
-    assert [(r[3], r[9]) for r in rows] == [("R1：违规收取会员费。", "新塘市场监督管理所"),
+    assert [(r[3], r[12]) for r in rows] == [("R1：违规收取会员费。", "新塘市场监督管理所"),
                                              ("R4：违规收取会员费。", "新塘市场监督管理所")]
 
 

@@ -151,10 +151,10 @@ def test_the_risk_ledger_lists_an_institution_with_measures_fed_back_though_neve
     book = load_workbook(BytesIO(web.get("/dashboard/ledger.xlsx").data))
     rows = list(book["风险台账"].iter_rows(values_only=True))[1:]
     [row] = rows  # lead B's institution is unknown: no row
-    assert row[1] == s.SUBJECT_NAME and row[14] == handled.number_a
+    assert row[1] == s.SUBJECT_NAME and row[17] == handled.number_a
     assert row[4] is None  # never graded
-    assert set(row[11].split("；")) == {"警示约谈", "责令整改"}
-    assert row[13] == "已办结"
+    assert set(row[14].split("；")) == {"警示约谈", "责令整改"}
+    assert row[16] == "已办结"
 
     login(web, "police.supervisor")  # not the police's institution
     book = load_workbook(BytesIO(web.get("/dashboard/ledger.xlsx").data))

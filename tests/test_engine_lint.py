@@ -262,6 +262,12 @@ def _catch(definition: str, kind="intermediateCatchEvent") -> str:
     return f'<bpmn:{kind} id="x">{definition}</bpmn:{kind}>'
 
 
+def rule_task(attributes: str = "", ref: str = "risk_grading", result: str | None = "grade", id="x") -> str:
+    """A business rule task evaluating decision `ref` into variable `result` (None: no result variable)."""
+    result_attribute = f' camunda:resultVariable="{result}"' if result else ""
+    return f'<bpmn:businessRuleTask id="{id}" camunda:decisionRef="{ref}"{result_attribute} {attributes}/>'
+
+
 REFUSED = {
     "java class": ('<bpmn:serviceTask id="x" camunda:class="cn.gov.Push"/>', "java-implementation",
                    {"attribute": "class"}),
@@ -284,8 +290,19 @@ REFUSED = {
     "send task's nameless message": ('<bpmn:sendTask id="x" messageRef="m_nameless"/>', "message-name",
                                      {"ref": "m_nameless"}),
     "business rule task without decision": ('<bpmn:businessRuleTask id="x"/>', "decision-missing", {}),
-    "business rule task with DMN": ('<bpmn:businessRuleTask id="x" camunda:decisionRef="grade"/>',
-                                    "decision-table", {"decision": "grade"}),
+    "decision by version tag": (rule_task('camunda:decisionRefBinding="versionTag" '
+                                          'camunda:decisionRefVersionTag="v1"'), "decision-binding",
+                                {"binding": "versionTag"}),
+    "decision of version abc": (rule_task('camunda:decisionRefBinding="version" camunda:decisionRefVersion="abc"'),
+                                "decision-version", {"version": "abc"}),
+    "decision of no version": (rule_task('camunda:decisionRefBinding="version"'), "decision-version",
+                               {"version": ""}),
+    "decision result as a map": (rule_task('camunda:mapDecisionResult="resultMap"'), "decision-mapping",
+                                 {"mapping": "resultMap"}),
+    "decision named by a call": (rule_task(ref="${open('grade.dmn')}"), "decision-expression",
+                                 {"expression": "${open('grade.dmn')}",
+                                  "reason": "method and function calls are not supported in ${...} expressions: "
+                                            "open(...)"}),
     "groovy": ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
                "script-format", {"format": "groovy"}),
     "javascript": ('<bpmn:scriptTask id="x" scriptFormat="JavaScript"><bpmn:script>1</bpmn:script>'
@@ -335,6 +352,10 @@ def test_what_the_loader_accepts_in_these_shapes_passes():
                     '<bpmn:sendTask id="x" messageRef="m_receipt"/>',
                     '<bpmn:sendTask id="x" camunda:type="external" camunda:topic="notify"/>',
                     '<bpmn:businessRuleTask id="x" camunda:type="external" camunda:topic="grade"/>',
+                    rule_task(),
+                    rule_task('camunda:decisionRefBinding="version" camunda:decisionRefVersion=" 2 " '
+                              'camunda:mapDecisionResult="singleEntry"'),
+                    rule_task('camunda:mapDecisionResult="collectEntries"', ref="${grading_table}"),
                     '<bpmn:scriptTask id="x" scriptFormat="Python"><bpmn:script>y = 1</bpmn:script></bpmn:scriptTask>',
                     '<bpmn:scriptTask id="x"><bpmn:script>y = 1</bpmn:script></bpmn:scriptTask>',
                     '<bpmn:receiveTask id="x" messageRef="m_receipt"/>',
@@ -453,6 +474,46 @@ def test_binding_deployment_to_a_process_not_in_the_file_could_never_complete():
     assert problems[0].severity == "error"
     assert problems_of(second_process(one(call("p2", "deployment")))) == []
     load_definitions(xml, "p.bpmn")  # the engine would take it: an incident at every call
+
+
+def test_a_business_rule_task_without_result_variable_is_a_warning_its_result_would_be_dropped():
+    problems = problems_of(one(rule_task(result=None)))
+    assert only(problems) == [("x", MESSAGES["decision-no-result"])]
+    assert problems[0].severity == "warning"
+    # An External business rule task has no decision result to keep.
+    assert problems_of(one('<bpmn:businessRuleTask id="x" camunda:type="external" camunda:topic="grade"/>')) == []
+
+
+def test_a_decision_must_be_deployed():
+    xml = one(rule_task())
+    assert problems_of(xml) == []  # without known_decisions the rule is skipped
+    problems = lint(xml, "p.bpmn", KNOWN, FORMS, known_decisions={"card_deduction": [1]})
+    assert only(problems) == [("x", MESSAGES["decision-not-deployed"].format(decision="risk_grading"))]
+    assert problems[0].severity == "warning" and blocking(problems, accept_warnings=True) == []
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, known_decisions={"risk_grading": [1]}) == []
+    # A key worked out from the case is only known when the task runs.
+    assert lint(one(rule_task(ref="${table_key}")), "p.bpmn", KNOWN, FORMS, known_decisions={}) == []
+
+
+def test_a_decision_version_must_be_deployed():
+    xml = one(rule_task('camunda:decisionRefBinding="version" camunda:decisionRefVersion="3"'))
+    problems = lint(xml, "p.bpmn", KNOWN, FORMS, known_decisions={"risk_grading": [1, 2]})
+    assert only(problems) == [("x", MESSAGES["decision-version-not-deployed"].format(version=3,
+                                                                                     decision="risk_grading"))]
+    assert problems[0].severity == "warning"
+    assert lint(xml, "p.bpmn", KNOWN, FORMS, known_decisions={"risk_grading": [1, 2, 3]}) == []
+    assert only(lint(xml, "p.bpmn", KNOWN, FORMS, known_decisions={})) == [
+        ("x", MESSAGES["decision-not-deployed"].format(decision="risk_grading"))]
+
+
+def test_binding_deployment_needs_the_decision_deployed_with_the_process_which_the_modeler_cannot():
+    xml = one(rule_task('camunda:decisionRefBinding="deployment"'))
+    expected = [("x", MESSAGES["decision-deployment-binding"].format(decision="risk_grading"))]
+    problems = problems_of(xml)
+    assert only(problems) == expected and problems[0].severity == "warning"
+    # Whether the key is deployed on its own does not matter: it must come in the same deployment.
+    assert only(lint(xml, "p.bpmn", KNOWN, FORMS, known_decisions={"risk_grading": [1]})) == expected
+    load_definitions(xml, "p.bpmn")  # the engine takes it (deployed with its decision through the API)
 
 
 RECEIVE = '<bpmn:receiveTask id="x" messageRef="m_receipt"/>'

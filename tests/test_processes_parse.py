@@ -66,7 +66,7 @@ ROLES = {"officer", "supervisor", "administrator", "office_leader"}
 FIELD_TYPES = {"text", "textarea", "integer", "number", "boolean", "date", "datetime", "enum", "multienum",
                "unit", "credit_code", "phone", "file"}
 FIELD_KEYS = {"id", "type", "label", "required", "min", "max", "max_length", "future", "default", "help",
-              "visible_if", "options"}
+              "visible_if", "options", "decision"}
 
 LEAD_FIELDS = {"status", "result", "responsible_unit", "feedback_deadline", "major", "recovered_amount"}
 LEAD_STATUSES = {"dispatched", "verifying", "feedback", "reviewing", "closed"}
@@ -337,10 +337,12 @@ class FakeServices:
         assert fields.get("result", "partly") in RESULTS, fields
         self._record("update_lead", lead_id, **fields)
 
-    def record_risk_grade(self, subject_id, grade, people_involved, money_at_risk, opinion_heat, stability_risk):
+    def record_risk_grade(self, subject_id, grade, people_involved, money_at_risk, opinion_heat, stability_risk,
+                          **graded_by_rule):
         assert grade in ("red", "orange", "yellow", "green")
         assert opinion_heat in INTENSITIES and stability_risk in INTENSITIES
         assert isinstance(people_involved, int) and isinstance(money_at_risk, int | float)
+        assert set(graded_by_rule) <= {"computed_grade", "grading_rule", "grading_decision", "override_reason"}
         self._record("record_risk_grade", subject_id, grade, people_involved, money_at_risk, opinion_heat,
                      stability_risk)
 

@@ -14,9 +14,9 @@ Cells:
                          rights and is refused for the body alone (422), changing nothing.
 
 Camunda 7's REST API (/engine-rest) takes API tokens only, with their own scopes (external-tasks,
-messages; instances:write to start) and users who oversee every unit: every session is 401, and
-neither token here holds those scopes (403). tests/test_engine_rest_external_tasks.py has the
-tokens that may.
+messages; instances:write to start; definitions:read for decisions) and, but for decisions, users
+who oversee every unit: every session is 401, and neither token here holds those scopes (403).
+tests/test_engine_rest_external_tasks.py and tests/test_engine_rest_decisions.py have the tokens that may.
 
 Roles: those of tests/security_support.py (USERS; "token" is market.officer's API token with
 leads:read, tasks:read, tasks:write, instances:read, units:read) and "office_token": an API
@@ -28,8 +28,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests import dmn_builder
 from tests.conftest import login
-from tests.security_support import ROLES, fingerprint, world  # noqa: F401 (fixture)
+from tests.security_support import PROBE_DECISION, ROLES, fingerprint, world  # noqa: F401 (fixture)
 
 OK, PASSES = "ok", "passes"
 ALL_ROLES = ROLES + ("office_token",)
@@ -95,6 +96,13 @@ EXPECTED = {
     ("api-definitions.list_definitions", G): ("/api/v1/definitions", READ_NO_TOKEN_SCOPE),
     ("api-definitions.get_definition", G): ("/api/v1/definitions/{definition}", READ_NO_TOKEN_SCOPE),
     ("api-definitions.deploy_definition", P): ("/api/v1/definitions", write(("admin",), allowed_cell=PASSES)),
+    # -- decisions: the decision tables (policy, no unit's records); evaluating one stores nothing ------
+    ("api-decisions.list_decisions", G): ("/api/v1/decisions", READ_NO_TOKEN_SCOPE),
+    ("api-decisions.get_decision", G): ("/api/v1/decisions/{decision}", READ_NO_TOKEN_SCOPE),
+    ("api-decisions.get_decision_xml", G): ("/api/v1/decisions/{decision}/xml", READ_NO_TOKEN_SCOPE),
+    ("api-decisions.deploy_decision", P): ("/api/v1/decisions", write(("admin",), allowed_cell=PASSES)),
+    ("api-decisions.evaluate_decision", P): (f"/api/v1/decisions/key/{PROBE_DECISION}/evaluate",
+                                             READ_NO_TOKEN_SCOPE),
     # -- reference data and statistics (as the dashboard: supervisors, office leaders, administrators) --
     ("api-units.list_units", G): ("/api/v1/units", {**READ, "office_token": 403}),
     ("api-statistics.statistics", G): ("/api/v1/statistics", DASHBOARD),
@@ -117,6 +125,18 @@ EXPECTED = {
     ("engine-rest.start_by_key", P): ("/engine-rest/process-definition/key/lead_handling/start", ENGINE_REST),
     ("engine-rest.correlate", P): ("/engine-rest/message", ENGINE_REST),
     ("engine-rest.signal", P): ("/engine-rest/signal", ENGINE_REST),
+    # decisions: a token with definitions:read (neither token here holds it)
+    ("engine-rest.list_decision_definitions", G): ("/engine-rest/decision-definition", ENGINE_REST),
+    ("engine-rest.count_decision_definitions", G): ("/engine-rest/decision-definition/count", ENGINE_REST),
+    ("engine-rest.get_decision_definition", G): ("/engine-rest/decision-definition/{decision}", ENGINE_REST),
+    ("engine-rest.get_decision_definition_by_key", G): (f"/engine-rest/decision-definition/key/{PROBE_DECISION}",
+                                                        ENGINE_REST),
+    ("engine-rest.get_decision_xml", G): ("/engine-rest/decision-definition/{decision}/xml", ENGINE_REST),
+    ("engine-rest.get_decision_xml_by_key", G): (f"/engine-rest/decision-definition/key/{PROBE_DECISION}/xml",
+                                                 ENGINE_REST),
+    ("engine-rest.evaluate_decision", P): ("/engine-rest/decision-definition/{decision}/evaluate", ENGINE_REST),
+    ("engine-rest.evaluate_decision_by_key", P): (
+        f"/engine-rest/decision-definition/key/{PROBE_DECISION}/evaluate", ENGINE_REST),
 }
 
 VALID_BODIES = {
@@ -137,6 +157,10 @@ VALID_BODIES = {
     "/engine-rest/external-task/{task}/bpmnError": {"workerId": "security-probe", "errorCode": "PROBE"},
     "/engine-rest/external-task/{task}/extendLock": {"workerId": "security-probe", "newDuration": 1000},
     "/engine-rest/external-task/{task}/retries": {"retries": 1},
+    f"/api/v1/decisions/key/{PROBE_DECISION}/evaluate": {"variables": {"amount": 5}},
+    "/engine-rest/decision-definition/{decision}/evaluate": {"variables": {"amount": {"value": 5, "type": "Long"}}},
+    f"/engine-rest/decision-definition/key/{PROBE_DECISION}/evaluate": {
+        "variables": {"amount": {"value": 5, "type": "Long"}}},
 }
 # Bodies that no caller may get through validation: an allowed role gets 422 and nothing changes.
 INVALID_BODIES = {"/api/v1/leads": {}, "/api/v1/instances": {"data": []}, "/api/v1/tokens": {"user": "x"},
@@ -197,6 +221,9 @@ def _send(world, role, method, path, valid=True, template=None):
         return client.get(path)
     if path == "/api/v1/definitions":
         data = {"file": (io.BytesIO(b"<bpmn:definitions/>"), "probe.bpmn")} if valid else {}
+        return client.open(path, method=method, headers=headers, content_type="multipart/form-data", data=data)
+    if path == "/api/v1/decisions":
+        data = {"file": (io.BytesIO(dmn_builder.table(key="refused_probe")), "probe.dmn")} if valid else {}
         return client.open(path, method=method, headers=headers, content_type="multipart/form-data", data=data)
     bodies = VALID_BODIES if valid else INVALID_BODIES
     body = bodies.get(path, bodies.get(template, {"data": {}} if path.endswith("/complete") else None))

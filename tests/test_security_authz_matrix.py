@@ -25,7 +25,8 @@ import io
 
 import pytest
 
-from tests.security_support import PDF, ROLES, fingerprint, form_token, world  # noqa: F401 (fixture)
+from tests import dmn_builder
+from tests.security_support import PDF, PROBE_DECISION, ROLES, fingerprint, form_token, world  # noqa: F401 (fixture)
 
 LOGIN, OK = "login", "ok"
 ALL_ROLES = ROLES
@@ -116,6 +117,9 @@ EXPECTED = {
     ("tasks.attachment", G): ("/attachments/{attachment}", MARKET_CASE),
     ("tasks.complete", P): ("/tasks/{task}/complete", post_market_task(("market_officer", "market_supervisor"), 403)),
     ("tasks.draft", P): ("/tasks/{task}/draft", post_market_task(("market_officer", "market_supervisor"), 403)),
+    # the value by rule while filling in the form: whoever may complete the task (it changes nothing)
+    ("tasks.decisions", P): ("/tasks/{task}/decisions",
+                             post_market_task(("market_officer", "market_supervisor"), 403)),
     ("tasks.upload", P): ("/tasks/{task}/attachments", post_market_task(("market_officer",) + SUPERVISING, 403)),
     ("tasks.comment", P): ("/tasks/{task}/comments",
                            post_market_task(("market_officer", "office_officer") + SUPERVISING, 302)),
@@ -183,11 +187,24 @@ EXPECTED = {
     ("admin.set_variable", P): ("/admin/instances/{instance}/variables", post(("admin",), 403)),
     ("admin.incidents", G): ("/admin/incidents", ADMIN_PAGE),
     ("admin.api_known_groups", G): ("/admin/api/known-groups", ADMIN_JSON),
+    ("admin.api_known_decisions", G): ("/admin/api/known-decisions", ADMIN_JSON),
     ("admin.api_template", G): ("/admin/api/template", ADMIN_JSON),
     ("admin.api_validate", P): ("/admin/api/validate", api_write(("admin",), 403, token=401)),
     ("admin.api_deploy", P): ("/admin/api/deploy", api_write(("admin",), 403, token=401)),
     ("admin_calendar.page", G): ("/admin/calendar/2027", ADMIN_PAGE),
     ("admin_calendar.save", P): ("/admin/calendar/2027", post(("admin",), 403)),
+    # decision tables (web/admin_decisions.py): the world's probe table
+    ("admin_decisions.decisions", G): ("/admin/decisions", ADMIN_PAGE),
+    ("admin_decisions.versions", G): (f"/admin/decisions/{PROBE_DECISION}/versions", ADMIN_PAGE),
+    ("admin_decisions.version_xml", G): (f"/admin/decisions/{PROBE_DECISION}/versions/1.dmn", ADMIN_PAGE),
+    ("admin_decisions.diff", G): (f"/admin/decisions/{PROBE_DECISION}/diff", ADMIN_PAGE),
+    ("admin_decisions.rollback", P): (f"/admin/decisions/{PROBE_DECISION}/rollback/1", post(("admin",), 403)),
+    ("admin_decisions.editor", G): ("/admin/decisions/editor", ADMIN_PAGE),
+    ("admin_decisions.decision_editor", G): (f"/admin/decisions/{PROBE_DECISION}/editor", ADMIN_PAGE),
+    ("admin_decisions.api_template", G): ("/admin/api/decisions/template", ADMIN_JSON),
+    ("admin_decisions.api_validate", P): ("/admin/api/decisions/validate", api_write(("admin",), 403, token=401)),
+    ("admin_decisions.api_evaluate", P): ("/admin/api/decisions/evaluate", api_write(("admin",), 403, token=401)),
+    ("admin_decisions.api_deploy", P): ("/admin/api/decisions/deploy", api_write(("admin",), 403, token=401)),
     # -- the JSON API -------------------------------------------------------------------------------
     ("api.index", G): ("/api/v1/", PUBLIC),
     ("api.docs", G): ("/api/v1/docs", PUBLIC),
@@ -195,6 +212,13 @@ EXPECTED = {
     ("api-definitions.list_definitions", G): ("/api/v1/definitions", API_READ_NO_TOKEN_SCOPE),
     ("api-definitions.get_definition", G): ("/api/v1/definitions/{definition}", API_READ_NO_TOKEN_SCOPE),
     ("api-definitions.deploy_definition", P): ("/api/v1/definitions", api_write(("admin",), 403)),
+    ("api-decisions.list_decisions", G): ("/api/v1/decisions", API_READ_NO_TOKEN_SCOPE),
+    ("api-decisions.get_decision", G): ("/api/v1/decisions/{decision}", API_READ_NO_TOKEN_SCOPE),
+    ("api-decisions.get_decision_xml", G): ("/api/v1/decisions/{decision}/xml", API_READ_NO_TOKEN_SCOPE),
+    ("api-decisions.deploy_decision", P): ("/api/v1/decisions", api_write(("admin",), 403)),
+    # evaluating stores nothing: every signed-in user may (a decision table is policy, no unit's records)
+    ("api-decisions.evaluate_decision", P): (f"/api/v1/decisions/key/{PROBE_DECISION}/evaluate",
+                                             API_READ_NO_TOKEN_SCOPE),
     ("api-instances.get_instance", G): ("/api/v1/instances/{instance}", API_MARKET_RECORD),
     ("api-instances.start_instance", P): ("/api/v1/instances", api_write(("office_leader", "admin"), 403)),
     ("api-leads.list_leads", G): ("/api/v1/leads", API_READ),
@@ -235,6 +259,17 @@ EXPECTED = {
     ("engine-rest.start_by_key", P): ("/engine-rest/process-definition/key/lead_handling/start", ENGINE_REST),
     ("engine-rest.correlate", P): ("/engine-rest/message", ENGINE_REST),
     ("engine-rest.signal", P): ("/engine-rest/signal", ENGINE_REST),
+    ("engine-rest.list_decision_definitions", G): ("/engine-rest/decision-definition", ENGINE_REST),
+    ("engine-rest.count_decision_definitions", G): ("/engine-rest/decision-definition/count", ENGINE_REST),
+    ("engine-rest.get_decision_definition", G): ("/engine-rest/decision-definition/{decision}", ENGINE_REST),
+    ("engine-rest.get_decision_definition_by_key", G): (f"/engine-rest/decision-definition/key/{PROBE_DECISION}",
+                                                        ENGINE_REST),
+    ("engine-rest.get_decision_xml", G): ("/engine-rest/decision-definition/{decision}/xml", ENGINE_REST),
+    ("engine-rest.get_decision_xml_by_key", G): (f"/engine-rest/decision-definition/key/{PROBE_DECISION}/xml",
+                                                 ENGINE_REST),
+    ("engine-rest.evaluate_decision", P): ("/engine-rest/decision-definition/{decision}/evaluate", ENGINE_REST),
+    ("engine-rest.evaluate_decision_by_key", P): (
+        f"/engine-rest/decision-definition/key/{PROBE_DECISION}/evaluate", ENGINE_REST),
 }
 
 # A complete form for every page action, so that only the role can be why it is refused.
@@ -257,11 +292,15 @@ API_BODIES = {
     "/api/v1/tokens": {"user": "police.officer", "scopes": ["leads:read"]},
     "/admin/api/validate": {"xml": "<bpmn:definitions/>"},
     "/admin/api/deploy": {"xml": "<bpmn:definitions/>"},
+    "/admin/api/decisions/validate": {"xml": "<definitions/>"},
+    "/admin/api/decisions/evaluate": {"xml": "<definitions/>", "variables": {}},
+    "/admin/api/decisions/deploy": {"xml": "<definitions/>"},
     "/engine-rest/external-task/fetchAndLock": {"workerId": "security-probe", "maxTasks": 1,
                                                 "topics": [{"topicName": "probe", "lockDuration": 1000}]},
     "/engine-rest/process-definition/key/lead_handling/start": {"variables": {}},
     "/engine-rest/message": {"messageName": "probe", "all": True},
     "/engine-rest/signal": {"name": "probe"},
+    f"/api/v1/decisions/key/{PROBE_DECISION}/evaluate": {"variables": {"amount": 5}},
 }
 JSON_PREFIXES = ("/api/", "/admin/api/", "/engine-rest/")
 
@@ -296,6 +335,9 @@ def _request(world, role, method, path):
     if path == "/api/v1/definitions":
         return client.open(path, method=method, headers=headers, content_type="multipart/form-data",
                            data={"file": (io.BytesIO(b"<bpmn:definitions/>"), "probe.bpmn")})
+    if path == "/api/v1/decisions":
+        return client.open(path, method=method, headers=headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(dmn_builder.table(key="refused_probe")), "probe.dmn")})
     body = API_BODIES.get(path, {"data": {}} if path.endswith("/complete") else None)
     return client.open(path, method=method, headers=headers, json=body)
 

@@ -50,10 +50,13 @@ RESPONSES = [
     ("anonymous", "GET", "/api/v1/openapi.json", 200, "application/json"),
     ("market_officer", "GET", "/instances/{instance}/markers.json", 200, "application/json"),
     ("admin", "GET", "/admin/api/known-groups", 200, "application/json"),
+    ("admin", "GET", "/admin/api/known-decisions", 200, "application/json"),
     # XML
     ("market_officer", "GET", "/instances/{instance}/diagram.xml", 200, "application/xml"),
     ("admin", "GET", "/admin/processes/lead_handling/versions/1.bpmn?download=0", 200, "application/xml"),
     ("admin", "GET", "/admin/api/template", 200, "application/xml"),
+    ("admin", "GET", "/admin/api/decisions/template", 200, "application/xml"),
+    ("admin", "GET", "/admin/decisions/security_probe/versions/1.dmn?download=0", 200, "application/xml"),
     # downloads
     ("market_officer", "GET", "/attachments/{attachment}", 200, "application/pdf"),
     ("office_leader", "GET", "/dashboard/reports.xlsx", 200,
@@ -70,6 +73,7 @@ RESPONSES = [
     ("police_officer", "GET", "/tasks/{task}", 404, "text/html"),
     ("market_officer", "GET", "/admin/", 403, "text/html"),
     ("market_officer", "GET", "/admin/api/known-groups", 403, "application/json"),
+    ("market_officer", "GET", "/admin/api/known-decisions", 403, "application/json"),
     ("anonymous", "GET", "/api/v1/units", 401, "application/json"),
     ("token", "GET", "/api/v1/statistics", 403, "application/json"),
     ("market_officer", "POST", "/tasks/{task}/comments", 400, "text/html"),          # no CSRF token

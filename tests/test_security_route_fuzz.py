@@ -94,8 +94,9 @@ def real_values(world, rule) -> dict:
     known = {"task_id": ids["task"], "instance_id": ids["instance"], "lead_id": ids["lead"],
              "subject_id": ids["subject"], "attachment_id": ids["attachment"], "document_id": ids["document"],
              "escalation_id": ids["escalation"], "mark_id": ids["mark"], "notification_id": ids["notification"],
-             "token_id": ids["token"], "definition_id": ids["definition"], "version": 1, "year": 2026,
-             "process_id": "lead_handling", "package": "htmx", "action": "suspend",
+             "token_id": ids["token"], "definition_id": ids["definition"], "decision_id": ids["decision"],
+             "version": 1, "year": 2026,
+             "process_id": "lead_handling", "key": "security_probe", "package": "htmx", "action": "suspend",
              "code": "zh" if rule.endpoint == "auth.switch_language" else "market",
              "filename": "htmx.min.js" if rule.endpoint == "assets.vendor" else "duban.css"}
     return {name: known.get(name, 1 if converter.startswith("int") else "x")
@@ -212,7 +213,7 @@ def test_no_route_answers_a_server_error_to_extreme_input(world, monkeypatch):
 
 # -- /engine-rest (Camunda 7's REST API): the same, with a token that gets past its checks -----------
 
-ENGINE_REST_SCOPES = "external-tasks,messages,instances:write,instances:read"
+ENGINE_REST_SCOPES = "external-tasks,messages,instances:write,instances:read,definitions:read"
 ENGINE_REST_BODIES = {
     **JSON_BODIES,
     "numbers beyond 64 bits": '{"workerId": "w", "maxTasks": 99999999999999999999, "retries": 99999999999999999999,'

@@ -11,6 +11,7 @@ from engine.identity import Actor
 from engine.lint import lint
 from engine.store.models import AuditEvent, Incident, ProcessDefinition, ProcessInstance
 from tests import bpmn_builder as b
+from tests import dmn_builder as dmn
 from tests.conftest import csrf_token, login
 
 OFFICE_OFFICER = Actor("office.officer", groups=frozenset({"office"}), roles=frozenset({"officer"}))
@@ -81,6 +82,47 @@ def test_known_groups_lists_units_and_roles_with_chinese_names(admin):
     assert units["office"] == "新塘街道专项办" and units["market"] == "新塘市场监督管理所" and "community" in units
     assert roles == {"officer": "经办人员", "supervisor": "督导人员", "administrator": "系统管理员",
                      "office_leader": "专项办领导"}
+
+
+def _grading_dmn(levels=("low", "high")) -> bytes:
+    rules = [(["< 100"], [f'"{levels[0]}"']), ([">= 100"], [f'"{levels[1]}"'])]
+    return dmn.definitions(dmn.decision("web_grading", [("金额", "amount", "double")], [("level", "string")], rules,
+                                        name="网页分级"))
+
+
+def _graded_process(attributes='camunda:resultVariable="level"') -> str:
+    task = f'<bpmn:businessRuleTask id="grade" name="分级" camunda:decisionRef="web_grading" {attributes}/>'
+    return b.process("web_graded", b.start(), task, b.end(), *b.chain("start", "grade", "end")).decode()
+
+
+def test_known_decisions_lists_each_deployed_decision_with_its_versions(admin):
+    _engine(admin).deploy_decisions(_grading_dmn(), "web_grading.dmn")
+    _engine(admin).deploy_decisions(_grading_dmn(("low", "very high")), "web_grading.dmn")
+    response = admin.get("/admin/api/known-decisions")
+    assert response.status_code == 200 and response.is_json
+    decisions = {d["key"]: d for d in response.json["decisions"]}
+    assert decisions["web_grading"] == {"key": "web_grading", "name": "网页分级", "versions": [2, 1]}
+
+
+def test_validate_warns_of_a_decision_that_is_not_deployed_in_chinese_on_its_field(admin):
+    response = _post_json(admin, "/admin/api/validate", {"xml": _graded_process()})
+    assert response.status_code == 200
+    assert [(p["element_id"], p["rule"], p["severity"], p["message"]) for p in response.json["problems"]] == [
+        ("grade", "decision-not-deployed", "warning",
+         "使用的决策“web_grading”未部署：实例运行到此处将产生异常并停下，直到该决策部署")]
+    version_two = _graded_process('camunda:resultVariable="level" camunda:decisionRefBinding="version" '
+                                  'camunda:decisionRefVersion="2"')
+    _engine(admin).deploy_decisions(_grading_dmn(), "web_grading.dmn")
+    assert _post_json(admin, "/admin/api/validate", {"xml": _graded_process()}).json["problems"] == []
+    assert [p["rule"] for p in _post_json(admin, "/admin/api/validate", {"xml": version_two}).json["problems"]] == [
+        "decision-version-not-deployed"]
+    # What only the API can do, and what Camunda would drop, is said too.
+    deployment = _graded_process('camunda:resultVariable="level" camunda:decisionRefBinding="deployment"')
+    no_result = _graded_process("")
+    assert [p["rule"] for p in _post_json(admin, "/admin/api/validate", {"xml": deployment}).json["problems"]] == [
+        "decision-deployment-binding"]
+    assert [p["rule"] for p in _post_json(admin, "/admin/api/validate", {"xml": no_result}).json["problems"]] == [
+        "decision-no-result"]
 
 
 def test_the_template_is_a_valid_process_with_a_diagram_and_deploys(admin, session_factory):

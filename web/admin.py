@@ -19,9 +19,10 @@ Pages (Chinese by default):
 
 JSON for the modeler (session cookie + X-CSRFToken header):
     GET  /admin/api/known-groups  -> {"units": [{"code", "name"}], "roles": [{"code", "name"}]}
+    GET  /admin/api/known-decisions -> {"decisions": [{"key", "name", "versions": [newest first]}]}
     POST /admin/api/validate {"xml"} -> 200 {"problems": [{"element_id", "message", "severity", "line", "rule"}],
          ...}  (severity error, warning or info; rule: engine.lint's rule id, null for the loader's own checks;
-         lint is told which processes are deployed and what messages and signals they send)
+         lint is told which processes and decisions are deployed and what messages and signals they send)
     POST /admin/api/deploy {"xml", "comment", "accept_warnings"}
          -> 201 {"process_id", "version", "created": true, ...}; 200 with "created": false when the XML is
             the latest version already; 422 {"problems": [...]} while an error remains or warnings are not accepted
@@ -47,6 +48,7 @@ from engine import lint as lint_module
 from engine.admin_ops import MIGRATION_MESSAGES, AdminOperations
 from engine.bpmn.diff import diff_definitions
 from engine.errors import BpmnValidationError, DubanError
+from engine.store.decision_models import DecisionDefinition
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from web.access import roles_required
 from web.commands import current_runtime, run_command
@@ -154,12 +156,23 @@ def _known_forms() -> set[str]:
     return {path.relative_to(FORMS_DIR).with_suffix("").as_posix() for path in FORMS_DIR.rglob("*.json")}
 
 
+def known_decisions() -> list[dict]:
+    """The deployed decisions by key: the latest version's name, and every version (newest first)."""
+    decisions: dict[str, dict] = {}
+    for key, version, name in db.session.execute(
+            select(DecisionDefinition.decision_key, DecisionDefinition.version, DecisionDefinition.name)
+            .order_by(DecisionDefinition.decision_key, DecisionDefinition.version.desc())):
+        decision = decisions.setdefault(key, {"key": key, "name": name or key, "versions": []})
+        decision["versions"].append(version)
+    return list(decisions.values())
+
+
 _EVENTS_BY_CHECKSUM: dict[str, tuple[frozenset, frozenset]] = {}
 
 
 def _deployed_context() -> dict:
-    """What lint's cross-process rules need: the deployed processes and their versions, and the messages
-    and signals the latest version of each sends (read from its XML once per checksum)."""
+    """What lint's cross-process rules need: the deployed processes and decisions and their versions, and
+    the messages and signals the latest version of each process sends (read from its XML once per checksum)."""
     versions, latest = {}, {}
     for process_id, version, checksum in db.session.execute(
             select(ProcessDefinition.process_id, ProcessDefinition.version, ProcessDefinition.checksum)):
@@ -177,7 +190,9 @@ def _deployed_context() -> dict:
         sent, thrown = _EVENTS_BY_CHECKSUM[checksum]
         messages |= sent
         signals |= thrown
-    return {"known_processes": versions, "thrown_messages": messages, "thrown_signals": signals}
+    decisions = {decision["key"]: decision["versions"] for decision in known_decisions()}
+    return {"known_processes": versions, "known_decisions": decisions, "thrown_messages": messages,
+            "thrown_signals": signals}
 
 
 def _lint(xml: bytes) -> list:
@@ -397,6 +412,7 @@ def _modeler_page(process_id=None, version=None):
         "validate": url_for("admin.api_validate"),
         "deploy": url_for("admin.api_deploy"),
         "known_groups": url_for("admin.api_known_groups"),
+        "known_decisions": url_for("admin.api_known_decisions"),
         "template": url_for("admin.api_template"),
         "xml": (url_for("admin.version_xml", process_id=process_id, version=version, download=0)
                 if process_id else url_for("admin.api_template")),
@@ -565,6 +581,12 @@ def incidents():
 @api_admin_only
 def api_known_groups():
     return jsonify(known_groups())
+
+
+@bp.get("/api/known-decisions")
+@api_admin_only
+def api_known_decisions():
+    return jsonify({"decisions": known_decisions()})
 
 
 def _xml_from_body():

@@ -76,9 +76,19 @@ def report_worker(once, worker_id, poll_seconds):
 
 
 def _deploy_all(directory: Path) -> list[str]:
+    """The decision tables of `directory`/decisions first (business rule tasks and forms graded by
+    rule find them deployed), then the processes."""
     from web import engine_of
     engine = engine_of(current_app)
     lines = []
+    for path in sorted((directory / "decisions").glob("*.dmn")):
+        try:
+            results = engine.deploy_decisions(path.read_bytes(), path.name, SYSTEM, comment="deployed from processes/")
+        except BpmnValidationError as err:
+            raise click.ClickException(f"{path.name} was not deployed: {err}") from None
+        for result in results:
+            state = "new version" if result.created else "unchanged"
+            lines.append(f"decision {result.definition.decision_key} v{result.definition.version} ({state})")
     for path in sorted(directory.glob("*.bpmn")):
         try:
             result = engine.deploy(path.read_bytes(), path.name, SYSTEM, comment="deployed from processes/")
@@ -93,7 +103,8 @@ def _deploy_all(directory: Path) -> list[str]:
 @with_appcontext
 @click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=PROCESSES_DIR)
 def deploy_processes(directory):
-    """Deploy every .bpmn file in processes/ (identical files are left as they are)."""
+    """Deploy every .dmn file in processes/decisions/, then every .bpmn file in processes/ (identical
+    files are left as they are)."""
     for line in _deploy_all(directory):
         click.echo(line)
 

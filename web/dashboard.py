@@ -220,6 +220,8 @@ def drill():
         context["assessments"] = reports.latest_assessment_of(db.session, [r.id for r in rows])
     elif model == "Disposal":
         context["people"] = reports.display_names(db.session, [r.officer for r in rows], short_locale())
+    elif model == "RiskAssessment":
+        context["people"] = reports.display_names(db.session, [r.assessed_by for r in rows], short_locale())
     amount = None
     if figure.amount and figure.name == "recovered_unit":
         sums = reports.sum_by(db.session, figure.name, scope, period, now)

@@ -30,6 +30,9 @@ The figures (dates are Beijing dates; a period runs from `first` 00:00 to the da
   after the period's start. Cancelled tasks are left out.
 - grade: institutions/enterprises by their risk grade at the end of the period (the
   latest assessment made before it), red / orange / yellow / green.
+- graded_by_rule / grade_overridden: risk assessments made in the period with a grade by rule
+  (the grading table could be applied), and those of them graded otherwise (改判, with a reason),
+  by the grade chosen; an institution's assessments belong to its units.
 - disposal_measure / disposal_unit: disposals whose `disposed_at` is in the period, by
   measure / by the unit that took it.
 - rectification_status / rectification_unit: rectification items in play during the
@@ -302,6 +305,22 @@ def _grade(scope, period, now):
     return query
 
 
+def _assessments_in(scope, period, *conditions):
+    query = select(RiskAssessment.id.label("id"), RiskAssessment.grade.label("key")).where(
+        _in(RiskAssessment.assessed_at, period), RiskAssessment.computed_grade.is_not(None), *conditions)
+    if not scope.everything:
+        query = query.where(RiskAssessment.subject_id.in_(_subjects_of(scope)))
+    return query
+
+
+def _graded_by_rule(scope, period, now):
+    return _assessments_in(scope, period)
+
+
+def _grade_overridden(scope, period, now):
+    return _assessments_in(scope, period, RiskAssessment.grade != RiskAssessment.computed_grade)
+
+
 def _disposals(scope, period, now, by):
     key = Disposal.measure if by == "measure" else Disposal.unit
     return select(Disposal.id.label("id"), key.label("key")).where(
@@ -344,6 +363,8 @@ FIGURES = {figure.name: figure for figure in (
     Figure("overdue_unit", HumanTask, "unit", _overdue_unit, "Overdue tasks now"),
     Figure("late_unit", HumanTask, "unit", _late_unit, "Tasks overdue in the period"),
     Figure("grade", Subject, "grade", _grade, "Institutions by risk grade"),
+    Figure("graded_by_rule", RiskAssessment, "grade", _graded_by_rule, "Assessments graded by rule"),
+    Figure("grade_overridden", RiskAssessment, "grade", _grade_overridden, "Grades changed from the rule"),
     Figure("disposal_measure", Disposal, "measure", lambda s, p, n: _disposals(s, p, n, "measure"),
            "Disposals"),
     Figure("disposal_unit", Disposal, "unit", lambda s, p, n: _disposals(s, p, n, "unit"), "Disposals"),
@@ -418,6 +439,7 @@ ORDER = {
     Lead: (Lead.received_at.desc(), Lead.id.desc()),
     HumanTask: (HumanTask.due_at, HumanTask.id),
     Subject: (Subject.name, Subject.id),
+    RiskAssessment: (RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc()),
     Disposal: (Disposal.disposed_at.desc(), Disposal.id.desc()),
     RectificationItem: (RectificationItem.deadline, RectificationItem.id),
 }
@@ -455,6 +477,8 @@ class Figures:
     late: int = 0           # tasks overdue at some moment of the period
     late_by_unit: dict = field(default_factory=dict)
     grades: dict = field(default_factory=dict)
+    graded_by_rule: int = 0   # assessments in the period with a grade by rule
+    overridden: int = 0       # of those, graded otherwise (改判), with a reason
     disposals: int = 0
     disposals_by_measure: dict = field(default_factory=dict)
     disposals_by_unit: dict = field(default_factory=dict)
@@ -508,6 +532,8 @@ def compute(session, scope: Scope, period: Period, now: datetime) -> Figures:
     f.overdue_by_unit, f.overdue = count_by_with_total(session, "overdue_unit", *args)
     f.late_by_unit, f.late = count_by_with_total(session, "late_unit", *args)
     f.grades = count_by(session, "grade", *args)
+    f.graded_by_rule = sum(count_by(session, "graded_by_rule", *args).values())
+    f.overridden = sum(count_by(session, "grade_overridden", *args).values())
     f.disposals_by_measure = count_by(session, "disposal_measure", *args)
     f.disposals_by_unit = count_by(session, "disposal_unit", *args)
     f.disposals = sum(f.disposals_by_measure.values())
@@ -639,11 +665,20 @@ def rectification_bucket(item: RectificationItem, now: datetime) -> str:
 GRADE_ORDER = {grade: index for index, grade in enumerate(GRADES)}
 
 
+def _rule_with_table(assessment: RiskAssessment) -> str:
+    """规则2：涉众规模大（100人以上）：红色（风险等级研判（红橙黄绿） v2）; blank for a grade by hand."""
+    if not assessment.grading_rule:
+        return ""
+    table = f"（{assessment.grading_decision}）" if assessment.grading_decision else ""
+    return assessment.grading_rule + table
+
+
 def risk_ledger(session, scope: Scope, now: datetime) -> list[dict]:
     """One row per rectification item, and one per institution without any that was graded
     or had a measure taken against it (a disposal, from graded disposal or reported at a
-    lead's 查办反馈, by one of the scope's units): the institution, the risk, its grade and
-    the four factors of its latest assessment (blank if never graded), the responsible unit
+    lead's 查办反馈, by one of the scope's units): the institution, the risk, its grade (with the
+    grade by rule, the rule and the reason for another grade) and the four factors of its
+    latest assessment (blank if never graded), the responsible unit
     and person, measures, deadline and status. Never the reporter. Disposals of a lead whose
     institution is unknown name no institution and have no row here."""
     items = session.scalars(select(RectificationItem).where(scope.where(RectificationItem.responsible_unit))
@@ -691,6 +726,10 @@ def risk_ledger(session, scope: Scope, now: datetime) -> list[dict]:
             "subject": subject.name if subject else (lead.subject_name if lead else "") or "",
             "credit_code": (subject.credit_code if subject else None) or "",
             "grade": assessment.grade if assessment else (subject.grade if subject else None),
+            # graded by rule: the table's grade and rule beside the grade chosen, and why another was chosen
+            "computed_grade": assessment.computed_grade if assessment else None,
+            "grading_rule": _rule_with_table(assessment) if assessment else "",
+            "override_reason": (assessment.override_reason or "") if assessment else "",
             "people_involved": assessment.people_involved if assessment else None,
             "money_at_risk": assessment.money_at_risk if assessment else None,
             "opinion_heat": assessment.opinion_heat if assessment else None,
@@ -723,8 +762,9 @@ def risk_ledger(session, scope: Scope, now: datetime) -> list[dict]:
 
 # -- spreadsheets (Chinese headers) ---------------------------------------------------------------
 
-LEDGER_HEADERS = ["序号", "机构/企业名称", "统一社会信用代码", "风险问题", "风险等级", "涉众人数", "风险敞口（元）",
-                  "舆论热度", "涉稳隐患", "责任单位", "责任人", "整改措施", "整改期限", "状态", "关联线索"]
+LEDGER_HEADERS = ["序号", "机构/企业名称", "统一社会信用代码", "风险问题", "风险等级", "按规则评定等级", "适用规则",
+                  "改判理由", "涉众人数", "风险敞口（元）", "舆论热度", "涉稳隐患", "责任单位", "责任人", "整改措施",
+                  "整改期限", "状态", "关联线索"]
 LEADS_RECEIVED_HEADERS = ["序号", "线索编号", "接收时间", "线索来源", "涉及机构/企业", "整治领域", "线索内容",
                           "责任单位", "状态", "重大线索"]
 LEADS_CLOSED_HEADERS = ["序号", "线索编号", "接收时间", "办结时间", "线索来源", "涉及机构/企业", "责任单位",
@@ -774,12 +814,13 @@ def ledger_workbook(rows: list[dict], units: dict[str, str], now: datetime) -> b
 
     _sheet(workbook, "风险台账", LEDGER_HEADERS, [[
         row["subject"], row["credit_code"], row["risk"], label("grade", row["grade"]) if row["grade"] else "",
-        row["people_involved"], row["money_at_risk"],
+        label("grade", row["computed_grade"]) if row["computed_grade"] else "", row["grading_rule"],
+        row["override_reason"], row["people_involved"], row["money_at_risk"],
         label("intensity", row["opinion_heat"]) if row["opinion_heat"] else "",
         label("intensity", row["stability_risk"]) if row["stability_risk"] else "",
         units.get(row["unit"], row["unit"] or ""), row["person"], row["measures"], as_beijing(row["deadline"]),
         status(row), row["lead_number"]] for row in rows],
-        widths=[6, 30, 22, 50, 10, 10, 16, 10, 10, 22, 24, 50, 18, 12, 18])
+        widths=[6, 30, 22, 50, 10, 12, 40, 40, 10, 16, 10, 10, 22, 24, 50, 18, 12, 18])
     sheet = workbook["风险台账"]
     sheet.oddFooter.center.text = f"导出时间 {as_beijing(now):%Y-%m-%d %H:%M}"
     return _save(workbook)
@@ -809,6 +850,8 @@ def figure_rows(f: Figures) -> list[tuple[str, object]]:
         ("其中橙色", f.grades.get("orange", 0)),
         ("其中黄色", f.grades.get("yellow", 0)),
         ("绿色", f.grades.get("green", 0)),
+        ("按规则评定风险等级（次）", f.graded_by_rule),
+        ("其中改判等级（次）", f.overridden),
         ("处置措施（次）", f.disposals),
         ("整改事项（项）", f.rectification_total),
         ("其中整改中", f.rectification.get("open", 0)),

@@ -123,7 +123,7 @@ def _read(xml: bytes, key: str, filename: str) -> _Table | None:
         if kind == "input":
             expression = _child(element, "inputExpression")
             facts = {"label": element.get("label") or "", "expression": _text_of(expression),
-                     "type": expression.get("typeRef") or "" if expression is not None else "",
+                     "type": (expression.get("typeRef") or "") if expression is not None else "",
                      "values": _text_of(_child(element, "inputValues"))}
             label = facts["label"] or facts["expression"] or element.get("id")
         elif kind == "output":
@@ -174,11 +174,44 @@ def _entries(table: _Table, rule: _Rule) -> list[tuple[str, str]]:
     return [(column.label, rule.cells.get(column.id, "")) for column in table.columns]
 
 
+def _moved_rules(old: _Table, new: _Table) -> set[str]:
+    """Rules whose order relative to the other kept rules changed (inserting or removing a rule
+    renumbers the rows after it, but moves nothing): those outside the longest run of kept rules
+    that are still in their old order."""
+    old_index = {r.id: i for i, r in enumerate(old.rules)}
+    kept = [r.id for r in new.rules if r.id in old_index]
+    # Longest increasing subsequence of the old positions, O(n log n), remembering its members.
+    tails, tail_ids, previous = [], [], {}
+    for rule_id in kept:
+        position = old_index[rule_id]
+        low, high = 0, len(tails)
+        while low < high:
+            middle = (low + high) // 2
+            if tails[middle] < position:
+                low = middle + 1
+            else:
+                high = middle
+        previous[rule_id] = tail_ids[low - 1] if low else None
+        if low == len(tails):
+            tails.append(position)
+            tail_ids.append(rule_id)
+        else:
+            tails[low] = position
+            tail_ids[low] = rule_id
+    in_order = set()
+    rule_id = tail_ids[-1] if tail_ids else None
+    while rule_id is not None:
+        in_order.add(rule_id)
+        rule_id = previous[rule_id]
+    return set(kept) - in_order
+
+
 def _rule_changes(old: _Table, new: _Table) -> list[DecisionChange]:
     changes = []
     old_rules = {r.id: r for r in old.rules}
     new_ids = {r.id for r in new.rules}
     shared_columns = [c for c in new.columns if c.id in {o.id for o in old.columns}]
+    moved = _moved_rules(old, new)
     for rule in new.rules:
         before = old_rules.get(rule.id)
         if before is None:
@@ -191,7 +224,7 @@ def _rule_changes(old: _Table, new: _Table) -> list[DecisionChange]:
         fields = []
         if before.description != rule.description:
             fields.append(FieldChange("description", before.description or None, rule.description or None))
-        if before.row != rule.row:
+        if rule.id in moved:
             fields.append(FieldChange("row", str(before.row), str(rule.row)))
         if cells or fields:
             changes.append(DecisionChange("rule", "changed", rule.id, rule.description, rule.row, rule.description,

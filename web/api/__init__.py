@@ -2,7 +2,7 @@
 
 - `/api/v1/openapi.json`: the OpenAPI document, generated from the schemas.
 - `/api/v1/docs`: the same as a page (rendered on the server, no JavaScript).
-- resources: leads, tasks, instances, definitions, units, statistics, tokens
+- resources: leads, tasks, instances, definitions, decisions, units, statistics, tokens
   (see web/api/security.py for authentication: API tokens or the pages' session).
 
 `bp` is registered by the app factory like any blueprint; registering it sets up
@@ -20,7 +20,8 @@ from web.api.schemas import ErrorOut
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates", cli_group=None)
 bp.cli.add_command(api_token)
 
-API_DESCRIPTION = """督办 Duban: leads (线索), tasks (待办), process instances and definitions, units, statistics.
+API_DESCRIPTION = """督办 Duban: leads (线索), tasks (待办), process instances and definitions, decisions (DMN), units,
+statistics.
 
 **Authentication.** Systems send `Authorization: Bearer <token>`. An administrator creates tokens with
 `flask --app web api-token create --user USER --scopes leads:write,tasks:read` (the secret is printed once;
@@ -50,7 +51,8 @@ class DubanApi(Api):
 
 
 def init_api(app) -> DubanApi:
-    from web.api import definitions, instances, leads, messages, reference, tasks, tokens  # noqa: F401 (blueprints)
+    from web.api import (decisions, definitions, instances, leads, messages, reference, tasks,  # noqa: F401
+                         tokens)  # (their blueprints)
     from web.api.security import blueprints, json_method_not_allowed
 
     for key, value in (("API_TITLE", "Duban API"), ("API_VERSION", "v1"), ("OPENAPI_VERSION", "3.0.3"),

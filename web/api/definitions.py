@@ -43,14 +43,15 @@ def get_definition(definition_id):
     return definition
 
 
-def _filename(name: str | None) -> str:
+def upload_name(name: str | None, default: str = "process.bpmn") -> str:
+    """An uploaded file's name as it is stored: no folders, no control characters, at most 200 characters."""
     name = os.path.basename((name or "").replace("\\", "/"))
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()[:200]
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         name = ""
-    return name or "process.bpmn"
+    return name or default
 
 
 @blp.route("", methods=["POST"])
@@ -60,18 +61,22 @@ def _filename(name: str | None) -> str:
 @body_limit("DUBAN_API_MAX_BPMN_BYTES", MAX_BPMN_BYTES)
 @blp.arguments(DeployUpload, location="form_and_files")
 def deploy_definition(upload):
-    """Deploy a BPMN file (multipart upload, field `file`)
+    """Deploy a BPMN file (multipart upload, field `file`; DMN files with it in `decisions`)
 
     The file is parsed and checked (XML, BPMN, Camunda attributes, the script sandbox's
-    rules) before anything is stored: 422 names each problem. Uploads larger than
-    DUBAN_API_MAX_BPMN_BYTES (default 5 MiB) are refused with 413.
+    rules) before anything is stored: 422 names each problem. DMN files sent as `decisions`
+    are deployed in the same deployment (a business rule task with
+    `camunda:decisionRefBinding="deployment"` evaluates those versions), all or nothing. Uploads
+    larger than DUBAN_API_MAX_BPMN_BYTES (default 5 MiB, the whole request) are refused with 413.
     """
     file = upload["file"]
     content = file.read()
+    decisions = [(upload_name(dmn.filename, "decision.dmn"), dmn.read()) for dmn in upload["decisions"]]
     user = api_user()
-    result = engine_call(lambda engine: engine.deploy(content, _filename(file.filename), user.actor,
-                                                      comment=upload.get("comment")))
+    result = engine_call(lambda engine: engine.deploy(content, upload_name(file.filename), user.actor,
+                                                      comment=upload.get("comment"), decisions=decisions))
     others = [{"definition": other.definition, "created": other.created} for other in result.others]
-    return ({"definition": result.definition, "created": result.created,
-             "warnings": result.warnings + [w for other in result.others for w in other.warnings], "others": others},
+    warnings = result.warnings + [w for part in (*result.others, *result.decisions) for w in part.warnings]
+    return ({"definition": result.definition, "created": result.created, "warnings": warnings, "others": others,
+             "decisions": [{"decision": d.definition, "created": d.created} for d in result.decisions]},
             201 if result.created else 200)

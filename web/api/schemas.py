@@ -4,6 +4,7 @@ keyed by field); the domain (register_lead, task forms) then applies its own rul
 import marshmallow as ma
 from marshmallow import fields, validate
 from flask_smorest.fields import Upload
+from werkzeug.datastructures import FileStorage
 
 from domain.api_tokens import SCOPES
 from domain.labels import CHANNEL, LEAD_STATUS, SECTOR
@@ -64,6 +65,15 @@ class JsonObject(fields.Dict):
         found = find_bad_text(value)
         if found:
             raise ma.ValidationError({".".join(found[0]) or "_": [found[1]]})
+        return value
+
+
+class FileUpload(Upload):
+    """A file part of a multipart body (a plain text field of the same name is refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError("Send a file (a multipart part with a filename), not a text field.")
         return value
 
 
@@ -355,8 +365,11 @@ class DeployUpload(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE  # the CSRF token of a page's form may come along
 
-    file = Upload(required=True, metadata={"description": "the .bpmn file (BPMN 2.0 XML with Camunda attributes)"})
+    file = FileUpload(required=True, metadata={"description": "the .bpmn file (BPMN 2.0 XML with Camunda attributes)"})
     comment = Str(allow_none=True, validate=validate.Length(max=2000))
+    decisions = fields.List(FileUpload(), load_default=list, validate=validate.Length(max=20), metadata={
+        "description": "DMN files deployed with it, in the same deployment: what a business rule task with "
+                       "`camunda:decisionRefBinding=\"deployment\"` evaluates"})
 
 
 class ProblemOut(ma.Schema):
@@ -372,12 +385,91 @@ class DeployedOtherOut(ma.Schema):
     created = fields.Boolean(required=True)
 
 
+class DecisionOut(ma.Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True, attribute="decision_key",
+                        metadata={"description": "the decision's id in the DMN XML"})
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    hit_policy = fields.String(required=True, metadata={"description": "e.g. UNIQUE, FIRST, COLLECT SUM"})
+    checksum = fields.String(required=True)
+    filename = fields.String(required=True)
+    deployment_id = fields.String(required=True, metadata={
+        "description": "shared with the process versions deployed in the same request"})
+    deployed_at = fields.DateTime(required=True)
+    deployed_by = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class DeployedDecisionOut(ma.Schema):
+    decision = fields.Nested(DecisionOut, required=True)
+    created = fields.Boolean(required=True, metadata={"description": "false: the same file was deployed before"})
+
+
 class DeployOut(ma.Schema):
     definition = fields.Nested(DefinitionOut, required=True)
     created = fields.Boolean(required=True, metadata={"description": "false: the same XML was deployed before"})
     warnings = fields.List(fields.Nested(ProblemOut), required=True)
     others = fields.List(fields.Nested(DeployedOtherOut), required=True,
                          metadata={"description": "the file's other executable processes, each with its own versions"})
+    decisions = fields.List(fields.Nested(DeployedDecisionOut), required=True,
+                            metadata={"description": "the decisions of the DMN files deployed with it"})
+
+
+# -- decisions (DMN) ------------------------------------------------------------
+
+class DecisionQuery(PageQuery):
+    key = Str(validate=validate.Length(max=200))
+    latest = fields.Boolean(load_default=False, metadata={"description": "only the latest version of each decision"})
+
+
+class DecisionPage(PageInfo):
+    items = fields.List(fields.Nested(DecisionOut), required=True)
+
+
+class DecisionUpload(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # the CSRF token of a page's form may come along
+
+    file = FileUpload(required=True, metadata={"description": "the .dmn file (DMN 1.3 XML as Camunda Modeler writes it)"})
+    comment = Str(allow_none=True, validate=validate.Length(max=2000))
+
+
+class DecisionDeployOut(ma.Schema):
+    decisions = fields.List(fields.Nested(DeployedDecisionOut), required=True,
+                            metadata={"description": "each decision of the file, in file order"})
+    warnings = fields.List(fields.Nested(ProblemOut), required=True)
+
+
+class EvaluateIn(Strict):
+    variables = JsonObject(load_default=dict, metadata={"description": "the inputs by variable name"})
+    version = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 2**31 - 1),
+                             metadata={"description": "default: the latest version"})
+
+
+class DecisionRefOut(ma.Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True, attribute="decision_key")
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    hit_policy = fields.String(required=True)
+
+
+class MatchedRuleOut(ma.Schema):
+    rule_id = fields.String(required=True, metadata={"description": "the rule's id in the DMN XML"})
+    row = fields.Integer(required=True, metadata={"description": "1-based, as the table editor numbers rules"})
+    description = fields.String(allow_none=True)
+    outputs = fields.Dict(required=True)
+
+
+class EvaluationOut(ma.Schema):
+    decision = fields.Nested(DecisionRefOut, required=True)
+    results = fields.List(fields.Dict(), required=True, metadata={
+        "description": "after the hit policy: one object (output name -> value) per result"})
+    matched = fields.List(fields.Nested(MatchedRuleOut), required=True,
+                          metadata={"description": "the rules that matched, in table order"})
+    inputs = fields.Dict(required=True, metadata={"description": "each input's value as the table read it, "
+                                                                 "by column label"})
 
 
 # -- units and statistics -----------------------------------------------------

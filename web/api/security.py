@@ -201,7 +201,7 @@ def error_response(code: int, message: str, errors=None, headers=None):
 def _field_errors(messages):
     """webargs keys errors by location ({"json": {...}}); callers want them by field."""
     if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "files", "view_args",
-                                                         "headers", "cookies", "path"}:
+                                                         "headers", "cookies", "path", "form_and_files"}:
         merged = {}
         for value in messages.values():
             if isinstance(value, dict):

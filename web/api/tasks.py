@@ -10,7 +10,7 @@ from engine import clock
 from engine.store.models import Attachment, HumanTask, ProcessInstance
 from web.api.paging import ID, page_of
 from web.api.schemas import MAX_ID, CompleteIn, CompletionOut, TaskDetail, TaskOut, TaskPage, TaskQuery
-from web.api.security import api_blueprint, api_locale, api_user, engine_call, requires
+from web.api.security import api_blueprint, api_locale, api_user, duban_engine, engine_call, requires
 from web.api.visibility import claimable_task, may_view_task, visible_task
 from web.extensions import db
 from web.queries import todo_query
@@ -101,6 +101,9 @@ def complete_task(payload, task_id):
 
     The values are validated against the task's form (422 with messages by field id) and
     become process variables; `file` fields take ids of files already attached to the case.
+    A field a decision table decides (the risk grade at 风险研判评估) is evaluated again here: a
+    value other than the table's needs the form's reason field (422 naming it), and the
+    variables carry the table's value, the rule that matched and the table's version.
     As on the task page: 403 unless the task is the caller's (claimed by them, or unclaimed
     and they are a candidate); a delegate's completion hands the task back to its owner
     (`outcome` "resolved"); 422 while co-handlers have not signed. 409 when the task was
@@ -119,7 +122,8 @@ def complete_task(payload, task_id):
             form = load_form(task.form_key)
         except FormError as err:
             abort(409, f"the task's form cannot be used: {err}")
-        data = validate_submission(form, data, api_locale(), active_unit_codes(db.session))
+        data = validate_submission(form, data, api_locale(), active_unit_codes(db.session),
+                                   evaluate=duban_engine().evaluate_decision)
         data = _attachment_ids(form, task, data)
     record = record_details(form, data, user)
     outcome = engine_call(lambda engine: ops.complete(task_id, user.actor, data, record))

@@ -6,7 +6,9 @@ Paths, JSON shapes and status codes follow Camunda 7.2x's REST reference:
 - external tasks (external_task.py): fetch and lock (with long polling), complete, failure,
   BPMN error, extend lock, unlock, set retries; list, count and read them;
 - messages and signals (message.py): `POST /message`, `POST /signal`;
-- process definitions (process_definition.py): `POST /process-definition/key/{key}/start`.
+- process definitions (process_definition.py): `POST /process-definition/key/{key}/start`;
+- decision definitions (decision_definition.py): list, count and read them and their DMN XML, and
+  `POST /decision-definition/{id}/evaluate` (or `/key/{key}/evaluate`).
 
 Authentication is by Duban API token only (auth.py); errors are Camunda's
 `{"type", "message"}` (errors.py); variables are Camunda's typed values (variables.py).
@@ -28,4 +30,4 @@ def _routing_errors(state):
     state.app.before_request(errors.routing_error)
 
 
-from web.engine_rest import external_task, message, process_definition  # noqa: E402,F401 (routes)
+from web.engine_rest import decision_definition, external_task, message, process_definition  # noqa: E402,F401

@@ -11,7 +11,7 @@ export class ApiError extends Error {
 
 /**
  * `base` is the admin prefix (/admin/); `urls` may name the endpoints the page was given
- * (validate, deploy, known_groups, template, definitions), else they are found under `base`.
+ * (validate, deploy, known_groups, known_decisions, template, definitions), else they are found under `base`.
  */
 export function createApi(base, urls = {}, doc = document) {
   const root = base.endsWith('/') ? base : base + '/';
@@ -48,6 +48,11 @@ export function createApi(base, urls = {}, doc = document) {
     async knownGroups() {
       const { body } = await request('GET', url('known_groups', 'api/known-groups'));
       return { units: (body && body.units) || [], roles: (body && body.roles) || [] };
+    },
+    /** The deployed decisions: [{key, name, versions: [newest first]}]. */
+    async knownDecisions() {
+      const { body } = await request('GET', url('known_decisions', 'api/known-decisions'));
+      return (body && body.decisions) || [];
     },
     async template() {
       return (await request('GET', url('template', 'api/template'), { accept: 'application/xml, text/xml' })).body;

@@ -1,6 +1,7 @@
 // Bundles the modeler into web/static/build/ (served at /vendor/modeler/...):
 //   modeler.js   index.js with bpmn-js, the properties panel and the Duban entries
 //   modeler.css  the libraries' styles and ours, fonts copied beside it
+//   decisions.js, decisions.css  the decision table editor: decisions/index.js with dmn-js
 // Run by `npm run build` (./dev does it after `npm ci` and whenever these sources change).
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,10 @@ mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, '.gitignore'), '# built by `npm run build` (./dev runs it); never committed\n*\n!.gitignore\n');
 
 await build({
-  entryPoints: { modeler: join(here, 'index.js') },  // index.js imports modeler.css -> modeler.css
+  entryPoints: {
+    modeler: join(here, 'index.js'),  // index.js imports modeler.css -> modeler.css
+    decisions: join(here, 'decisions', 'index.js')  // imports decisions.css -> decisions.css
+  },
   outdir,
   bundle: true,
   minify: true,
@@ -27,4 +31,4 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning'
 });
-console.log(`modeler built into ${outdir}`);
+console.log(`modeler and decision table editor built into ${outdir}`);

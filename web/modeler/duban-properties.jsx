@@ -4,9 +4,11 @@
 //    (camunda:properties/camunda:property name="escalation");
 //  - timers and sequence flow conditions: the syntax the engine accepts;
 //  - service, send and business rule tasks: the implementation offers what runs here (External,
-//    with its topic and priority; a send task's "none" sends its message); Java class, expression,
-//    delegate expression, connector and DMN show only when the file already has them, marked as not
-//    running here (lint refuses them);
+//    with its topic and priority; a send task's "none" sends its message; a business rule task's DMN
+//    evaluates a deployed decision); Java class, expression, delegate expression and connector show
+//    only when the file already has them, marked as not running here (lint refuses them);
+//  - business rule tasks with DMN: the decision (picked from the deployed ones by name, or its key
+//    typed), binding latest / deployment / version, the version, the result variable and mapping;
 //  - send tasks: the message they send (Camunda 7's panel has no such entry); receive tasks, message
 //    and signal events: the message or signal, with how it is delivered;
 //  - call activities: the called process (typed, or picked from the deployed processes and this
@@ -21,7 +23,10 @@ import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is, isAny } from 'bpmn-js/lib/util/ModelUtil';
 
 import { t } from './messages.js';
-import { DEFAULT_LADDER, classifyTime, parseLadder, splitList, timeProblem, toggleInList } from './syntax.js';
+import {
+  DECISION_BINDINGS, DECISION_MAPPINGS, DEFAULT_LADDER, classifyTime, decisionOptions, decisionVersions, parseLadder,
+  splitList, timeProblem, toggleInList
+} from './syntax.js';
 
 const LOW_PRIORITY = 100;  // after the BPMN (1000) and Camunda 7 (500) providers
 
@@ -44,9 +49,10 @@ const IMPLEMENTED = ['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask
 const JAVA_TYPES = ['class', 'expression', 'delegateExpression'];
 // Camunda 7's labels (translated by the panel's `translate`) for what does not run here.
 const TYPE_LABELS = {
-  class: 'Java class', expression: 'Expression', delegateExpression: 'Delegate expression', connector: 'Connector',
-  dmn: 'DMN'
+  class: 'Java class', expression: 'Expression', delegateExpression: 'Delegate expression', connector: 'Connector'
 };
+// Camunda 7's entries for a DMN business rule task (replaced by ours unless settings.showAll).
+const CAMUNDA_DECISION_ENTRY = /^(decisionRef|mapDecisionResult)/;
 const BINDINGS = ['latest', 'deployment', 'version'];
 
 export default class DubanPropertiesProvider {
@@ -167,6 +173,12 @@ function adjustImplementation(groups, element, showAll) {
     };
     replace('implementationType', { id: 'implementationType', component: ImplementationType, isEdited: isSelectEntryEdited });
     replace('externalTopic', { id: 'externalTopic', component: Topic, isEdited: isTextFieldEntryEdited });
+    const businessObject = getBusinessObject(element);
+    if (implementationOf(businessObject) === 'dmn') {
+      group.entries = group.entries.filter(entry => !CAMUNDA_DECISION_ENTRY.test(entry.id));
+      const after = group.entries.findIndex(entry => entry.id === 'implementationType') + 1;
+      group.entries.splice(after, 0, ...decisionEntries(businessObject));
+    }
   }
   group.entries.push({ id: 'duban-implementation-hint', component: ImplementationHint });
 }
@@ -178,6 +190,7 @@ function ImplementationType(props) {
   const businessObject = getBusinessObject(element);
   const current = implementationOf(businessObject);
   const sendTask = is(element, 'bpmn:SendTask');
+  const ruleTask = is(element, 'bpmn:BusinessRuleTask');
 
   const getOptions = () => {
     const options = [];
@@ -185,6 +198,9 @@ function ImplementationType(props) {
       options.push({ value: '', label: t('None: send the message chosen below') });
     } else if (current === '') {
       options.push({ value: '', label: translate('<none>') });
+    }
+    if (ruleTask) {
+      options.push({ value: 'dmn', label: translate('DMN') });
     }
     options.push({ value: 'external', label: translate('External') });
     if (TYPE_LABELS[current]) {
@@ -216,6 +232,8 @@ function ImplementationType(props) {
     if (value === 'external') {
       properties['camunda:type'] = 'external';
       properties['camunda:topic'] = businessObject.get('camunda:topic') || '';
+    } else if (value === 'dmn' && ruleTask) {
+      properties['camunda:decisionRef'] = businessObject.get('camunda:decisionRef') || '';  // chosen below
     } else if (value) {
       return;  // the kinds that cannot run here are not chosen, only shown
     }
@@ -263,7 +281,7 @@ function ImplementationHint({ element, id }) {
   if (is(element, 'bpmn:SendTask')) {
     text = t('None: the task sends the message chosen below to the instance waiting for it. External: a worker does the sending.');
   } else if (is(element, 'bpmn:BusinessRuleTask')) {
-    text = t('Decision tables (DMN) do not run here yet: make the task External with a topic.');
+    text = t('DMN: the task evaluates a deployed decision table on the instance variables and puts the result into the result variable. External: a worker fetches the task by its topic and completes it.');
   } else {
     text = t('Only External runs here: the task waits until a worker fetches it by its topic and completes it.');
   }
@@ -272,6 +290,8 @@ function ImplementationHint({ element, id }) {
     refused = t('{type} cannot run here: choose External and give a topic.', { type: translate(TYPE_LABELS[current]) });
   } else if (current === '' && is(element, 'bpmn:ServiceTask')) {
     refused = t('A service task needs an implementation here: choose External and give a topic.');
+  } else if (current === '' && is(element, 'bpmn:BusinessRuleTask')) {
+    refused = t('A business rule task needs an implementation here: choose DMN and a decision, or External and a topic.');
   }
   return (
     <div class="bio-properties-panel-entry duban-hint-entry" data-entry-id={id}>
@@ -279,6 +299,174 @@ function ImplementationHint({ element, id }) {
       <div class="bio-properties-panel-description duban-hint">{text}</div>
     </div>
   );
+}
+
+// -- the decision a business rule task evaluates (engine/dmn/task.py) -----------------
+
+function decisionEntries(businessObject) {
+  const entries = [
+    { id: 'duban-decision', component: DecisionPicker, isEdited: isSelectEntryEdited },
+    { id: 'decisionRef', component: DecisionKey, isEdited: isTextFieldEntryEdited },
+    { id: 'decisionRefBinding', component: DecisionBinding, isEdited: isSelectEntryEdited }
+  ];
+  if (businessObject.get('camunda:decisionRefBinding') === 'version') {
+    entries.push({ id: 'decisionRefVersion', component: DecisionVersion, isEdited: isTextFieldEntryEdited });
+  }
+  entries.push({ id: 'decisionRefResultVariable', component: DecisionResultVariable, isEdited: isTextFieldEntryEdited });
+  // As in Camunda's panel, the mapping only matters with a result variable (shown anyway when set).
+  if (businessObject.get('camunda:resultVariable') || businessObject.get('camunda:mapDecisionResult') !== undefined) {
+    entries.push({ id: 'mapDecisionResult', component: DecisionMapping, isEdited: isSelectEntryEdited });
+  }
+  return entries;
+}
+
+function updateDecision(commandStack, element, properties) {
+  commandStack.execute('element.updateModdleProperties', {
+    element, moddleElement: getBusinessObject(element), properties
+  });
+}
+
+/** An option for each value that runs here, and the file's own value marked when it does not. */
+function choicesWithCurrent(choices, current, translate) {
+  const known = choices.some(choice => choice.value === current);
+  return known ? choices : [...choices, { value: current, label: t('{type} (cannot run here)', { type: translate(current) }) }];
+}
+
+function DecisionPicker(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const settings = useService('dubanSettings');
+  const current = getBusinessObject(element).get('camunda:decisionRef') || '';
+  const decisions = settings.decisions || [];
+  const chosen = decisions.find(decision => decision.key === current);
+  let description;
+  if (chosen) {
+    description = (
+      <span class="duban-hint">
+        <small class="duban-decision-key">{chosen.key}</small>
+        {' '}{t('Deployed versions: {versions}.', { versions: decisionVersions(decisions, chosen.key).join(', ') })}
+      </span>
+    );
+  } else if (settings.decisionsLoaded && !decisions.length) {
+    description = t('No decision is deployed yet: type the key of the one to deploy below.');
+  }
+  return SelectEntry({
+    element,
+    id,
+    label: t('Decision'),
+    description,
+    getValue: () => (chosen ? current : ''),
+    setValue: value => {
+      if (value) {
+        updateDecision(commandStack, element, { 'camunda:decisionRef': value });
+      }
+    },
+    getOptions: () => [{ value: '', label: t('— choose —') }, ...decisionOptions(decisions)]
+  });
+}
+
+function DecisionKey(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  const businessObject = getBusinessObject(element);
+  return TextFieldEntry({
+    element,
+    id,
+    label: t('Decision key'),
+    description: t('The key (id) of the decision, not its name; or pick a deployed one above. One not deployed yet: an instance that gets here stops with an incident until it is.'),
+    getValue: () => businessObject.get('camunda:decisionRef'),
+    setValue: value => updateDecision(commandStack, element, { 'camunda:decisionRef': (value || '').trim() }),
+    validate: value => ((value || '').trim() ? null : t('Give the key of the decision.')),
+    debounce,
+    placeholder: 'risk_grading'
+  });
+}
+
+function DecisionBinding(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const current = getBusinessObject(element).get('camunda:decisionRefBinding') || 'latest';
+  const labels = { latest: t('Latest version'), deployment: t('Same deployment'), version: t('A fixed version') };
+  return SelectEntry({
+    element,
+    id,
+    label: translate('Binding'),
+    description: t('Latest version: the newest one when the task runs. Same deployment: the one deployed together with this process through the API (the modeler deploys the diagram alone). A fixed version: give its number.'),
+    getValue: () => current,
+    setValue: value => updateDecision(commandStack, element, {
+      'camunda:decisionRefBinding': value === 'latest' ? undefined : value,
+      'camunda:decisionRefVersion': undefined,
+      'camunda:decisionRefVersionTag': undefined
+    }),
+    getOptions: () => choicesWithCurrent(DECISION_BINDINGS.map(value => ({ value, label: labels[value] })), current, translate)
+  });
+}
+
+function DecisionVersion(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const debounce = useService('debounceInput');
+  const settings = useService('dubanSettings');
+  const businessObject = getBusinessObject(element);
+  const key = businessObject.get('camunda:decisionRef') || '';
+  const versions = decisionVersions(settings.decisions, key);
+  const description = versions.length
+    ? t('Deployed versions of {process}: {versions}.', { process: key, versions: versions.join(', ') })
+    : t('{process} is not deployed yet.', { process: key || '?' });
+  return TextFieldEntry({
+    element,
+    id,
+    label: translate('Version'),
+    description,
+    getValue: () => businessObject.get('camunda:decisionRefVersion'),
+    setValue: value => updateDecision(commandStack, element, { 'camunda:decisionRefVersion': (value || '').trim() || undefined }),
+    validate: value => (/^\d+$/.test((value || '').trim()) ? null : t('A version number, e.g. 2.')),
+    debounce,
+    placeholder: '1'
+  });
+}
+
+function DecisionResultVariable(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const debounce = useService('debounceInput');
+  const businessObject = getBusinessObject(element);
+  return TextFieldEntry({
+    element,
+    id,
+    label: translate('Result variable'),
+    description: t('The instance variable that receives the result, e.g. grade; without one the result is dropped.'),
+    getValue: () => businessObject.get('camunda:resultVariable'),
+    setValue: value => updateDecision(commandStack, element, { 'camunda:resultVariable': (value || '').trim() || undefined }),
+    debounce,
+    placeholder: 'grade'
+  });
+}
+
+function DecisionMapping(props) {
+  const { element, id } = props;
+  const commandStack = useService('commandStack');
+  const translate = useService('translate');
+  const current = getBusinessObject(element).get('camunda:mapDecisionResult') || 'resultList';
+  const labels = {
+    resultList: t('Result list'), singleResult: t('Single result'), singleEntry: t('Single value'),
+    collectEntries: t('List of values')
+  };
+  return SelectEntry({
+    element,
+    id,
+    label: t('Result mapping'),
+    description: t('Result list: every matched rule with all its outputs. Single result: the one matched rule with all its outputs. Single value: the one output of the one matched rule. List of values: the one output of every matched rule. A single result or value with several matches is an incident.'),
+    getValue: () => current,
+    setValue: value => updateDecision(commandStack, element, {
+      'camunda:mapDecisionResult': value === 'resultList' ? undefined : value
+    }),
+    getOptions: () => choicesWithCurrent(DECISION_MAPPINGS.map(value => ({ value, label: labels[value] })), current, translate)
+  });
 }
 
 // -- the message a send task sends ---------------------------------------------------

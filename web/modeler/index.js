@@ -50,6 +50,7 @@ class ModelerPage {
     this.settings = {
       showAll: false, units: [], roles: [], groupsLoaded: false, groupsError: false,
       processes: [],           // deployed: [{process_id, name, versions}] (the called-process picker)
+      decisions: [],           // deployed: [{key, name, versions}] (the business rule tasks' decision picker)
       problems: new Map()      // the last check's problems by element id
     };
     this.problems = [];        // the last check's problems
@@ -554,6 +555,16 @@ class ModelerPage {
     }
   }
 
+  async loadDecisions() {
+    try {
+      this.settings.decisions = await this.api.knownDecisions();
+      this.settings.decisionsLoaded = true;
+      this.modeler.get('eventBus').fire('propertiesPanel.providersChanged');
+    } catch (err) {
+      // The picker is a convenience: the decision's key can be typed.
+    }
+  }
+
   // -- wiring --------------------------------------------------------------------
 
   async loadGroups() {
@@ -608,6 +619,7 @@ class ModelerPage {
     this.bind();
     const groups = this.loadGroups();
     const deployed = this.loadDeployed();
+    const decisions = this.loadDecisions();
     const processId = this.root.dataset.processId;
     const version = this.root.dataset.version;
     if (processId && version) {
@@ -615,7 +627,7 @@ class ModelerPage {
     } else {
       await this.openTemplate();
     }
-    await Promise.all([groups, deployed]);
+    await Promise.all([groups, deployed, decisions]);
     if (this.root.dataset.state !== 'ready') {
       this.root.dataset.state = 'failed';
     }

@@ -105,6 +105,34 @@ export function toggleInList(text, code, on) {
   return items.length ? items.join(',') : undefined;
 }
 
+// -- decisions (business rule tasks) --------------------------------------------
+
+/** As engine/bpmn/task_parsers.py reads camunda:decisionRefBinding and camunda:mapDecisionResult. */
+export const DECISION_BINDINGS = ['latest', 'deployment', 'version'];
+export const DECISION_MAPPINGS = ['resultList', 'singleResult', 'singleEntry', 'collectEntries'];
+
+/**
+ * The deployed decisions ({key, name, versions}) as picker options: the name, and the key too where
+ * two decisions share a name (else they could not be told apart in a select).
+ */
+export function decisionOptions(decisions) {
+  const counts = new Map();
+  for (const decision of decisions || []) {
+    const name = decision.name || decision.key;
+    counts.set(name, (counts.get(name) || 0) + 1);
+  }
+  return (decisions || []).map(decision => {
+    const name = decision.name || decision.key;
+    return { value: decision.key, label: counts.get(name) > 1 ? `${name} (${decision.key})` : name };
+  });
+}
+
+/** The deployed versions of decision `key`, oldest first (empty when it is not deployed). */
+export function decisionVersions(decisions, key) {
+  const decision = (decisions || []).find(item => item.key === key);
+  return decision ? [...decision.versions].sort((a, b) => a - b) : [];
+}
+
 // -- problems ----------------------------------------------------------------
 
 /**
@@ -136,7 +164,14 @@ export const RULE_ENTRIES = {
   'unknown-type': 'implementationType',
   'send-no-message': 'implementationType',
   'decision-missing': 'implementationType',
-  'decision-table': 'implementationType',
+  'decision-expression': 'decisionRef',
+  'decision-not-deployed': 'decisionRef',
+  'decision-binding': 'decisionRefBinding',
+  'decision-deployment-binding': 'decisionRefBinding',
+  'decision-version': 'decisionRefVersion',
+  'decision-version-not-deployed': 'decisionRefVersion',
+  'decision-no-result': 'decisionRefResultVariable',
+  'decision-mapping': 'mapDecisionResult',
   'external-topic': 'externalTopic',
   'script-format': 'scriptFormat',
   'script-resource': 'scriptType',

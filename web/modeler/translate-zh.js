@@ -239,8 +239,10 @@ export const ZH = {
   'Delegate expression': '委托表达式',
   'Connector': '连接器',
   'Connector ID': '连接器 ID',
-  'DMN': 'DMN 决策表',
+  'DMN': '决策表（DMN）',
   'Decision reference': '决策引用',
+  'Map decision result': '结果映射',
+  'versionTag': '版本标签（versionTag）',
   'Class': '类',
   // messages and signals
   'Create new ...': '新建…',

@@ -5,6 +5,7 @@ Routes
     GET  /tasks/<id>                    the page (404 for whoever may not see the task)
     POST /tasks/<id>/complete           validate the form and complete (a delegate hands it back)
     POST /tasks/<id>/draft              save the form as a draft, unvalidated
+    POST /tasks/<id>/decisions          the value a decision table gives a form field (JSON, changes nothing)
     POST /tasks/<id>/attachments        upload evidence files to the case
     POST /tasks/<id>/comments           comment on the case
     POST /tasks/<id>/send-back          退回      POST /tasks/<id>/transfer   转办
@@ -19,5 +20,5 @@ from flask import Blueprint
 bp = Blueprint("tasks", __name__)
 
 # The modules below add their routes to bp.
-from web.tasks import actions, evidence, page  # noqa: E402,F401
+from web.tasks import actions, decisions, evidence, page  # noqa: E402,F401
 from web.tasks.access import may_view, operations, visible_task  # noqa: E402,F401

@@ -6,6 +6,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from domain import decision_fields
 from domain.fieldspec import field_label
 from domain.forms import FormError, load_form
 from domain.labels import pick
@@ -75,6 +76,11 @@ def field_views(form, values: dict, errors: dict, attachments: dict) -> list[dic
     locale = short_locale()
     views = []
     units = None
+    # Fields a decision table decides, and their reason fields (shown only when the officer
+    # chooses another value: web/static/tasks.js).
+    decided = {spec["id"]: {"inputs": spec["decision"]["inputs"], "reason": decision_fields.reason_id(spec)}
+               for spec in decision_fields.decided_specs(form)}
+    reason_of = {view["reason"]: field_id for field_id, view in decided.items() if view["reason"]}
     for spec in form["fields"]:
         kind = spec.get("type", "text")
         if spec["id"] in values:
@@ -99,5 +105,6 @@ def field_views(form, values: dict, errors: dict, attachments: dict) -> list[dic
             "min": spec.get("min"), "max": spec.get("max"), "visible_if": spec.get("visible_if"),
             "files": [attachments[int(v)] for v in shown if str(v).isdigit() and int(v) in attachments]
             if kind == "file" else [],
+            "decision": decided.get(spec["id"]), "reason_for": reason_of.get(spec["id"]),
         })
     return views

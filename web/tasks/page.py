@@ -262,7 +262,8 @@ def complete(task_id):
     data = {}
     if form:
         try:
-            data = validate_submission(form, values, short_locale(), active_unit_codes(db.session))
+            data = validate_submission(form, values, short_locale(), active_unit_codes(db.session),
+                                       evaluate=current_runtime().engine.evaluate_decision)
         except ValidationFailed as err:
             for key, messages in err.messages.items():
                 errors.setdefault(key, []).extend(messages if isinstance(messages, list) else [messages])

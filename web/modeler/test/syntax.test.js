@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  classifyTime, elementIdAtLine, entryErrors, fill, parseLadder, partitionProblems, problemsByElement, splitList,
-  timeProblem, toggleInList
+  DECISION_BINDINGS, DECISION_MAPPINGS, RULE_ENTRIES, classifyTime, decisionOptions, decisionVersions, elementIdAtLine,
+  entryErrors, fill, parseLadder, partitionProblems, problemsByElement, splitList, timeProblem, toggleInList
 } from '../syntax.js';
 
 test('working days, durations, dates, cycles and expressions are told apart', () => {
@@ -90,4 +90,46 @@ test('lint problems go to the properties panel entry their rule is about', () =>
   const byElement = problemsByElement(problems);
   assert.deepEqual(byElement.get('svc').map(p => p.message), ['Java', 'second, same entry', 'no entry', 'loader']);
   assert.equal(byElement.get('nothing'), undefined);
+});
+
+test('the decision rules of lint go to the business rule task entries they are about', () => {
+  const problems = [
+    { element_id: 'grade', rule: 'decision-not-deployed', severity: 'warning', message: 'not deployed' },
+    { element_id: 'grade', rule: 'decision-version-not-deployed', severity: 'warning', message: 'no version 3' },
+    { element_id: 'grade', rule: 'decision-no-result', severity: 'warning', message: 'dropped' },
+    { element_id: 'grade', rule: 'decision-mapping', severity: 'error', message: 'resultMap' },
+    { element_id: 'bound', rule: 'decision-deployment-binding', severity: 'warning', message: 'API only' },
+    { element_id: 'empty', rule: 'decision-missing', severity: 'error', message: 'no decision' }
+  ];
+  assert.deepEqual(entryErrors(problems, 'grade'), {
+    decisionRef: 'not deployed', decisionRefVersion: 'no version 3', decisionRefResultVariable: 'dropped',
+    mapDecisionResult: 'resultMap'
+  });
+  assert.deepEqual(entryErrors(problems, 'bound'), { decisionRefBinding: 'API only' });
+  assert.deepEqual(entryErrors(problems, 'empty'), { implementationType: 'no decision' });
+  for (const rule of ['decision-binding', 'decision-version', 'decision-expression']) {
+    assert.ok(RULE_ENTRIES[rule], rule);
+  }
+  assert.equal(RULE_ENTRIES['decision-table'], undefined);  // decision tables run now
+});
+
+test('deployed decisions are offered by name, with the key where names repeat', () => {
+  const decisions = [
+    { key: 'risk_grading', name: '风险等级研判', versions: [3, 1, 2] },
+    { key: 'card_deduction', name: '扣分', versions: [1] },
+    { key: 'card_deduction_2027', name: '扣分', versions: [1] },
+    { key: 'no_name', name: '', versions: [1] }
+  ];
+  assert.deepEqual(decisionOptions(decisions), [
+    { value: 'risk_grading', label: '风险等级研判' },
+    { value: 'card_deduction', label: '扣分 (card_deduction)' },
+    { value: 'card_deduction_2027', label: '扣分 (card_deduction_2027)' },
+    { value: 'no_name', label: 'no_name' }
+  ]);
+  assert.deepEqual(decisionOptions(undefined), []);
+  assert.deepEqual(decisionVersions(decisions, 'risk_grading'), [1, 2, 3]);
+  assert.deepEqual(decisions[0].versions, [3, 1, 2]);  // not sorted in place
+  assert.deepEqual(decisionVersions(decisions, 'unknown'), []);
+  assert.deepEqual(DECISION_BINDINGS, ['latest', 'deployment', 'version']);  // as engine/bpmn/task_parsers.py
+  assert.deepEqual(DECISION_MAPPINGS, ['resultList', 'singleResult', 'singleEntry', 'collectEntries']);
 });

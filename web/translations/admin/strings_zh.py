@@ -44,11 +44,9 @@ ZH = {
         "实现方式为“外部”，但没有填写主题（camunda:topic）；外部工作程序按主题领取任务",
     "send task has no message and no implementation: choose a message to send, or set the implementation to "
     "External with a topic": "发送任务既没有消息也没有实现方式：请选择要发送的消息，或把实现方式设为“外部”并填写主题",
-    "business rule task names no decision (camunda:decisionRef) and has no implementation: set it to External "
-    "with a topic": "业务规则任务没有指定决策（camunda:decisionRef），也没有实现方式：请设为“外部”并填写主题",
-    "business rule task calls decision {decision!r}, but decision tables (DMN) do not run here: set the "
-    "implementation to External with a topic":
-        "业务规则任务调用决策“{decision}”，但本系统不能运行决策表（DMN）：请把实现方式设为“外部”并填写主题",
+    "business rule task names no decision (camunda:decisionRef) and has no implementation: choose a decision "
+    "(DMN), or set the implementation to External with a topic":
+        "业务规则任务没有指定决策（camunda:decisionRef），也没有实现方式：请选择决策表（DMN），或把实现方式设为“外部”并填写主题",
     'script format {format!r} cannot run here: only Python scripts run here (scriptFormat="python")':
         '脚本格式“{format}”无法运行：本系统只运行 Python 脚本（scriptFormat="python"）',
     "the script is stored outside the BPMN file (camunda:resource={resource!r}), which cannot run here: write the "
@@ -88,6 +86,27 @@ ZH = {
     "POST /engine-rest/message": "本文件和已部署的流程都不发送消息“{name}”：只能由其他系统通过 POST /engine-rest/message 投递",
     "no process in this file or deployed throws signal {name!r}: only POST /engine-rest/signal can send it":
         "本文件和已部署的流程都不抛出信号“{name}”：只能通过 POST /engine-rest/signal 发送",
+    # business rule tasks evaluating decisions (engine.lint.MESSAGES, issue 16)
+    "camunda:decisionRefBinding {binding!r} is not supported here; use latest, deployment or version":
+        "不支持 camunda:decisionRefBinding“{binding}”；请使用 latest、deployment 或 version",
+    "binding is 'version' but camunda:decisionRefVersion {version!r} is not a version number":
+        "绑定方式为“version”，但 camunda:decisionRefVersion“{version}”不是版本号",
+    "camunda:mapDecisionResult {mapping!r} is not supported here; use resultList, singleResult, singleEntry or "
+    "collectEntries":
+        "不支持 camunda:mapDecisionResult“{mapping}”；请使用 resultList、singleResult、singleEntry 或 collectEntries",
+    "the decision reference {expression!r} cannot be evaluated here: {reason}":
+        "决策引用“{expression}”无法在本系统求值：{reason}",
+    "business rule task has no result variable (camunda:resultVariable): as in Camunda, the decision's result is "
+    "dropped": "业务规则任务没有设置结果变量（camunda:resultVariable）：与 Camunda 相同，决策结果将被丢弃",
+    "binding is 'deployment': decision {decision!r} must be deployed together with this process, in one "
+    "deployment through the API; deployed from the modeler alone, an instance that gets here stops with an "
+    "incident":
+        "绑定方式为“deployment”：决策“{decision}”必须通过 API 与本流程在同一次部署中一起部署；"
+        "仅从建模器部署时，实例运行到此处将产生异常并停下",
+    "evaluates decision {decision!r}, which is not deployed: an instance that gets here stops with an incident "
+    "until it is deployed": "使用的决策“{decision}”未部署：实例运行到此处将产生异常并停下，直到该决策部署",
+    "evaluates version {version} of decision {decision!r}, which is not deployed: an instance that gets here "
+    "stops with an incident until it is": "使用决策“{decision}”的版本 {version}，该版本未部署：实例运行到此处将产生异常并停下，直到该版本部署",
     "DOCTYPE declarations are not allowed in BPMN files (entity expansion and external entities are refused)":
         "BPMN 文件中不允许 DOCTYPE 声明（拒绝实体扩展和外部实体）",
     # flashes

@@ -111,4 +111,7 @@ ZH = {
     "Still open": "未办结",
     "Filter": "筛选",
     "Nothing here.": "暂无内容。",
+    # the grade history: graded by rule (domain.decision_fields)
+    "Changed from the rule": "改判",
+    "By hand": "人工评定",
 }

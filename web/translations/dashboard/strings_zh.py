@@ -121,6 +121,13 @@ ZH = {
     "Problem": "问题",
     "Deadline": "整改期限",
     "Counted as": "统计口径",
+    # grading by rule (the risk grading table) and grades changed from it
+    "Grades changed from the rule": "改判等级",
+    "Assessments graded by rule": "按规则评定的风险评估",
+    "Graded by rule": "按规则评定",
+    "Grade by rule": "按规则评定等级",
+    "Rule applied": "适用规则",
+    "Reason for another grade": "改判理由",
 }
 
 

@@ -106,8 +106,6 @@ ZH = {
         "本系统只运行“外部”实现：任务等待外部工作程序按主题领取并完成。",
     "None: the task sends the message chosen below to the instance waiting for it. External: a worker does the sending.":
         "无：任务把下方选择的消息发送给正在等待它的流程实例。外部：由外部工作程序负责发送。",
-    "Decision tables (DMN) do not run here yet: make the task External with a topic.":
-        "本系统暂不运行决策表（DMN）：请把任务设为“外部”并填写主题。",
     "{type} cannot run here: choose External and give a topic.": "“{type}”无法在本系统运行：请选择“外部”并填写主题。",
     "{type} (cannot run here)": "{type}（无法运行）",
     "None: send the message chosen below": "无：发送下方选择的消息",
@@ -141,4 +139,43 @@ ZH = {
         "被调用流程作为独立的流程实例运行，调用活动等待其结束。输入映射把变量（或全部变量）传给它，输出映射把变量带回。"
         "被调用流程未部署时将产生异常，部署后可重试。",
     "Problems found by the last check": "最近一次校验发现的问题",
+    # issue 16: business rule tasks evaluate deployed decisions (DMN)
+    "DMN: the task evaluates a deployed decision table on the instance variables and puts the result into the result variable. External: a worker fetches the task by its topic and completes it.":
+        "决策表（DMN）：任务用流程实例变量对已部署的决策表求值，结果存入结果变量。外部：由外部工作程序按主题领取任务并完成。",
+    "A business rule task needs an implementation here: choose DMN and a decision, or External and a topic.":
+        "业务规则任务必须设置实现方式：请选择“决策表（DMN）”并指定决策，或选择“外部”并填写主题。",
+    "Decision":
+        "决策",
+    "Deployed versions: {versions}.":
+        "已部署的版本：{versions}。",
+    "No decision is deployed yet: type the key of the one to deploy below.":
+        "尚未部署任何决策：请在下方填写将要部署的决策键。",
+    "Decision key":
+        "决策键",
+    "The key (id) of the decision, not its name; or pick a deployed one above. One not deployed yet: an instance that gets here stops with an incident until it is.":
+        "填写决策键（决策 ID，不是名称），或在上方选择已部署的决策。决策尚未部署时，实例运行到此处将产生异常并停下，直到该决策部署。",
+    "Give the key of the decision.":
+        "请填写决策键。",
+    "Latest version":
+        "最新版本",
+    "Same deployment":
+        "同一部署",
+    "A fixed version":
+        "指定版本",
+    "Latest version: the newest one when the task runs. Same deployment: the one deployed together with this process through the API (the modeler deploys the diagram alone). A fixed version: give its number.":
+        "最新版本：任务运行时已部署的最新版本。同一部署：通过 API 与本流程一起部署的版本（建模器只部署流程图本身）。指定版本：请填写版本号。",
+    "The instance variable that receives the result, e.g. grade; without one the result is dropped.":
+        "接收结果的流程实例变量，例如 grade；不填写时决策结果将被丢弃。",
+    "Result mapping":
+        "结果映射",
+    "Result list":
+        "结果列表",
+    "Single result":
+        "单条结果",
+    "Single value":
+        "单个值",
+    "List of values":
+        "值列表",
+    "Result list: every matched rule with all its outputs. Single result: the one matched rule with all its outputs. Single value: the one output of the one matched rule. List of values: the one output of every matched rule. A single result or value with several matches is an incident.":
+        "结果列表：每条命中规则及其全部输出。单条结果：唯一命中规则的全部输出。单个值：唯一命中规则的唯一输出。值列表：每条命中规则的唯一输出。选择单条结果或单个值时命中多条规则将产生异常。",
 }

@@ -148,4 +148,7 @@ ZH = {
     "%(field)s: %(person)s is not in your unit. You may choose only people of your own unit; "
     "the special office and supervisors arrange work across units.":
         "%(field)s：%(person)s 不是本单位人员。您只能选择本单位人员；跨单位协办由专项办或督办人员统筹安排。",
+    # a field a decision table decides (the risk grade by rule)
+    "The result by rule appears here once the fields it depends on are filled in.": "填写相关因素后，此处显示按规则评定的结果。",
+    "The rule could not be applied just now: choose by hand.": "暂时无法按规则评定，请人工选择。",
 }
