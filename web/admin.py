@@ -51,6 +51,7 @@ from engine.errors import BpmnValidationError, DubanError
 from engine.store.decision_models import DecisionDefinition
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from web.access import roles_required
+from web.admin_versions import compared_versions, flash_rollback, xml_file
 from web.commands import current_runtime, run_command
 from web.errors import csrf_failed, engine_message
 from web.extensions import db
@@ -266,9 +267,13 @@ def _definition_or_404(process_id: str, version: int) -> ProcessDefinition:
     return definition
 
 
-def _versions(process_id: str) -> list[ProcessDefinition]:
-    return list(db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+def _versions_or_404(process_id: str) -> list[ProcessDefinition]:
+    """The process's versions, newest first (404 when it has none)."""
+    rows = list(db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
                                    .order_by(ProcessDefinition.version.desc())))
+    if not rows:
+        abort(404)
+    return rows
 
 
 def _counts_by_definition(process_id: str | None = None) -> dict[int, dict[str, int]]:
@@ -320,9 +325,7 @@ def processes():
 @bp.get("/processes/<process_id>/versions")
 @admin_only
 def versions(process_id):
-    rows = _versions(process_id)
-    if not rows:
-        abort(404)
+    rows = _versions_or_404(process_id)
     return render_template("admin/versions.html", process_id=process_id, versions=rows, latest=rows[0],
                            counts=_counts_by_definition(process_id))
 
@@ -331,23 +334,14 @@ def versions(process_id):
 @admin_only
 def version_xml(process_id, version):
     definition = _definition_or_404(process_id, version)
-    download = request.args.get("download", "1") != "0"
-    response = Response(definition.source_xml, mimetype="application/xml")
-    if download:
-        response.headers["Content-Disposition"] = f'attachment; filename="{process_id}_v{version}.bpmn"'
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return xml_file(definition.source_xml, f"{process_id}_v{version}.bpmn")
 
 
 @bp.get("/processes/<process_id>/diff")
 @admin_only
 def diff(process_id):
-    rows = _versions(process_id)
-    if not rows:
-        abort(404)
-    numbers = [d.version for d in rows]
-    b = int_arg("b") or numbers[0]
-    a = int_arg("a") or next((n for n in numbers if n < b), b)
+    numbers = [d.version for d in _versions_or_404(process_id)]
+    a, b = compared_versions(numbers)
     old, new = _definition_or_404(process_id, a), _definition_or_404(process_id, b)
     result = diff_definitions(old.source_xml, new.source_xml)
     return render_template("admin/diff.html", process_id=process_id, numbers=numbers, a=a, b=b, old=old, new=new,
@@ -359,27 +353,15 @@ def diff(process_id):
 def rollback(process_id, version):
     _definition_or_404(process_id, version)
     reason, groups = _reason(), _known_group_codes()
-    try:
-        result = run_command(lambda _engine: _ops().rollback(process_id, version, current_user.actor, reason,
-                                                             known_groups=groups), flash_errors=False)
-    except BpmnValidationError as err:
-        flash(_("Version %(v)s cannot be deployed again:", v=version) + " "
-              + "; ".join(problem_message(p) for p in err.problems), "error")
-        return redirect(url_for("admin.versions", process_id=process_id))
-    except DubanError as err:
-        flash(engine_message(err), "error")
-        return redirect(url_for("admin.versions", process_id=process_id))
-    flash(_("Version %(old)s was deployed again as version %(new)s.", old=version, new=result.definition.version),
-          "success")
+    flash_rollback(lambda _engine: _ops().rollback(process_id, version, current_user.actor, reason,
+                                                   known_groups=groups), version, problem_message)
     return redirect(url_for("admin.versions", process_id=process_id))
 
 
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
 @admin_only
 def migrate(process_id):
-    rows = _versions(process_id)
-    if not rows:
-        abort(404)
+    rows = _versions_or_404(process_id)
     source = int_arg("from", source=request.values)
     target = int_arg("to", source=request.values) or rows[0].version
     if source is None:
@@ -434,9 +416,7 @@ def modeler():
 @bp.get("/processes/<process_id>/modeler")
 @admin_only
 def process_modeler(process_id):
-    rows = _versions(process_id)
-    if not rows:
-        abort(404)
+    rows = _versions_or_404(process_id)
     version = int_arg("version") or rows[0].version
     _definition_or_404(process_id, version)
     return _modeler_page(process_id, version)

@@ -29,7 +29,7 @@ import re
 import secrets
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -47,6 +47,7 @@ from engine.store.decision_models import DecisionDefinition
 from web import admin as admin_pages
 from web.access import roles_required
 from web.admin import api_admin_only
+from web.admin_versions import compared_versions, flash_rollback, xml_file
 from web.commands import run_command
 from web.errors import engine_message
 from web.extensions import db
@@ -201,9 +202,13 @@ def _json_safe(value):
 
 # -- queries for the pages ---------------------------------------------------------------------
 
-def _versions(key: str) -> list[DecisionDefinition]:
-    return list(db.session.scalars(select(DecisionDefinition).where(DecisionDefinition.decision_key == key)
+def _versions_or_404(key: str) -> list[DecisionDefinition]:
+    """The decision's versions, newest first (404 when it has none)."""
+    rows = list(db.session.scalars(select(DecisionDefinition).where(DecisionDefinition.decision_key == key)
                                    .order_by(DecisionDefinition.version.desc())))
+    if not rows:
+        abort(404)
+    return rows
 
 
 def _version_or_404(key: str, version: int, with_source: bool = False) -> DecisionDefinition:
@@ -256,9 +261,7 @@ def decisions():
 @bp.get("/decisions/<key>/versions")
 @admin_only
 def versions(key):
-    rows = _versions(key)
-    if not rows:
-        abort(404)
+    rows = _versions_or_404(key)
     return render_template("admin/decision_versions.html", key=key, versions=rows, latest=rows[0],
                            names=_display_names(d.deployed_by for d in rows))
 
@@ -267,22 +270,14 @@ def versions(key):
 @admin_only
 def version_xml(key, version):
     definition = _version_or_404(key, version, with_source=True)
-    response = Response(definition.source_xml, mimetype="application/xml")
-    if request.args.get("download", "1") != "0":
-        response.headers["Content-Disposition"] = f'attachment; filename="{key}_v{version}.dmn"'
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return xml_file(definition.source_xml, f"{key}_v{version}.dmn")
 
 
 @bp.get("/decisions/<key>/diff")
 @admin_only
 def diff(key):
-    rows = _versions(key)
-    if not rows:
-        abort(404)
-    numbers = [d.version for d in rows]
-    b = int_arg("b") or numbers[0]
-    a = int_arg("a") or next((n for n in numbers if n < b), b)
+    numbers = [d.version for d in _versions_or_404(key)]
+    a, b = compared_versions(numbers)
     old, new = _version_or_404(key, a, with_source=True), _version_or_404(key, b, with_source=True)
     try:
         changes, error = diff_decisions(old.source_xml, new.source_xml, key), None
@@ -296,19 +291,9 @@ def diff(key):
 @admin_only
 def rollback(key, version):
     _version_or_404(key, version)
-    reason = (request.form.get("reason") or "").strip()
-    ops = admin_pages._ops()
-    try:
-        result = run_command(lambda _engine: ops.rollback_decision(key, version, current_user.actor, reason),
-                             flash_errors=False)
-    except BpmnValidationError as err:
-        flash(_("Version %(v)s cannot be deployed again:", v=version) + " "
-              + "; ".join(problem_message(_english(p)) for p in err.problems), "error")
-    except DubanError as err:
-        flash(engine_message(err), "error")
-    else:
-        flash(_("Version %(old)s was deployed again as version %(new)s.", old=version,
-                new=result.definition.version), "success")
+    reason, ops = admin_pages._reason(), admin_pages._ops()
+    flash_rollback(lambda _engine: ops.rollback_decision(key, version, current_user.actor, reason),
+                   version, lambda problem: problem_message(_english(problem)))
     return redirect(url_for("admin_decisions.versions", key=key))
 
 
@@ -341,9 +326,7 @@ def editor():
 @bp.get("/decisions/<key>/editor")
 @admin_only
 def decision_editor(key):
-    rows = _versions(key)
-    if not rows:
-        abort(404)
+    rows = _versions_or_404(key)
     version = int_arg("version") or rows[0].version
     _version_or_404(key, version)
     return _editor_page(key, version)

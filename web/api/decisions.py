@@ -1,14 +1,14 @@
 """Decisions (DMN decision tables): list the deployed versions, read one's XML, deploy a DMN file,
 evaluate a decision on given inputs."""
 from flask import Response, abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.dmn.table import DecisionFailed
 from engine.errors import BpmnValidationError
 from engine.store.decision_models import DecisionDefinition
 from web.api.decision_values import plain
 from web.api.definitions import MAX_BPMN_BYTES, upload_name
-from web.api.paging import ID, page_of
+from web.api.paging import ID, latest_only, page_of
 from web.api.schemas import (DecisionDeployOut, DecisionOut, DecisionPage, DecisionQuery, DecisionUpload, EvaluateIn,
                              EvaluationOut, clean_text)
 from web.api.security import api_blueprint, api_user, body_limit, engine_call, error_response, requires
@@ -29,10 +29,7 @@ def list_decisions(args):
     if args.get("key"):
         query = query.where(DecisionDefinition.decision_key == args["key"])
     if args.get("latest"):
-        newest = (select(DecisionDefinition.decision_key, func.max(DecisionDefinition.version).label("version"))
-                  .group_by(DecisionDefinition.decision_key).subquery())
-        query = query.join(newest, (newest.c.decision_key == DecisionDefinition.decision_key)
-                           & (newest.c.version == DecisionDefinition.version))
+        query = latest_only(query, DecisionDefinition.decision_key, DecisionDefinition.version)
     return page_of(query, (DecisionDefinition.decision_key, DecisionDefinition.version.desc()), args)
 
 

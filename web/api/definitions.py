@@ -3,10 +3,10 @@ import os
 import re
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.store.models import ProcessDefinition
-from web.api.paging import ID, page_of
+from web.api.paging import ID, latest_only, page_of
 from web.api.schemas import DefinitionOut, DefinitionPage, DefinitionQuery, DeployOut, DeployUpload
 from web.api.security import api_blueprint, api_user, body_limit, engine_call, requires
 from web.extensions import db
@@ -25,10 +25,7 @@ def list_definitions(args):
     if args.get("process_id"):
         query = query.where(ProcessDefinition.process_id == args["process_id"])
     if args.get("latest"):
-        newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("version"))
-                  .group_by(ProcessDefinition.process_id).subquery())
-        query = query.join(newest, (newest.c.process_id == ProcessDefinition.process_id)
-                           & (newest.c.version == ProcessDefinition.version))
+        query = latest_only(query, ProcessDefinition.process_id, ProcessDefinition.version)
     return page_of(query, (ProcessDefinition.process_id, ProcessDefinition.version.desc()), args)
 
 

@@ -14,3 +14,9 @@ def page_of(query, order, args) -> dict:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).unique().all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def latest_only(query, key, version):
+    """`query` of versioned rows narrowed to each `key`'s newest `version` (the lists' ?latest=true)."""
+    newest = select(key.label("key"), func.max(version).label("version")).group_by(key).subquery()
+    return query.join(newest, (newest.c["key"] == key) & (newest.c["version"] == version))

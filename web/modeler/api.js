@@ -1,13 +1,6 @@
-// The administration back-end the modeler talks to (web/admin.py). JSON POSTs carry the
-// session cookie and the CSRF token from <meta name="csrf-token">.
-
-export class ApiError extends Error {
-  constructor(message, status, body) {
-    super(message);
-    this.status = status;
-    this.body = body;
-  }
-}
+// The administration back-end the modeler talks to (web/admin.py), through shared/request.js
+// (the session cookie, and the CSRF token on JSON POSTs).
+import { request as send } from './shared/request.js';
 
 /**
  * `base` is the admin prefix (/admin/); `urls` may name the endpoints the page was given
@@ -16,33 +9,7 @@ export class ApiError extends Error {
 export function createApi(base, urls = {}, doc = document) {
   const root = base.endsWith('/') ? base : base + '/';
   const url = (key, path) => urls[key] || root + path;
-  const csrf = () => {
-    const meta = doc.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute('content') : '';
-  };
-
-  async function request(method, target, { json, accept = 'application/json', okStatuses = [] } = {}) {
-    const headers = { Accept: accept };
-    const options = { method, credentials: 'same-origin', headers };
-    if (json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      headers['X-CSRFToken'] = csrf();
-      options.body = JSON.stringify(json);
-    }
-    let response;
-    try {
-      response = await fetch(target, options);
-    } catch (err) {
-      throw new ApiError(err.message || String(err), 0, null);
-    }
-    const type = response.headers.get('Content-Type') || '';
-    const body = type.includes('json') ? await response.json().catch(() => null) : await response.text();
-    if (!response.ok && !okStatuses.includes(response.status)) {
-      const message = (body && (body.error || body.message)) || `HTTP ${response.status}`;
-      throw new ApiError(typeof message === 'string' ? message : `HTTP ${response.status}`, response.status, body);
-    }
-    return { status: response.status, body };
-  }
+  const request = (method, target, options = {}) => send(method, target, { ...options, doc });
 
   return {
     async knownGroups() {

@@ -143,6 +143,57 @@ function rootElements(businessObject, type) {
   return ((definitions && definitions.get('rootElements')) || []).filter(element => is(element, type));
 }
 
+// -- pieces of several entries -----------------------------------------------------
+
+function updateBusinessObject(commandStack, element, properties) {
+  commandStack.execute('element.updateModdleProperties', {
+    element, moddleElement: getBusinessObject(element), properties
+  });
+}
+
+/**
+ * A text field for one attribute of the element's business object, changed as one undoable command;
+ * `stored` makes what was typed the attribute's value (undefined removes the attribute).
+ */
+function AttributeField({ element, id, attribute, stored, ...field }) {
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  const businessObject = getBusinessObject(element);
+  return TextFieldEntry({
+    element,
+    id,
+    ...field,
+    getValue: () => businessObject.get(attribute),
+    setValue: value => updateBusinessObject(commandStack, element, { [attribute]: stored(value) }),
+    debounce
+  });
+}
+
+/** What was typed, trimmed; nothing: the attribute removed. */
+function trimmedOrNone(value) {
+  return (value || '').trim() || undefined;
+}
+
+/** A new binding (latest / deployment / version), and the version fields of the old one removed. */
+function bindingChange(prefix, binding) {
+  return {
+    [`${prefix}Binding`]: binding === 'latest' ? undefined : binding,
+    [`${prefix}Version`]: undefined,
+    [`${prefix}VersionTag`]: undefined
+  };
+}
+
+/** Under a version number: the versions deployed of `key` (oldest first), or that it is not deployed. */
+function deployedVersionsText(key, versions) {
+  return versions.length
+    ? t('Deployed versions of {process}: {versions}.', { process: key, versions: versions.join(', ') })
+    : t('{process} is not deployed yet.', { process: key || '?' });
+}
+
+function validateVersionNumber(value) {
+  return /^\d+$/.test((value || '').trim()) ? null : t('A version number, e.g. 2.');
+}
+
 // -- implementation (service, send and business rule tasks) ------------------------
 
 /** As Camunda 7's panel reads it: dmn, connector, external, class, expression, delegateExpression or ''. */
@@ -252,23 +303,15 @@ function ImplementationType(props) {
 
 function Topic(props) {
   const { element, id } = props;
-  const commandStack = useService('commandStack');
   const translate = useService('translate');
-  const debounce = useService('debounceInput');
-  const businessObject = getBusinessObject(element);
-  return TextFieldEntry({
+  return AttributeField({
     element,
     id,
+    attribute: 'camunda:topic',
+    stored: value => value || '',
     label: translate('Topic'),
     description: t('Workers fetch the tasks of a topic, e.g. lead-push, through /engine-rest/external-task/fetchAndLock.'),
-    getValue: () => businessObject.get('camunda:topic'),
-    setValue: value => commandStack.execute('element.updateModdleProperties', {
-      element,
-      moddleElement: businessObject,
-      properties: { 'camunda:topic': value || '' }
-    }),
     validate: value => ((value || '').trim() ? null : t('Give a topic: workers fetch tasks by topic.')),
-    debounce,
     placeholder: 'lead-push'
   });
 }
@@ -320,12 +363,6 @@ function decisionEntries(businessObject) {
   return entries;
 }
 
-function updateDecision(commandStack, element, properties) {
-  commandStack.execute('element.updateModdleProperties', {
-    element, moddleElement: getBusinessObject(element), properties
-  });
-}
-
 /** An option for each value that runs here, and the file's own value marked when it does not. */
 function choicesWithCurrent(choices, current, translate) {
   const known = choices.some(choice => choice.value === current);
@@ -358,7 +395,7 @@ function DecisionPicker(props) {
     getValue: () => (chosen ? current : ''),
     setValue: value => {
       if (value) {
-        updateDecision(commandStack, element, { 'camunda:decisionRef': value });
+        updateBusinessObject(commandStack, element, { 'camunda:decisionRef': value });
       }
     },
     getOptions: () => [{ value: '', label: t('— choose —') }, ...decisionOptions(decisions)]
@@ -367,18 +404,14 @@ function DecisionPicker(props) {
 
 function DecisionKey(props) {
   const { element, id } = props;
-  const commandStack = useService('commandStack');
-  const debounce = useService('debounceInput');
-  const businessObject = getBusinessObject(element);
-  return TextFieldEntry({
+  return AttributeField({
     element,
     id,
+    attribute: 'camunda:decisionRef',
+    stored: value => (value || '').trim(),
     label: t('Decision key'),
     description: t('The key (id) of the decision, not its name; or pick a deployed one above. One not deployed yet: an instance that gets here stops with an incident until it is.'),
-    getValue: () => businessObject.get('camunda:decisionRef'),
-    setValue: value => updateDecision(commandStack, element, { 'camunda:decisionRef': (value || '').trim() }),
     validate: value => ((value || '').trim() ? null : t('Give the key of the decision.')),
-    debounce,
     placeholder: 'risk_grading'
   });
 }
@@ -395,54 +428,38 @@ function DecisionBinding(props) {
     label: translate('Binding'),
     description: t('Latest version: the newest one when the task runs. Same deployment: the one deployed together with this process through the API (the modeler deploys the diagram alone). A fixed version: give its number.'),
     getValue: () => current,
-    setValue: value => updateDecision(commandStack, element, {
-      'camunda:decisionRefBinding': value === 'latest' ? undefined : value,
-      'camunda:decisionRefVersion': undefined,
-      'camunda:decisionRefVersionTag': undefined
-    }),
+    setValue: value => updateBusinessObject(commandStack, element, bindingChange('camunda:decisionRef', value)),
     getOptions: () => choicesWithCurrent(DECISION_BINDINGS.map(value => ({ value, label: labels[value] })), current, translate)
   });
 }
 
 function DecisionVersion(props) {
   const { element, id } = props;
-  const commandStack = useService('commandStack');
   const translate = useService('translate');
-  const debounce = useService('debounceInput');
   const settings = useService('dubanSettings');
-  const businessObject = getBusinessObject(element);
-  const key = businessObject.get('camunda:decisionRef') || '';
-  const versions = decisionVersions(settings.decisions, key);
-  const description = versions.length
-    ? t('Deployed versions of {process}: {versions}.', { process: key, versions: versions.join(', ') })
-    : t('{process} is not deployed yet.', { process: key || '?' });
-  return TextFieldEntry({
+  const key = getBusinessObject(element).get('camunda:decisionRef') || '';
+  return AttributeField({
     element,
     id,
+    attribute: 'camunda:decisionRefVersion',
+    stored: trimmedOrNone,
     label: translate('Version'),
-    description,
-    getValue: () => businessObject.get('camunda:decisionRefVersion'),
-    setValue: value => updateDecision(commandStack, element, { 'camunda:decisionRefVersion': (value || '').trim() || undefined }),
-    validate: value => (/^\d+$/.test((value || '').trim()) ? null : t('A version number, e.g. 2.')),
-    debounce,
+    description: deployedVersionsText(key, decisionVersions(settings.decisions, key)),
+    validate: validateVersionNumber,
     placeholder: '1'
   });
 }
 
 function DecisionResultVariable(props) {
   const { element, id } = props;
-  const commandStack = useService('commandStack');
   const translate = useService('translate');
-  const debounce = useService('debounceInput');
-  const businessObject = getBusinessObject(element);
-  return TextFieldEntry({
+  return AttributeField({
     element,
     id,
+    attribute: 'camunda:resultVariable',
+    stored: trimmedOrNone,
     label: translate('Result variable'),
     description: t('The instance variable that receives the result, e.g. grade; without one the result is dropped.'),
-    getValue: () => businessObject.get('camunda:resultVariable'),
-    setValue: value => updateDecision(commandStack, element, { 'camunda:resultVariable': (value || '').trim() || undefined }),
-    debounce,
     placeholder: 'grade'
   });
 }
@@ -462,7 +479,7 @@ function DecisionMapping(props) {
     label: t('Result mapping'),
     description: t('Result list: every matched rule with all its outputs. Single result: the one matched rule with all its outputs. Single value: the one output of the one matched rule. List of values: the one output of every matched rule. A single result or value with several matches is an incident.'),
     getValue: () => current,
-    setValue: value => updateDecision(commandStack, element, {
+    setValue: value => updateBusinessObject(commandStack, element, {
       'camunda:mapDecisionResult': value === 'resultList' ? undefined : value
     }),
     getOptions: () => choicesWithCurrent(DECISION_MAPPINGS.map(value => ({ value, label: labels[value] })), current, translate)
@@ -677,11 +694,7 @@ function CalledElementBinding(props) {
     id,
     label: translate('Binding'),
     getValue: () => current,
-    setValue: value => updateCall(modeling, element, {
-      'camunda:calledElementBinding': value === 'latest' ? undefined : value,
-      'camunda:calledElementVersion': undefined,
-      'camunda:calledElementVersionTag': undefined
-    }),
+    setValue: value => updateCall(modeling, element, bindingChange('camunda:calledElement', value)),
     getOptions
   });
 }
@@ -695,17 +708,14 @@ function CalledElementVersion(props) {
   const businessObject = getBusinessObject(element);
   const callee = businessObject.get('calledElement') || '';
   const deployed = (settings.processes || []).find(process => process.process_id === callee);
-  const description = deployed
-    ? t('Deployed versions of {process}: {versions}.', { process: callee, versions: [...deployed.versions].sort((a, b) => a - b).join(', ') })
-    : t('{process} is not deployed yet.', { process: callee || '?' });
   return TextFieldEntry({
     element,
     id,
     label: translate('Version'),
-    description,
+    description: deployedVersionsText(callee, deployed ? [...deployed.versions].sort((a, b) => a - b) : []),
     getValue: () => businessObject.get('camunda:calledElementVersion'),
-    setValue: value => updateCall(modeling, element, { 'camunda:calledElementVersion': (value || '').trim() || undefined }),
-    validate: value => (/^\d+$/.test((value || '').trim()) ? null : t('A version number, e.g. 2.')),
+    setValue: value => updateCall(modeling, element, { 'camunda:calledElementVersion': trimmedOrNone(value) }),
+    validate: validateVersionNumber,
     debounce,
     placeholder: '1'
   });
@@ -857,10 +867,7 @@ function validateTime(value) {
 
 function DueDate(props) {
   const { element, id } = props;
-  const commandStack = useService('commandStack');
-  const debounce = useService('debounceInput');
-  const businessObject = getBusinessObject(element);
-  const value = businessObject.get('camunda:dueDate');
+  const value = getBusinessObject(element).get('camunda:dueDate');
   const meaning = describeTime(value);
   const description = (
     <span class="duban-hint">
@@ -868,19 +875,14 @@ function DueDate(props) {
       {meaning && <strong class="duban-meaning"> {t('Read as: {meaning}', { meaning })}</strong>}
     </span>
   );
-  return TextFieldEntry({
+  return AttributeField({
     element,
     id,
+    attribute: 'camunda:dueDate',
+    stored: newValue => newValue || undefined,
     label: t('Due date'),
     description,
-    getValue: () => businessObject.get('camunda:dueDate'),
-    setValue: newValue => commandStack.execute('element.updateModdleProperties', {
-      element,
-      moddleElement: businessObject,
-      properties: { 'camunda:dueDate': newValue || undefined }
-    }),
     validate: validateTime,
-    debounce,
     placeholder: 'P15WD'
   });
 }

@@ -3,7 +3,8 @@
 // version, upload and download .bpmn files, validate and deploy through /admin/api. The engine's
 // lint runs on every change (quietly, a moment after the last one) as well as on Validate and
 // Deploy: each problem marks its element on the diagram (colour and a badge), shows under the
-// field it is about and on top of the element's properties.
+// field it is about and on top of the element's properties. The toolbar, opening, downloading and
+// the quiet check are shared with the decision table editor (shared/editor-page.js).
 import './modeler.css';
 
 import Modeler from 'bpmn-js/lib/Modeler';
@@ -17,7 +18,9 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import { createApi } from './api.js';
 import { DubanPropertiesModule } from './duban-properties.jsx';
-import { loadMessages, t } from './messages.js';
+import { t } from './messages.js';
+import { EditorPage, startEditorPage } from './shared/editor-page.js';
+import { addVersionOption, chooseVersion } from './shared/version-list.js';
 import { elementIdAtLine, entryErrors, partitionProblems, problemsByElement } from './syntax.js';
 import { ZH, translateModule } from './translate-zh.js';
 
@@ -37,9 +40,9 @@ function byId(id) {
   return document.getElementById(id);
 }
 
-class ModelerPage {
+class ModelerPage extends EditorPage {
   constructor(root) {
-    this.root = root;
+    super(root, { statusId: 'modeler-status', autoCheckMs: AUTO_CHECK_MS });
     let urls = {};
     try {
       urls = JSON.parse(root.dataset.urls || '{}') || {};
@@ -54,14 +57,8 @@ class ModelerPage {
       problems: new Map()      // the last check's problems by element id
     };
     this.problems = [];        // the last check's problems
-    this.revision = 0;         // counts changes, so a check answered after a change is not shown
-    this.autoTimer = null;
     this.processId = null;
-    this.version = null;       // the deployed version the diagram came from, if any
-    this.fileName = null;      // or the uploaded file it came from
-    this.dirty = false;
     this.marked = [];          // [elementId, marker]
-    this.busy = false;
 
     const additionalModules = [
       BpmnPropertiesPanelModule,
@@ -85,14 +82,7 @@ class ModelerPage {
     this.modeler.on('selection.changed', () => this.showEntryErrors());
   }
 
-  // -- status line -----------------------------------------------------------
-
-  say(text, kind = 'info') {
-    const status = byId('modeler-status');
-    status.textContent = text;
-    status.className = `alert alert-${kind} py-1 px-2 mb-2`;
-    status.dataset.kind = kind;
-  }
+  // -- what is open ----------------------------------------------------------
 
   showSource() {
     const source = byId('modeler-source');
@@ -118,131 +108,28 @@ class ModelerPage {
     this.scheduleCheck();
   }
 
-  // -- the quiet check after changes -----------------------------------------------
-
-  scheduleCheck(delay = AUTO_CHECK_MS) {
-    clearTimeout(this.autoTimer);
-    this.autoTimer = setTimeout(() => this.autoCheck(), delay);
-  }
-
-  async autoCheck() {
-    if (this.busy) {
-      this.scheduleCheck();  // Validate or Deploy shows its own result
-      return;
-    }
-    const revision = this.revision;
-    const root = byId('modeler-app');
-    root.dataset.checking = 'yes';
-    try {
-      const xml = await this.xml();
-      const problems = await this.api.validate(xml);
-      if (revision === this.revision && !this.busy) {
-        this.showProblems(problems, xml);
-        root.dataset.checked = String(revision);
-      }
-    } catch (err) {
-      // Quiet: Validate and Deploy say what went wrong.
-    } finally {
-      delete root.dataset.checking;
-    }
-  }
-
-  async run(action) {
-    if (this.busy) {
-      return undefined;
-    }
-    this.busy = true;
-    this.root.classList.add('busy');
-    this.root.querySelectorAll('[data-action]').forEach(button => { button.disabled = true; });
-    try {
-      return await action();
-    } catch (err) {
-      this.say(t('Failed: {message}', { message: err.message || String(err) }), 'danger');
-      return undefined;
-    } finally {
-      this.busy = false;
-      this.root.classList.remove('busy');
-      this.root.querySelectorAll('[data-action]').forEach(button => { button.disabled = false; });
-    }
-  }
-
   // -- loading ---------------------------------------------------------------
 
-  async open(xml, { processId = null, version = null, fileName = null, message }) {
-    let result;
-    try {
-      result = await this.modeler.importXML(xml);
-    } catch (err) {
-      this.say(t('The file could not be opened: {message}', { message: err.message }), 'danger');
-      return false;
-    }
+  async importFile(xml) {
+    return this.modeler.importXML(xml);
+  }
+
+  showOpened(processId) {
     this.clearProblems();
-    this.revision += 1;
     this.modeler.get('canvas').zoom('fit-viewport', 'auto');
     this.processId = processId || this.currentProcessId();
-    this.version = version;
-    this.fileName = fileName;
-    this.dirty = false;
-    this.showSource();
-    const warnings = (result && result.warnings) || [];
-    if (warnings.length) {
-      this.say(t('{message} ({count} parts of the file were not understood and will be dropped on save).',
-        { message, count: warnings.length }), 'warning');
-    } else {
-      this.say(message, 'success');
-    }
-    this.root.dataset.state = 'ready';
-    this.scheduleCheck(0);  // what the engine says about the file, on its elements at once
-    return true;
   }
 
-  confirmDiscard() {
-    return !this.dirty || window.confirm(t('Discard the unsaved changes?'));
+  templateMessage() {
+    return t('New process from the template. Give it an id and a name (click the empty canvas).');
   }
 
-  openTemplate() {
-    return this.run(async () => {
-      if (!this.confirmDiscard()) {
-        return;
-      }
-      const xml = await this.api.template();
-      await this.open(xml, { message: t('New process from the template. Give it an id and a name (click the empty canvas).') });
-      this.remember(null, null);
-    });
+  versionMessage(processId, version) {
+    return t('Opened {process} version {version}.', { process: processId, version });
   }
 
-  openVersion(processId, version) {
-    return this.run(async () => {
-      if (!this.confirmDiscard()) {
-        return;
-      }
-      const xml = await this.api.version(processId, version);
-      if (await this.open(xml, { processId, version: Number(version), message: t('Opened {process} version {version}.', { process: processId, version }) })) {
-        this.remember(processId, version);
-      }
-    });
-  }
-
-  openFile(file) {
-    return this.run(async () => {
-      if (!this.confirmDiscard()) {
-        return;
-      }
-      const xml = await file.text();
-      await this.open(xml, { fileName: file.name, message: t('Opened the file {name}. It is not deployed yet.', { name: file.name }) });
-      this.dirty = true;
-      this.showSource();
-      this.remember(null, null);
-    });
-  }
-
-  remember(processId, version) {
-    window.history.replaceState(null, '', this.api.pageUrl(processId, version));
-    const select = byId('open-version');
-    const value = processId ? `${processId}|${version}` : '';
-    if ([...select.options].some(option => option.value === value)) {
-      select.value = value;
-    }
+  pageUrl(processId, version) {
+    return this.api.pageUrl(processId, version);
   }
 
   processName() {
@@ -258,27 +145,15 @@ class ModelerPage {
     return executable ? executable.id : null;
   }
 
-  async xml() {
-    return (await this.modeler.saveXML({ format: true })).xml;
-  }
-
   // -- downloading -------------------------------------------------------------
 
-  download() {
-    return this.run(async () => {
-      const xml = await this.xml();
-      const name = `${this.currentProcessId() || 'process'}.bpmn`;
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
-      link.download = name;
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-      this.say(t('Downloaded {name}.', { name }), 'success');
-      // Saving to disk checks the diagram too; the file is saved either way.
-      await this.check(xml, { quiet: true });
-    });
+  downloadName() {
+    return `${this.currentProcessId() || 'process'}.bpmn`;
+  }
+
+  async afterDownload(xml) {
+    // Saving to disk checks the diagram too; the file is saved either way.
+    await this.check(xml, { quiet: true });
   }
 
   // -- problems ----------------------------------------------------------------
@@ -435,26 +310,6 @@ class ModelerPage {
     this.modeler.get('selection').select(element);
   }
 
-  /** Validate `xml` on the server and show the problems; returns {errors, warnings}. */
-  async check(xml, { quiet = false } = {}) {
-    const problems = await this.api.validate(xml);
-    const result = this.showProblems(problems, xml);
-    if (!quiet) {
-      if (result.errors.length) {
-        this.say(t('{count} errors: correct them before deploying.', { count: result.errors.length }), 'danger');
-      } else if (result.warnings.length) {
-        this.say(t('No errors, {count} warnings.', { count: result.warnings.length }), 'warning');
-      } else {
-        this.say(t('No problems found.'), 'success');
-      }
-    }
-    return result;
-  }
-
-  validate() {
-    return this.run(async () => this.check(await this.xml()));
-  }
-
   // -- deploying ---------------------------------------------------------------
 
   deploy() {
@@ -482,11 +337,7 @@ class ModelerPage {
         return;
       }
       this.processId = body.process_id;
-      this.version = body.version;
-      this.fileName = null;
-      this.dirty = false;
-      this.showSource();
-      this.remember(body.process_id, body.version);
+      this.showDeployed(body.process_id, body.version);
       this.addVersionOption(body.process_id, body.version, this.processName());
       this.rememberDeployed(body.process_id, body.version, this.processName());
       byId('deploy-comment').value = '';
@@ -509,23 +360,10 @@ class ModelerPage {
 
   addVersionOption(processId, version, name) {
     const select = byId('open-version');
-    const value = `${processId}|${version}`;
-    if (![...select.options].some(option => option.value === value)) {
-      let group = [...select.querySelectorAll('optgroup')].find(g => g.dataset.processId === processId);
-      if (!group) {
-        group = document.createElement('optgroup');
-        group.label = name && name !== processId ? `${name}（${processId}）` : processId;
-        group.dataset.processId = processId;
-        select.append(group);
-      }
-      const option = document.createElement('option');
-      option.value = value;
-      option.textContent = t('version {version}', { version });
-      const newer = [...group.children].find(o => Number(o.value.split('|')[1]) < Number(version));
-      group.insertBefore(option, newer || null);
-    }
+    const label = name && name !== processId ? `${name}（${processId}）` : processId;
+    addVersionOption(select, processId, version, { label, dataName: 'processId' });
     if (this.processId === processId && String(this.version) === String(version)) {
-      select.value = value;
+      chooseVersion(select, processId, version);
     }
   }
 
@@ -580,73 +418,20 @@ class ModelerPage {
   }
 
   bind() {
-    byId('btn-new').addEventListener('click', () => this.openTemplate());
-    byId('btn-open').addEventListener('click', () => {
-      const [processId, version] = (byId('open-version').value || '').split('|');
-      if (processId && version) {
-        this.openVersion(processId, version);
-      }
-    });
-    byId('upload-input').addEventListener('change', event => {
-      const file = event.target.files && event.target.files[0];
-      event.target.value = '';
-      if (file) {
-        this.openFile(file);
-      }
-    });
-    byId('btn-download').addEventListener('click', () => this.download());
-    byId('btn-validate').addEventListener('click', () => this.validate());
-    byId('btn-deploy').addEventListener('click', () => this.deploy());
+    this.bindToolbar();
     byId('show-all-properties').addEventListener('change', event => {
       this.settings.showAll = event.target.checked;
       this.modeler.get('eventBus').fire('propertiesPanel.providersChanged');
     });
-    document.addEventListener('keydown', event => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
-        event.preventDefault();
-        this.validate();
-      }
-    });
-    window.addEventListener('beforeunload', event => {
-      if (this.dirty) {
-        event.preventDefault();
-        event.returnValue = '';
-      }
-    });
   }
 
-  async start() {
-    this.bind();
-    const groups = this.loadGroups();
-    const deployed = this.loadDeployed();
-    const decisions = this.loadDecisions();
-    const processId = this.root.dataset.processId;
-    const version = this.root.dataset.version;
-    if (processId && version) {
-      await this.openVersion(processId, version);
-    } else {
-      await this.openTemplate();
-    }
-    await Promise.all([groups, deployed, decisions]);
-    if (this.root.dataset.state !== 'ready') {
-      this.root.dataset.state = 'failed';
-    }
+  loadLists() {
+    return Promise.all([this.loadGroups(), this.loadDeployed(), this.loadDecisions()]);
+  }
+
+  requestedVersion() {
+    return [this.root.dataset.processId, this.root.dataset.version];
   }
 }
 
-function boot() {
-  const root = byId('modeler-app');
-  if (!root) {
-    return;
-  }
-  loadMessages(document);
-  const page = new ModelerPage(root);
-  window.dubanModelerPage = page;
-  page.start();
-}
-
-if (document.readyState === 'loading') {
-  document.addEventListener('DOMContentLoaded', boot);
-} else {
-  boot();
-}
+startEditorPage(ModelerPage, { rootId: 'modeler-app', messagesId: 'modeler-messages', globalName: 'dubanModelerPage' });

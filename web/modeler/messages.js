@@ -1,11 +1,12 @@
-// The page's own strings: English keys, translated by the server (Flask-Babel, catalog
-// web/translations/modeler) into the JSON block <script type="application/json" id="modeler-messages">.
+// The page's own strings: English keys, translated by the server (Flask-Babel, catalogs
+// web/translations/modeler and decisions) into a JSON block <script type="application/json">:
+// id="modeler-messages" on the modeler's page, id="decision-messages" on the decision table editor's.
 import { fill } from './syntax.js';
 
 let catalog = {};
 
-export function loadMessages(root = document) {
-  const block = root.getElementById && root.getElementById('modeler-messages');
+export function loadMessages(root = document, blockId = 'modeler-messages') {
+  const block = root.getElementById && root.getElementById(blockId);
   if (block) {
     try {
       catalog = JSON.parse(block.textContent) || {};

@@ -3,14 +3,18 @@
 // download .dmn files; the engine checks the table quietly a moment after each change (and on
 // Validate, Ctrl+S) and its problems are marked on their cells, rows and columns; the evaluate
 // panel runs the unsaved table on sample inputs and highlights the rules that matched; deploy
-// makes a new version. Endpoints: web/admin_decisions.py.
+// makes a new version. Endpoints: web/admin_decisions.py. The toolbar, opening, downloading and the
+// quiet check are shared with the process modeler (../shared/editor-page.js).
 import './decisions.css';
 
 import DmnModeler from 'dmn-js/lib/Modeler';
 
-import { setMessages, t } from '../messages.js';
+import { t } from '../messages.js';
+import { EditorPage, startEditorPage } from '../shared/editor-page.js';
+import { addVersionOption, chooseVersion } from '../shared/version-list.js';
 import { fill } from '../syntax.js';
 import { translateModule } from '../translate-zh.js';
+import { createApi } from './api.js';
 import { buildVariables, inputFields, showValue } from './evaluate.js';
 import { describeTable, locateProblem, markStyles, problemMarks, splitProblems } from './problems.js';
 import { DMN_ZH } from './translate-zh.js';
@@ -39,53 +43,9 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-class ApiError extends Error {
-  constructor(message, status, body) {
-    super(message);
-    this.status = status;
-    this.body = body;
-  }
-}
-
-function createApi(urls) {
-  const csrf = () => {
-    const meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute('content') : '';
-  };
-  async function request(method, target, { json, okStatuses = [] } = {}) {
-    const headers = { Accept: 'application/json, application/xml' };
-    const options = { method, credentials: 'same-origin', headers };
-    if (json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      headers['X-CSRFToken'] = csrf();
-      options.body = JSON.stringify(json);
-    }
-    let response;
-    try {
-      response = await fetch(target, options);
-    } catch (err) {
-      throw new ApiError(err.message || String(err), 0, null);
-    }
-    const type = response.headers.get('Content-Type') || '';
-    const body = type.includes('json') ? await response.json().catch(() => null) : await response.text();
-    if (!response.ok && !okStatuses.includes(response.status)) {
-      const message = (body && (body.error || body.message)) || `HTTP ${response.status}`;
-      throw new ApiError(typeof message === 'string' ? message : `HTTP ${response.status}`, response.status, body);
-    }
-    return { status: response.status, body };
-  }
-  return {
-    template: async () => (await request('GET', urls.template)).body,
-    version: async (key, version) => (await request('GET', fill(urls.version_xml, { key: encodeURIComponent(key), version }))).body,
-    validate: async xml => ((await request('POST', urls.validate, { json: { xml } })).body || {}).problems || [],
-    evaluate: (xml, decision, variables) => request('POST', urls.evaluate, { json: { xml, decision, variables }, okStatuses: [422] }),
-    deploy: (xml, comment) => request('POST', urls.deploy, { json: { xml, comment }, okStatuses: [422] })
-  };
-}
-
-class DecisionEditorPage {
+class DecisionEditorPage extends EditorPage {
   constructor(root) {
-    this.root = root;
+    super(root, { statusId: 'decisions-status', autoCheckMs: AUTO_CHECK_MS });
     const parse = (text, fallback) => {
       try {
         return JSON.parse(text || '') || fallback;
@@ -97,12 +57,6 @@ class DecisionEditorPage {
     this.deployed = parse(root.dataset.deployed, []);
     this.api = createApi(this.urls);
     this.key = null;            // the decision shown (its id)
-    this.version = null;        // the deployed version it came from, if any
-    this.fileName = null;       // or the uploaded file
-    this.dirty = false;
-    this.revision = 0;          // counts changes, so that a late answer is not shown over a newer table
-    this.busy = false;
-    this.autoTimer = null;
     this.problems = [];
     this.matchedRules = [];     // rule ids of the last evaluation (cleared by any change)
     this.marks = [];
@@ -140,14 +94,7 @@ class DecisionEditorPage {
     this.observer.observe(byId('decision-canvas'), { childList: true, subtree: true });
   }
 
-  // -- status line ----------------------------------------------------------------------------
-
-  say(text, kind = 'info') {
-    const status = byId('decisions-status');
-    status.textContent = text;
-    status.className = `alert alert-${kind} py-1 px-2 mb-2`;
-    status.dataset.kind = kind;
-  }
+  // -- what is open -----------------------------------------------------------------------------
 
   decisionName() {
     const decision = this.activeDecision();
@@ -250,133 +197,36 @@ class DecisionEditorPage {
     this.scheduleCheck();
   }
 
-  scheduleCheck(delay = AUTO_CHECK_MS) {
-    clearTimeout(this.autoTimer);
-    this.autoTimer = setTimeout(() => this.autoCheck(), delay);
-  }
-
-  async autoCheck() {
-    if (this.busy) {
-      this.scheduleCheck();  // Validate, Evaluate or Deploy shows its own result
-      return;
-    }
-    const revision = this.revision;
-    this.root.dataset.checking = 'yes';
-    try {
-      const xml = await this.xml();
-      const problems = await this.api.validate(xml);
-      if (revision === this.revision && !this.busy) {
-        this.showProblems(problems);
-        this.root.dataset.checked = String(revision);
-      }
-    } catch (err) {
-      // Quiet: Validate and Deploy say what went wrong.
-    } finally {
-      delete this.root.dataset.checking;
-    }
-  }
-
-  async run(action) {
-    if (this.busy) {
-      return undefined;
-    }
-    this.busy = true;
-    this.root.classList.add('busy');
-    this.root.querySelectorAll('[data-action]').forEach(button => { button.disabled = true; });
-    try {
-      return await action();
-    } catch (err) {
-      this.say(t('Failed: {message}', { message: err.message || String(err) }), 'danger');
-      return undefined;
-    } finally {
-      this.busy = false;
-      this.root.classList.remove('busy');
-      this.root.querySelectorAll('[data-action]').forEach(button => { button.disabled = false; });
-    }
-  }
-
   // -- loading ---------------------------------------------------------------------------------------
 
-  async open(xml, { key = null, version = null, fileName = null, message }) {
-    let result;
-    try {
-      result = await this.modeler.importXML(xml, { open: false });
-      const views = this.tableViews();
-      const view = views.find(candidate => candidate.element.id === key) || views[0] || this.modeler.getViews()[0];
-      if (!view) {
-        throw new Error(t('The file has no decision table.'));
-      }
-      await this.modeler.open(view);
-    } catch (err) {
-      this.say(t('The file could not be opened: {message}', { message: err.message }), 'danger');
-      return false;
+  async importFile(xml, key) {
+    const result = await this.modeler.importXML(xml, { open: false });
+    const views = this.tableViews();
+    const view = views.find(candidate => candidate.element.id === key) || views[0] || this.modeler.getViews()[0];
+    if (!view) {
+      throw new Error(t('The file has no decision table.'));
     }
+    await this.modeler.open(view);
+    return result;
+  }
+
+  showOpened(key) {
     const decision = this.activeDecision();
     this.key = decision ? decision.id : key;
-    this.version = version;
-    this.fileName = fileName;
-    this.dirty = false;
-    this.revision += 1;
     this.matchedRules = [];
     this.fieldValues = {};
     this.showViewChoice();
     this.showProblems([]);
     this.renderEvaluateForm();
     this.clearEvaluation();
-    this.showSource();
-    const warnings = (result && result.warnings) || [];
-    if (warnings.length) {
-      this.say(t('{message} ({count} parts of the file were not understood and will be dropped on save).',
-        { message, count: warnings.length }), 'warning');
-    } else {
-      this.say(message, 'success');
-    }
-    this.root.dataset.state = 'ready';
-    this.scheduleCheck(0);
-    return true;
   }
 
-  confirmDiscard() {
-    return !this.dirty || window.confirm(t('Discard the unsaved changes?'));
+  templateMessage() {
+    return t('New decision table from the template: name it, then add inputs, outputs and rules.');
   }
 
-  openTemplate() {
-    return this.run(async () => {
-      if (!this.confirmDiscard()) {
-        return;
-      }
-      const xml = await this.api.template();
-      await this.open(xml, { message: t('New decision table from the template: name it, then add inputs, outputs and rules.') });
-      this.remember(null, null);
-    });
-  }
-
-  openVersion(key, version) {
-    return this.run(async () => {
-      if (!this.confirmDiscard()) {
-        return;
-      }
-      const xml = await this.api.version(key, version);
-      const opened = await this.open(xml, { key, version: Number(version),
-        message: t('Opened {name} version {version}.', { name: this.deployedName(key), version }) });
-      if (opened) {
-        this.remember(key, version);
-      }
-    });
-  }
-
-  openFile(file) {
-    return this.run(async () => {
-      if (!this.confirmDiscard()) {
-        return;
-      }
-      const xml = await file.text();
-      if (await this.open(xml, { fileName: file.name, message: t('Opened the file {name}. It is not deployed yet.', { name: file.name }) })) {
-        this.dirty = true;
-        this.showSource();
-        this.remember(null, null);
-      }
-    });
+  versionMessage(key, version) {
+    return t('Opened {name} version {version}.', { name: this.deployedName(key), version });
   }
 
   deployedName(key) {
@@ -384,34 +234,13 @@ class DecisionEditorPage {
     return (entry && entry.name) || key;
   }
 
-  remember(key, version) {
-    const target = key ? `${fill(this.urls.editor, { key: encodeURIComponent(key) })}?version=${encodeURIComponent(version)}`
+  pageUrl(key, version) {
+    return key ? `${fill(this.urls.editor, { key: encodeURIComponent(key) })}?version=${encodeURIComponent(version)}`
       : this.urls.new_editor;
-    if (target) {
-      window.history.replaceState(null, '', target);
-    }
-    const select = byId('open-version');
-    const value = key ? `${key}|${version}` : '';
-    if ([...select.options].some(option => option.value === value)) {
-      select.value = value;
-    }
   }
 
-  async xml() {
-    return (await this.modeler.saveXML({ format: true })).xml;
-  }
-
-  download() {
-    return this.run(async () => {
-      const xml = await this.xml();
-      const name = `${this.key || 'decision'}.dmn`;
-      const link = element('a', { href: URL.createObjectURL(new Blob([xml], { type: 'application/xml' })), download: name });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-      this.say(t('Downloaded {name}.', { name }), 'success');
-    });
+  downloadName() {
+    return `${this.key || 'decision'}.dmn`;
   }
 
   // -- problems on the table ---------------------------------------------------------------------------
@@ -533,23 +362,10 @@ class DecisionEditorPage {
     }
   }
 
-  async check(xml, { quiet = false } = {}) {
-    const result = this.showProblems(await this.api.validate(xml));
-    this.root.dataset.checked = String(this.revision);
-    if (!quiet) {
-      if (result.errors.length) {
-        this.say(t('{count} errors: correct them before deploying.', { count: result.errors.length }), 'danger');
-      } else if (result.warnings.length) {
-        this.say(t('No errors, {count} warnings.', { count: result.warnings.length }), 'warning');
-      } else {
-        this.say(t('No problems found.'), 'success');
-      }
-    }
+  async check(xml, options) {
+    const result = await super.check(xml, options);
+    this.root.dataset.checked = String(this.revision);  // Validate and Deploy check this revision too
     return result;
-  }
-
-  validate() {
-    return this.run(async () => this.check(await this.xml()));
   }
 
   // -- evaluate ---------------------------------------------------------------------------------------------
@@ -713,11 +529,7 @@ class DecisionEditorPage {
         this.addVersionOption(deployed.key, deployed.version, deployed.name);
       }
       this.key = mine.key;
-      this.version = mine.version;
-      this.fileName = null;
-      this.dirty = false;
-      this.showSource();
-      this.remember(mine.key, mine.version);
+      this.showDeployed(mine.key, mine.version);
       byId('deploy-comment').value = '';
       const result = byId('deploy-result');
       result.dataset.key = mine.key;
@@ -738,20 +550,11 @@ class DecisionEditorPage {
 
   addVersionOption(key, version, name) {
     const select = byId('open-version');
-    const value = `${key}|${version}`;
-    if (![...select.options].some(option => option.value === value)) {
-      let group = [...select.querySelectorAll('optgroup')].find(g => g.dataset.key === key);
-      if (!group) {
-        group = element('optgroup', { label: name || key, dataset: { key } });
-        select.append(group);
-        this.deployed.push({ key, name, versions: [] });
-      }
-      const option = element('option', { value }, t('version {version}', { version }));
-      const newer = [...group.children].find(o => Number(o.value.split('|')[1]) < Number(version));
-      group.insertBefore(option, newer || null);
+    if (addVersionOption(select, key, version, { label: name || key, dataName: 'key' })) {
+      this.deployed.push({ key, name, versions: [] });
     }
     if (this.key === key && String(this.version) === String(version)) {
-      select.value = value;
+      chooseVersion(select, key, version);
     }
   }
 
@@ -763,73 +566,17 @@ class DecisionEditorPage {
         this.addVersionOption(entry.key, version, entry.name);
       }
     }
-    byId('btn-new').addEventListener('click', () => this.openTemplate());
-    byId('btn-open').addEventListener('click', () => {
-      const [key, version] = (byId('open-version').value || '').split('|');
-      if (key && version) {
-        this.openVersion(key, version);
-      }
-    });
-    byId('upload-input').addEventListener('change', event => {
-      const file = event.target.files && event.target.files[0];
-      event.target.value = '';
-      if (file) {
-        this.openFile(file);
-      }
-    });
-    byId('btn-download').addEventListener('click', () => this.download());
-    byId('btn-validate').addEventListener('click', () => this.validate());
-    byId('btn-deploy').addEventListener('click', () => this.deploy());
+    this.bindToolbar();
     byId('btn-evaluate').addEventListener('click', () => this.evaluate());
     byId('decision-choice').addEventListener('change', event => this.showDecision(event.target.value));
     byId('decision-key').addEventListener('change', event => this.changeKey(event.target.value));
-    document.addEventListener('keydown', event => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
-        event.preventDefault();
-        this.validate();
-      }
-    });
-    window.addEventListener('beforeunload', event => {
-      if (this.dirty) {
-        event.preventDefault();
-        event.returnValue = '';
-      }
-    });
   }
 
-  async start() {
-    this.bind();
-    const key = this.root.dataset.key;
-    const version = this.root.dataset.version;
-    if (key && version) {
-      await this.openVersion(key, version);
-    } else {
-      await this.openTemplate();
-    }
-    if (this.root.dataset.state !== 'ready') {
-      this.root.dataset.state = 'failed';
-    }
+  requestedVersion() {
+    return [this.root.dataset.key, this.root.dataset.version];
   }
 }
 
-function boot() {
-  const root = byId('decisions-app');
-  if (!root) {
-    return;
-  }
-  const block = byId('decision-messages');
-  try {
-    setMessages(block ? JSON.parse(block.textContent) : {});
-  } catch (err) {
-    setMessages({});
-  }
-  const page = new DecisionEditorPage(root);
-  window.dubanDecisionsPage = page;
-  page.start();
-}
-
-if (document.readyState === 'loading') {
-  document.addEventListener('DOMContentLoaded', boot);
-} else {
-  boot();
-}
+startEditorPage(DecisionEditorPage, {
+  rootId: 'decisions-app', messagesId: 'decision-messages', globalName: 'dubanDecisionsPage'
+});
