@@ -317,3 +317,12 @@ def test_the_template_is_a_valid_table_with_one_input_output_and_rule(admin):
     assert parsed.name == "新决策" and len(parsed.table.inputs) == len(parsed.table.outputs) == 1
     assert len(parsed.table.rules) == 1 and parsed.warnings == []
     assert admin.get("/admin/api/decisions/template").data != xml  # fresh ids each time
+
+
+def test_a_decision_that_cannot_decide_is_an_incident_the_incidents_page_words_plainly(admin):
+    from tests import bpmn_builder as b
+    task = '<bpmn:businessRuleTask id="decide" name="定级" camunda:decisionRef="not_yet" camunda:resultVariable="r"/>'
+    _engine(admin).deploy(b.process("decides", b.start(), task, b.end(), *b.chain("start", "decide", "end")))
+    _engine(admin).start("decides", {})
+    page = admin.get("/admin/incidents").get_data(as_text=True)
+    assert "决策表无法判定" in page and "decision_error" not in page

@@ -170,6 +170,7 @@ ZH = {
     "Timer failed": "定时器失败",
     "External task failed": "外部任务失败",
     "Called process could not start": "被调用流程无法启动",
+    "Decision table could not decide": "决策表无法判定",
     "No open incidents.": "没有未处理的异常。",
     "Recently resolved": "最近处理",
     "Deployed processes and their versions: download, compare, roll back, move instances to a newer version.":
