@@ -46,7 +46,7 @@ import json
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import undefer
@@ -61,6 +61,7 @@ from engine.errors import BpmnValidationError, InvalidOperation, NotFound, Permi
 from engine.identity import Actor
 from engine.projection import human_spec
 from engine.runtime import CommandContext, DeployResult
+from engine.dmn.loader import load_decisions
 from engine.store.decision_models import DecisionDefinition
 from engine.store.models import HumanTask, Incident, ProcessDefinition, ProcessInstance, Timer
 from engine.store.supervision_models import EscalationStep
@@ -488,12 +489,14 @@ class AdminOperations:
             if latest.version == version:
                 raise InvalidOperation("v{version} is the latest version already", version=version)
             source, filename, latest_version = definition.source_xml, definition.filename, latest.version
-        results = self.engine.deploy_decisions(source, filename, actor, comment=f"rollback to v{version}: {reason}")
-        result = next(r for r in results if r.definition.decision_key == key)
-        if not result.created:  # the latest version's file is the same as that version's
-            raise InvalidOperation("v{version} is the same as the latest version, v{latest}", version=version,
-                                   latest=latest_version)
-        with self.engine._command(actor) as ctx:
+        load_decisions(source, filename)  # a version that no longer loads is refused before a connection
+        with self.engine._command(actor) as ctx:  # the new version and its audit row commit together
+            results = self.engine.decisions.deploy(ctx, source, filename, f"rollback to v{version}: {reason}",
+                                                   str(uuid4()))
+            result = next(r for r in results if r.definition.decision_key == key)
+            if not result.created:  # the latest version's file is the same as that version's
+                raise InvalidOperation("v{version} is the same as the latest version, v{latest}", version=version,
+                                       latest=latest_version)
             ctx.audit("decision.rolled_back", reason=reason, data={
                 "decision": key, "to_version": version, "replaced_version": latest_version,
                 "new_version": result.definition.version})

@@ -53,7 +53,8 @@ class DecisionRepository:
                 deployment_id=deployment_id, deployed_at=ctx.now, deployed_by=ctx.actor.username, comment=comment)
             ctx.session.add(definition)
             ctx.session.flush()
-            self._remember(definition.id, parsed.table)
+            # Cached once committed: a rolled-back id may be given to another version (SQLite reuses them).
+            ctx.after_commit(lambda id=definition.id, table=parsed.table: self._remember(id, table))
             ctx.audit("decision.deployed", data={"decision": parsed.key, "version": definition.version,
                                                  "checksum": checksum})
             results.append(DecisionDeployResult(definition, True, list(parsed.warnings)))
