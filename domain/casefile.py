@@ -145,12 +145,17 @@ def _file_ids(value) -> list[int]:
     return [int(item) for item in items if str(item).isdigit()]
 
 
+def _file_entry(a: Attachment) -> dict:
+    """An evidence file as the record lists it (the type decides how the page previews it)."""
+    return {"id": a.id, "filename": a.filename, "content_type": a.content_type}
+
+
 def _field_rows(spec: dict, value, locale: str, units: dict[str, str], files: dict[int, Attachment]) -> list[dict]:
     """The row of one submitted value (none when it shows nothing)."""
     if spec.get("type") == "file":
         attached = [files[i] for i in _file_ids(value) if i in files]
         return [{"id": spec["id"], "label": field_label(spec, locale), "type": "file", "value": "",
-                 "files": [{"id": a.id, "filename": a.filename} for a in attached]}] if attached else []
+                 "files": [_file_entry(a) for a in attached]}] if attached else []
     text = display_value(spec, value, locale, units)
     return [{"id": spec["id"], "label": field_label(spec, locale), "type": spec.get("type", "text"),
              "value": text, "files": []}] if text else []
@@ -280,7 +285,7 @@ def step_chain(session, instance_ids, locale: str = "zh") -> list[dict]:
         listed = {f["id"] for field in fields for f in field["files"]}
         # Evidence uploaded on the task outside the form's fields, by this record's handler
         # (a delegated task has two records, each with its own uploads).
-        loose = [{"id": a.id, "filename": a.filename} for a in files.values()
+        loose = [_file_entry(a) for a in files.values()
                  if a.task_id == record.task_id and a.uploaded_by == record.handler and a.id not in listed]
         out.append({
             "id": record.id, "task_id": record.task_id, "instance_id": record.instance_id,

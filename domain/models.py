@@ -74,6 +74,9 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # 企业微信 member id (通讯录 userid), where WeCom application messages go; not personal data
+    # beyond the directory entry the corp already holds.
+    wecom_userid: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(10), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime | None]

@@ -17,8 +17,9 @@ from .config import NotificationConfig, RetryPolicy, SmtpConfig, WebhookConfig
 from .dispatcher import DeliveryReport, claim_due, deliver_due, deliver_job
 from .outbox import enqueue
 from .inbox import list_inbox, mark_all_read, mark_read, unread_count
-from .models import (CHANNELS, DEAD, EMAIL, FAILED, INAPP, PENDING, SENT, STATUSES, WEBHOOK,
-                     Delivery, InboxNotification, notification_tables)
+from .config import AliyunSmsConfig, DingTalkConfig, WeComConfig, WeComRobotConfig
+from .models import (CHANNELS, DEAD, DINGTALK, EMAIL, FAILED, INAPP, PENDING, SENT, SMS, STATUSES,
+                     WEBHOOK, WECOM, WECOM_ROBOT, Delivery, InboxNotification, notification_tables)
 from .notifier import Notifier
 from .recipients import Recipient
 from .recovery import requeue, requeue_dead
@@ -27,6 +28,8 @@ from .templates import (DEFAULT_REGISTRY, EN, ZH_CN, RenderedMessage, TemplateEr
                         TemplateRegistry, default_registry)
 
 __all__ = [
+    "AliyunSmsConfig", "DINGTALK", "DingTalkConfig", "SMS", "WECOM", "WECOM_ROBOT", "WeComConfig",
+    "WeComRobotConfig",
     "CHANNELS", "Clock", "DEAD", "DEFAULT_REGISTRY", "Delivery", "DeliveryError", "DeliveryJob",
     "DeliveryReport", "EMAIL", "EN", "FAILED", "INAPP", "InboxNotification", "ManualClock",
     "NotificationConfig", "Notifier", "PENDING", "Recipient", "RenderedMessage", "RetryPolicy",

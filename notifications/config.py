@@ -36,6 +36,70 @@ class WebhookConfig:
 
 
 @dataclass(frozen=True)
+class WeComConfig:
+    """企业微信 self-built application: sends to one officer by WeCom userid."""
+
+    corp_id: str
+    agent_id: int
+    secret: str
+    api_base: str = "https://qyapi.weixin.qq.com"
+    timeout: float = 10.0
+    trust_env: bool = True
+
+    def __post_init__(self):
+        if not (self.corp_id and self.secret):
+            raise ValueError("WeCom needs a corp id and an application secret")
+
+
+@dataclass(frozen=True)
+class WeComRobotConfig:
+    """企业微信 group robot: one office group, addressed by the robot's webhook key."""
+
+    key: str
+    api_base: str = "https://qyapi.weixin.qq.com"
+    timeout: float = 10.0
+    trust_env: bool = True
+
+    def __post_init__(self):
+        if not self.key:
+            raise ValueError("WeCom group robot needs its webhook key")
+
+
+@dataclass(frozen=True)
+class DingTalkConfig:
+    """钉钉 custom robot with the 加签 (signed timestamp) security setting."""
+
+    access_token: str
+    secret: str
+    api_base: str = "https://oapi.dingtalk.com"
+    timeout: float = 10.0
+    trust_env: bool = True
+
+    def __post_init__(self):
+        if not (self.access_token and self.secret):
+            raise ValueError("DingTalk robot needs its access token and signing secret")
+
+
+@dataclass(frozen=True)
+class AliyunSmsConfig:
+    """Alibaba Cloud SMS (Dysmsapi SendSms). The template must be approved in the
+    console with the variables ${title} and ${link} (see README)."""
+
+    access_key_id: str
+    access_key_secret: str
+    sign_name: str
+    template_code: str
+    endpoint: str = "https://dysmsapi.aliyuncs.com"
+    region_id: str = "cn-hangzhou"
+    timeout: float = 10.0
+    trust_env: bool = True
+
+    def __post_init__(self):
+        if not (self.access_key_id and self.access_key_secret and self.sign_name and self.template_code):
+            raise ValueError("Aliyun SMS needs access key id/secret, sign name and template code")
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff: delay(n) = min(cap, base * factor ** (n - 1))."""
 
@@ -65,6 +129,10 @@ class RetryPolicy:
 class NotificationConfig:
     smtp: SmtpConfig | None = None
     webhook: WebhookConfig | None = None
+    wecom: WeComConfig | None = None
+    wecom_robot: WeComRobotConfig | None = None
+    dingtalk: DingTalkConfig | None = None
+    sms: AliyunSmsConfig | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     default_locale: str = "zh_CN"
     # Absolute links in e-mails and webhooks are built from this; in-app links stay relative.
@@ -79,4 +147,8 @@ class NotificationConfig:
             enabled.add("email")
         if self.webhook is not None:
             enabled.add("webhook")
+        for name, setting in (("wecom", self.wecom), ("wecom_robot", self.wecom_robot),
+                              ("dingtalk", self.dingtalk), ("sms", self.sms)):
+            if setting is not None:
+                enabled.add(name)
         return frozenset(enabled)

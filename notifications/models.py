@@ -1,7 +1,7 @@
 """Tables of the notifications package: the in-app inbox and the delivery log."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base
@@ -10,7 +10,13 @@ from engine.store.base import Base
 INAPP = "inapp"
 EMAIL = "email"
 WEBHOOK = "webhook"
-CHANNELS = (INAPP, EMAIL, WEBHOOK)
+WECOM = "wecom"              # 企业微信 application message to one officer
+WECOM_ROBOT = "wecom_robot"  # 企业微信 group robot (the office's group)
+DINGTALK = "dingtalk"        # 钉钉 group robot
+SMS = "sms"
+CHANNELS = (INAPP, EMAIL, WEBHOOK, WECOM, WECOM_ROBOT, DINGTALK, SMS)
+# Group robots post into a shared chat: only used when a caller names them.
+GROUP_CHANNELS = (WECOM_ROBOT, DINGTALK)
 
 # Delivery statuses. `failed` rows are retried; `dead` rows wait for a manual requeue.
 PENDING = "pending"
@@ -39,7 +45,8 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16))
-    # Snapshot of the address at enqueue time (e-mail address or webhook URL).
+    # Snapshot of the address at enqueue time (e-mail address, webhook URL, WeCom userid,
+    # mobile number, or the group robot's label).
     address: Mapped[str | None] = mapped_column(String(500))
     recipient_name: Mapped[str] = mapped_column(String(150), default="")
     # Rendered at enqueue time so template errors surface in the caller's transaction.
@@ -97,6 +104,21 @@ class InboxNotification(Base):
         return self.read_at is not None
 
 
+class ChannelPreference(Base):
+    """A user's departure from the default channels for one kind of message (see preferences.py)."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (
+        UniqueConstraint("username", "kind", "channel", name="uq_notification_preference_user_kind_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))
+    kind: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
 def notification_tables():
     """The tables owned by this package (for create_all in tests)."""
-    return [Delivery.__table__, InboxNotification.__table__]
+    return [Delivery.__table__, InboxNotification.__table__, ChannelPreference.__table__]

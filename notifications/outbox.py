@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from .clock import Clock, read_clock
 from .config import NotificationConfig
-from .models import CHANNELS, EMAIL, INAPP, PENDING, WEBHOOK, Delivery
+from .preferences import channels_for, load_choices
+from .models import (CHANNELS, DINGTALK, EMAIL, INAPP, PENDING, SMS, WEBHOOK, WECOM,
+                     WECOM_ROBOT, Delivery)
 from .recipients import Recipient
 from .templates import DEFAULT_REGISTRY, TemplateRegistry, normalize_locale
 
@@ -24,6 +26,13 @@ def _address(recipient: Recipient, channel: str) -> str | None:
         return recipient.email
     if channel == WEBHOOK:
         return recipient.webhook_url
+    if channel == WECOM:
+        return recipient.wecom_userid
+    if channel == SMS:
+        return recipient.mobile
+    if channel in (WECOM_ROBOT, DINGTALK):
+        # The robot is configured once for the office's group; the label keeps the log readable.
+        return f"{channel}:group"
     return None
 
 
@@ -65,7 +74,8 @@ def enqueue(
     Runs inside the caller's transaction and does not commit, so the rows exist
     exactly when the caller's state change does. A (event_key, recipient,
     channel) that is already queued is skipped silently. `channels=None` means
-    every configured channel; a configured channel the recipient has no address
+    the configured channels `channel_defaults` picks for `kind`, adjusted by each
+    recipient's own choices (notifications.preferences); a configured channel the recipient has no address
     for is skipped. Locale: the recipient's own, else `locale`, else the default.
     """
     if not event_key or len(event_key) > _MAX_EVENT_KEY:
@@ -73,7 +83,9 @@ def enqueue(
     if link is not None and len(link) > _MAX_LINK:
         raise ValueError(f"link longer than {_MAX_LINK} characters")
     enabled = config.enabled_channels()
-    wanted = list(dict.fromkeys(channels)) if channels is not None else [c for c in CHANNELS if c in enabled]
+    # Named channels apply to everyone; otherwise each recipient's choices adjust the defaults.
+    named = list(dict.fromkeys(channels)) if channels is not None else None
+    wanted = named if named is not None else [c for c in CHANNELS if c in enabled]
     unknown = [c for c in wanted if c not in CHANNELS]
     if unknown:
         raise ValueError(f"unknown channels {unknown}; known: {CHANNELS}")
@@ -84,12 +96,15 @@ def enqueue(
 
     timestamp = read_clock(now)
     unique = {r.username: r for r in recipients}  # last entry wins for a repeated user
+    choices = load_choices(session, unique, kind) if named is None else {}
     created: list[int] = []
     for recipient in unique.values():
+        recipient_channels = (wanted if named is not None
+                              else channels_for(kind, enabled, choices.get(recipient.username)))
         chosen_locale = normalize_locale(recipient.locale or locale, config.default_locale)
         message = registry.render(kind, chosen_locale, {**context, "recipient_name": recipient.name},
                                   config.display_tz)
-        for channel in wanted:
+        for channel in recipient_channels:
             address = _address(recipient, channel)
             if channel != INAPP and not address:
                 continue

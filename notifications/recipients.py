@@ -15,6 +15,8 @@ class Recipient:
     display_name: str = ""
     email: str | None = None
     webhook_url: str | None = None
+    wecom_userid: str | None = None
+    mobile: str | None = None
     locale: str | None = None
 
     def __post_init__(self):

@@ -67,6 +67,70 @@ def page(browser, live_server):
     context.close()
 
 
+PHONES = {  # CSS pixels, as the issue measured them
+    "390x844": {"width": 390, "height": 844},
+    "360x800": {"width": 360, "height": 800},
+}
+PHONE_USER_AGENT = ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                    "Chrome/120.0.0.0 Mobile Safari/537.36 wxwork/4.1.0")
+
+
+@pytest.fixture(params=list(PHONES))
+def phone(request, browser, live_server):
+    """A page in a phone-sized browser: 390×844 and 360×800, mobile user agent, touch."""
+    context = browser.new_context(base_url=live_server.url, viewport=PHONES[request.param], locale="zh-CN",
+                                  user_agent=PHONE_USER_AGENT, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.phone_size = request.param
+    yield page
+    context.close()
+
+
+_OVERFLOW_JS = """(width) => {
+  // A mobile browser zooms out to show a page wider than the screen, which widens innerWidth: take the
+  // narrowest of innerWidth, the layout viewport and the screen the test asked for.
+  const limit = Math.min(window.innerWidth, document.documentElement.clientWidth, width || Infinity);
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.right > limit + 0.5 || box.left < -0.5) {
+      let inside = false;  // inside a box that scrolls or clips on its own: not the page's overflow
+      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+        const style = getComputedStyle(up);
+        if (style.overflowX !== 'visible' && up.getBoundingClientRect().right <= limit + 0.5) { inside = true; break; }
+      }
+      if (inside) continue;
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.classList.length ? '.' + Array.from(el.classList).slice(0, 3).join('.') : '');
+      wide.push({name, right: Math.round(box.right), width: Math.round(box.width)});
+    }
+  }
+  wide.sort((a, b) => b.right - a.right);
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: limit, wide: wide.slice(0, 8)};
+}"""
+
+
+def assert_fits(page):
+    """Fail when the page scrolls sideways (scrollWidth > innerWidth, or wider than the screen), naming
+    the widest elements."""
+    found = page.evaluate(_OVERFLOW_JS, (page.viewport_size or {}).get("width"))
+    if found["scrollWidth"] > found["innerWidth"]:
+        names = ", ".join(f"{w['name']} (right {w['right']}px, width {w['width']}px)" for w in found["wide"])
+        raise AssertionError(f"{page.url} scrolls sideways: scrollWidth {found['scrollWidth']} > innerWidth "
+                             f"{found['innerWidth']}; widest: {names or 'none found'}")
+
+
+def open_menu(page):
+    """On a phone the navigation is folded behind its toggler: unfold it."""
+    toggle = page.locator("#nav-toggle")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        page.wait_for_selector("#nav-menu.show")
+
+
 def sign_in(page, username, password="duban-demo-2026"):
     page.goto("/login")
     page.fill("#username", username)
@@ -76,6 +140,7 @@ def sign_in(page, username, password="duban-demo-2026"):
 
 
 def sign_out(page):
+    open_menu(page)
     page.click("text=退出")
     page.wait_for_url("**/login**")
 

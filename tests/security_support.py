@@ -30,6 +30,13 @@ from tests.conftest import START, _fast_hash, login
 
 BEIJING = timezone(timedelta(hours=8))
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _png_photo() -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(out, "PNG")
+    return out.getvalue()
 TOKEN_SCOPES = "leads:read,tasks:read,tasks:write,instances:read,units:read"
 PROBE_DECISION = "security_probe"  # a decision table of the world's: amount (number) -> level
 
@@ -160,10 +167,12 @@ def _prepare(world):
             client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world.token}"
         world.clients[role] = client
 
-    upload = world.clients["market_officer"].post(
-        f"/tasks/{ids['task']}/attachments", content_type="multipart/form-data",
-        data={"csrf_token": world.csrf["market_officer"], "file": (io.BytesIO(PDF), "整改材料.pdf")})
-    assert upload.status_code == 302, upload.text
+    # A photo first (its thumbnail route is in the matrices), then the PDF: ids["attachment"] is the newest.
+    for content, name in ((_png_photo(), "现场照片.png"), (PDF, "整改材料.pdf")):
+        upload = world.clients["market_officer"].post(
+            f"/tasks/{ids['task']}/attachments", content_type="multipart/form-data",
+            data={"csrf_token": world.csrf["market_officer"], "file": (io.BytesIO(content), name)})
+        assert upload.status_code == 302, upload.text
 
     issued = world.clients["office_officer"].post(
         f"/leads/{ids['lead']}/documents",
@@ -177,6 +186,8 @@ def _prepare(world):
         ids["document"] = db.session.scalar(select(func.max(IssuedDocument.id)))
         ids["attachment"] = db.session.scalar(select(func.max(Attachment.id)).where(
             Attachment.instance_id == ids["instance"]))
+        ids["image_attachment"] = db.session.scalar(select(func.max(Attachment.id)).where(
+            Attachment.instance_id == ids["instance"], Attachment.content_type == "image/png"))
         ids["escalation"] = db.session.scalar(select(func.min(Escalation.id)).where(
             Escalation.task_id == ids["task"], Escalation.status == "open", Escalation.unit == "market",
             Escalation.audience == "supervisors"))

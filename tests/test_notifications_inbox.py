@@ -129,7 +129,7 @@ def test_channels_without_address_or_configuration_are_skipped(session_factory, 
                          {"case": "DB-2024-000009 挂牌督办事项", "task_name": "报告进展", "office_name": "区专项办",
                           "reason": "重大线索", "due_at": DUE})
         with pytest.raises(ValueError, match="unknown channels"):
-            notifier.enqueue(session, "sup:9:x", "supervision.started", [WANG], {}, ["sms"])
+            notifier.enqueue(session, "sup:9:x", "supervision.started", [WANG], {}, ["fax"])
     rows = _deliveries(session_factory)
     assert sorted((r.recipient, r.channel) for r in rows) == [
         ("j.smith", "inapp"), ("wang.li", "email"), ("wang.li", "inapp")]

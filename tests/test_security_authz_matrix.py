@@ -112,9 +112,13 @@ EXPECTED = {
     # market.officer's notification: anyone else's attempt changes nothing.
     ("notifications.read", P): ("/notifications/{notification}/read", post(("market_officer",), 302)),
     ("notifications.read_all", P): ("/notifications/read-all", post(SIGNED_IN_ROLES, 302)),
+    ("notifications.channels", G): ("/notifications/channels", SIGNED_IN),
+    ("notifications.save_channels", P): ("/notifications/channels", post(SIGNED_IN_ROLES, 302)),
     # -- the task page and its operations ---------------------------------------------------------
     ("tasks.show", G): ("/tasks/{task}", MARKET_CASE),
     ("tasks.attachment", G): ("/attachments/{attachment}", MARKET_CASE),
+    ("tasks.attachment_inline", G): ("/attachments/{attachment}/view", MARKET_CASE),
+    ("tasks.attachment_thumbnail", G): ("/attachments/{image_attachment}/thumbnail", MARKET_CASE),
     ("tasks.complete", P): ("/tasks/{task}/complete", post_market_task(("market_officer", "market_supervisor"), 403)),
     ("tasks.draft", P): ("/tasks/{task}/draft", post_market_task(("market_officer", "market_supervisor"), 403)),
     # the value by rule while filling in the form: whoever may complete the task (it changes nothing)

@@ -59,6 +59,8 @@ RESPONSES = [
     ("admin", "GET", "/admin/decisions/security_probe/versions/1.dmn?download=0", 200, "application/xml"),
     # downloads
     ("market_officer", "GET", "/attachments/{attachment}", 200, "application/pdf"),
+    ("market_officer", "GET", "/attachments/{attachment}/view", 200, "application/pdf"),
+    ("market_officer", "GET", "/attachments/{image_attachment}/thumbnail", 200, "image/png"),
     ("office_leader", "GET", "/dashboard/reports.xlsx", 200,
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("office_leader", "GET", "/dashboard/ledger.xlsx", 200,

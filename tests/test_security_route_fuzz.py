@@ -380,5 +380,6 @@ def test_head_is_answered_like_get(world):
     before = leads()
     assert office.head("/leads/new").status_code == office.get("/leads/new").status_code == 200
     assert leads() == before  # HEAD is no form post: nothing registered
-    for path in ("/leads", f"/leads/{world.ids['lead']}", "/api/v1/leads", f"/attachments/{world.ids['attachment']}"):
+    for path in ("/leads", f"/leads/{world.ids['lead']}", "/api/v1/leads", f"/attachments/{world.ids['attachment']}",
+                 f"/attachments/{world.ids['attachment']}/view", f"/attachments/{world.ids['image_attachment']}/thumbnail"):
         assert office.head(path).status_code == office.get(path).status_code == 200, path

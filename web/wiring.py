@@ -15,6 +15,7 @@ from engine.runtime import Engine
 from engine.scheduler import DubanScheduler
 from notifications import Notifier, Recipient
 from notifications.config import NotificationConfig, SmtpConfig, WebhookConfig
+from notifications.messenger_env import messenger_settings
 
 
 @dataclass
@@ -30,7 +31,8 @@ def _notification_config(config) -> NotificationConfig:
     smtp = (SmtpConfig(host=config["DUBAN_SMTP_HOST"], port=config["DUBAN_SMTP_PORT"],
                        sender=config["DUBAN_MAIL_SENDER"]) if config.get("DUBAN_SMTP_HOST") else None)
     webhook = WebhookConfig(secret=config["DUBAN_WEBHOOK_SECRET"]) if config.get("DUBAN_WEBHOOK_SECRET") else None
-    return NotificationConfig(smtp=smtp, webhook=webhook, base_url=config.get("DUBAN_BASE_URL", ""))
+    return NotificationConfig(smtp=smtp, webhook=webhook, base_url=config.get("DUBAN_BASE_URL", ""),
+                              **messenger_settings(os.environ))
 
 
 def _notify_users(notifier: Notifier):
@@ -38,7 +40,9 @@ def _notify_users(notifier: Notifier):
 
     def notify(session, event_key, kind, usernames, context, link=None):
         users = session.scalars(select(User).where(User.username.in_(list(usernames)))).all()
-        recipients = [Recipient(u.username, u.display_name, email=u.email, locale=u.locale) for u in users]
+        recipients = [Recipient(u.username, u.display_name, email=u.email, locale=u.locale, mobile=u.phone,
+                                wecom_userid=u.wecom_userid)
+                      for u in users]
         if recipients:
             notifier.enqueue(session, event_key, kind, recipients, context, link=link)
 

@@ -14,6 +14,8 @@ Routes
     POST /tasks/<id>/remind             催办      POST /tasks/<id>/take-back  拿回
     POST /tasks/<id>/withdraw           撤销 (the whole case)
     GET  /attachments/<id>              download, for whoever may see the case
+    GET  /attachments/<id>/view         PDF or image in the browser (inline, sandboxed)
+    GET  /attachments/<id>/thumbnail    small JPEG/PNG preview of an image (cached, metadata stripped)
 """
 from flask import Blueprint
 

@@ -25,6 +25,7 @@ from engine.store.models import (
 from web.extensions import db
 from web.tasks import bp
 from web.tasks.access import can_see_instance, operations
+from web.thumbnails import THUMBNAIL_TYPES, NotAnImage, cached_thumbnail, thumbnail_format
 
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -43,6 +44,8 @@ ALLOWED_TYPES = {
     "txt": "text/plain; charset=utf-8",
 }
 SERVED_TYPES = set(ALLOWED_TYPES.values()) | {"text/plain; charset=gb18030"}
+# Phones' file pickers offer the photo library and camera only for MIME types, not extensions.
+PHONE_PICKER_TYPES = ("image/jpeg", "image/png", "application/pdf")
 
 
 # -- evidence files -------------------------------------------------------------------------
@@ -95,6 +98,14 @@ def sniff(extension: str, path: Path) -> str | None:
 
 def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
+
+
+def browser_file_limit() -> int:
+    """The largest file the page lets the browser send: the per-file limit, or the whole
+    request's if smaller (the server refuses either way; this only spares a long upload)."""
+    limit = int(current_app.config.get("DUBAN_MAX_FILE_BYTES", MAX_FILE_BYTES))
+    request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return min(limit, int(request_limit)) if request_limit else limit
 
 
 class UploadRejected(Exception):
@@ -190,20 +201,69 @@ def case_attachments(instance_id: int) -> list[Attachment]:
                               .order_by(Attachment.id)).all()
 
 
-@bp.get("/attachments/<int:attachment_id>")
-@login_required
-def attachment(attachment_id):
+def _visible_file(attachment_id: int) -> tuple[Attachment, Path]:
+    """The attachment and its stored file, for whoever may see the case; 404 otherwise."""
     row = db.session.get(Attachment, attachment_id)
     if row is None or not can_see_instance(row.instance_id):
         abort(404)
     path = upload_dir() / row.storage_name
     if not path.is_file():
         abort(404)
-    content_type = row.content_type if row.content_type in SERVED_TYPES else "application/octet-stream"
-    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=row.filename,
-                         max_age=0, etag=False, conditional=False)
+    return row, path
+
+
+def _sandboxed(response, content_type: str):
     response.headers["Content-Type"] = content_type  # as stored: no charset added by guesswork
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id):
+    row, path = _visible_file(attachment_id)
+    content_type = row.content_type if row.content_type in SERVED_TYPES else "application/octet-stream"
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=row.filename,
+                         max_age=0, etag=False, conditional=False)
+    return _sandboxed(response, content_type)
+
+
+def previewable(row: Attachment) -> str | None:
+    """How the page previews this file: "image" (thumbnail), "pdf" (browser viewer) or None."""
+    if row.content_type in THUMBNAIL_TYPES:
+        return "image"
+    if row.content_type == "application/pdf":
+        return "pdf"
+    return None
+
+
+@bp.get("/attachments/<int:attachment_id>/view")
+@login_required
+def attachment_inline(attachment_id):
+    """PDFs and images opened in the browser itself (its PDF viewer), still sandboxed."""
+    row, path = _visible_file(attachment_id)
+    if previewable(row) is None:
+        abort(404)
+    # The CSP sandbox keeps any script in a PDF or image away from this origin; PDF viewers
+    # in Chrome and Firefox still render under `sandbox` for a top-level document.
+    response = send_file(path, mimetype=row.content_type, as_attachment=False, download_name=row.filename,
+                         max_age=0, etag=False, conditional=False)
+    return _sandboxed(response, row.content_type)
+
+
+@bp.get("/attachments/<int:attachment_id>/thumbnail")
+@login_required
+def attachment_thumbnail(attachment_id):
+    row, path = _visible_file(attachment_id)
+    if row.content_type not in THUMBNAIL_TYPES:
+        abort(404)
+    try:
+        thumbnail = cached_thumbnail(path, upload_dir() / "thumbnails", row.content_type)
+    except NotAnImage as err:
+        current_app.logger.info("no thumbnail for attachment %s: %s", row.id, err)
+        abort(422)
+    _, content_type = thumbnail_format(row.content_type)
+    response = send_file(thumbnail, mimetype=content_type, max_age=0, etag=False, conditional=False)
+    return _sandboxed(response, content_type)

@@ -37,8 +37,9 @@ from web.extensions import db
 from web.i18n import short_locale
 from web.tasks import bp
 from web.tasks.access import operations, visible_task
-from web.tasks.evidence import (ALLOWED_TYPES, MAX_FILE_BYTES, UploadRejected, case_attachments, check_file_ids,
-                                may_contribute, size_text, store_field_uploads, store_upload)
+from web.tasks.evidence import (ALLOWED_TYPES, MAX_FILE_BYTES, PHONE_PICKER_TYPES, UploadRejected, browser_file_limit,
+                                case_attachments, check_file_ids, may_contribute, size_text, store_field_uploads,
+                                store_upload)
 from web.tasks.form import field_views, form_of, submitted_values, unit_choices
 
 
@@ -185,7 +186,9 @@ def render_task(task: HumanTask, values: dict | None = None, errors: dict | None
         blocker=completion_blocker(db.session, task) if task.status == "open" else None,
         pending_cosigners=[people.get(c.username, c.username) for c in cosigners if c.status == "pending"],
         max_file=size_text(int(current_app.config.get("DUBAN_MAX_FILE_BYTES", MAX_FILE_BYTES))),
-        accept=",".join(f".{ext}" for ext in ALLOWED_TYPES),
+        accept=",".join([f".{ext}" for ext in ALLOWED_TYPES] + list(PHONE_PICKER_TYPES)),
+        max_file_bytes=browser_file_limit(), max_request_bytes=current_app.config.get("MAX_CONTENT_LENGTH") or 0,
+        max_request=size_text(int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)),
         contribute=may_contribute(task), **steps,
     )
     return html, status

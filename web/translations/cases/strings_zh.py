@@ -114,4 +114,8 @@ ZH = {
     # the grade history: graded by rule (domain.decision_fields)
     "Changed from the rule": "改判",
     "By hand": "人工评定",
+    # the diagram's zoom buttons (web/static/case-diagram.js)
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "Fit the diagram": "适应窗口",
 }

@@ -51,6 +51,11 @@ ZH = {
     "Upload": "上传",
     "PDF, JPG, PNG, DOCX, XLSX or TXT, at most %(limit)s each.":
         "支持 PDF、JPG、PNG、DOCX、XLSX、TXT，每个文件不超过 %(limit)s。",
+    # evidence from a phone: camera, previews, sizes checked before sending
+    "Take a photo": "拍照",
+    "Download": "下载",
+    "The files chosen are too large together (at most %(limit)s in one upload).":
+        "所选文件合计过大（一次上传不超过 %(limit)s）。",
     # errors and confirmations
     "You may not do this: %(message)s": "您无权执行此操作：%(message)s",
     "Not found: %(message)s": "未找到：%(message)s",
