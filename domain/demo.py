@@ -146,6 +146,10 @@ def create_units(session) -> dict[str, int]:
     return ids
 
 
+# 网格员, one per community (signs in as <community>.grid)
+GRID_WORKERS = [("community_tangshi", "陈丽琴"), ("community_shatang", "黄志坚")]
+
+
 def _user(session, username, display_name, unit, roles, password_hash, index) -> User:
     user = User(username=username, display_name=display_name, password_hash=password_hash, unit=unit,
                 email=f"{username.replace('.', '_')}@{EMAIL_DOMAIN}", phone=f"1380595{index:04d}",
@@ -170,6 +174,8 @@ def create_users(session, hash_password=None, password: str = DEFAULT_PASSWORD) 
                    password_hash, index + 1)
     users.append(leader)
     users.append(_user(session, "admin", "系统管理员", units["office"], ["administrator"], password_hash, index + 2))
+    for offset, (code, name) in enumerate(GRID_WORKERS, start=index + 3):
+        users.append(_user(session, f"{code}.grid", name, units[code], ["grid_worker"], password_hash, offset))
     member_units = [unit for unit in units.values() if unit.kind != "office"]
     for user in users:
         if user.username in ("office.supervisor", "office.leader"):

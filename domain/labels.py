@@ -44,6 +44,9 @@ ROLE = {
     "supervisor": _l("督导人员", "Supervisor"),
     "administrator": _l("系统管理员", "Administrator"),
     "office_leader": _l("专项办领导", "Special office leader"),
+    # 网格员: community staff on patrol; they report leads and record door-to-door visits, and
+    # see their own reports' status, never a unit's findings (no candidate groups of their unit).
+    "grid_worker": _l("网格员", "Grid worker"),
 }
 
 CHANNEL = {

@@ -101,7 +101,10 @@ class User(Base):
 
     @property
     def groups(self) -> frozenset[str]:
-        """BPMN candidate groups: the unit's code(s) and the user's roles."""
+        """BPMN candidate groups: the unit's code(s) and the user's roles. A grid worker who holds no
+        other role is not in their community's groups: they report, they do not handle cases."""
+        if self.roles == {"grid_worker"}:
+            return frozenset()
         return (self.unit.groups if self.unit else frozenset()) | self.roles
 
     def to_actor(self):

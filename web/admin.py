@@ -144,7 +144,8 @@ def known_groups() -> dict:
              for u in db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))]
     if "community" not in {u["code"] for u in units}:
         units.append({"code": "community", "name": label("unit", "community", locale)})
-    roles = [{"code": code, "name": label("role", code, locale)} for code in ROLE]
+    # Grid workers hold no tasks (domain.models.User.groups), so no task may name them.
+    roles = [{"code": code, "name": label("role", code, locale)} for code in ROLE if code != "grid_worker"]
     return {"units": units, "roles": roles}
 
 
