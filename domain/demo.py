@@ -61,7 +61,7 @@ LEADS = [
      ("蔡老伯", "13905950001"), False),
     ((20, "10:15"), "grid_patrol", "沙塘社区流动摊点", "food_health_products",
      "网格员在沙塘社区巡查发现流动人员以“免费领鸡蛋”为由聚集老人，推销所谓“特效药酒”，已劝离并登记车辆信息。",
-     ("施雅琴", "13905957788"), False),
+     None, False),
     ((19, "09:05"), "platform_12337", 0, "illegal_fundraising",
      "群众反映晋江市福寿康养老服务有限公司以“预订床位”名义向老人收取会员费，每人1万元至5万元不等，"
      "承诺年返利8%，近期已有老人反映无法退费。", ("王秀英", "13905951234"), True),
@@ -76,7 +76,7 @@ LEADS = [
      ("林美华", "0595-85661234"), False),
     ((15, "09:30"), "grid_patrol", "塘市社区“健康驿站”体验店", "food_health_products",
      "网格员巡查发现塘市社区某店面每日上午组织老年人听课并发放鸡蛋、挂面等礼品，现场推销“量子养生床垫”，"
-     "售价1.98万元。", ("洪丽华", "13799880011"), False),
+     "售价1.98万元。", None, False),
     ((14, "10:00"), "financial_regulation", 4, "elderly_projects",
      "金融监管部门转来线索：福建康乐颐养投资管理有限公司以投资“康养小镇”项目为名向社会公众吸收资金，"
      "承诺年化收益12%，涉及老年人约200人。", None, True),
@@ -148,6 +148,11 @@ def create_units(session) -> dict[str, int]:
 
 # 网格员, one per community (signs in as <community>.grid)
 GRID_WORKERS = [("community_tangshi", "陈丽琴"), ("community_shatang", "黄志坚")]
+
+
+# Leads (by index in LEADS) a grid worker reported from the phone: (their community, where). The grid
+# worker is the reporter.
+GRID_REPORTS = {1: ("community_shatang", "沙塘社区菜市场路口"), 6: ("community_tangshi", "塘市社区塘市路88号临街店面")}
 
 
 def _user(session, username, display_name, unit, roles, password_hash, index) -> User:

@@ -30,7 +30,8 @@ from sqlalchemy.orm import selectinload
 
 from domain import decision_fields, records
 from domain.casefile import record_details
-from domain.demo import LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
+from domain.demo import GRID_REPORTS, LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
+from domain.grid_reports import GRID_INTAKE, register_grid_report
 from domain.errors import DubanError
 from domain.forms import load_form, validate_submission
 from domain.leads import register_lead
@@ -265,14 +266,22 @@ class Story:
     # -- what people do ----------------------------------------------------------------
 
     def register(self, index: int) -> None:
-        """The office registers the lead (a quarter of an hour after it came in); its handling starts."""
+        """The office registers the lead (a quarter of an hour after it came in), or a grid worker
+        reports it from the phone; its handling starts."""
         row = LEADS[index]
         data = lead_registration(row, self.subjects, self.moment(*row[0]))
         actor = self.actors[OFFICE]
         registered = {}
 
+        def register(session):
+            if index not in GRID_REPORTS:
+                return register_lead(session, data, actor)
+            community, where = GRID_REPORTS[index]
+            grid_worker = session.scalars(select(User).where(User.username == f"{community}.grid")).one()
+            return register_grid_report(session, {**data, "address": where}, grid_worker)
+
         def prepare(session):
-            lead = register_lead(session, data, actor)
+            lead = register(session)
             registered["id"], registered["number"] = lead.id, lead.number
             return {"lead_id": lead.id}
 
@@ -280,7 +289,8 @@ class Story:
             session.get(Lead, registered["id"]).instance_id = instance.id
             instance.business_key = registered["number"]
 
-        instance_id = self.engine.start("lead_handling", actor=actor, prepare=prepare, started=started)
+        starter = GRID_INTAKE if index in GRID_REPORTS else actor
+        instance_id = self.engine.start("lead_handling", actor=starter, prepare=prepare, started=started)
         self.leads[index] = (registered["id"], instance_id)
 
     def complete(self, index: int, step: Step, handling: Handling) -> None:

@@ -217,6 +217,7 @@ FIELD = {
     "channel": _l("线索来源", "Channel"),
     "received_at": _l("接收时间", "Received at"),
     "summary": _l("线索内容", "Summary"),
+    "place": _l("发现地点", "Where"),
     "subject_id": _l("涉及机构/企业", "Institution/enterprise"),
     "subject_name": _l("涉及机构/企业名称", "Institution/enterprise name"),
     "subject_credit_code": _l("涉及机构/企业统一社会信用代码", "Institution/enterprise credit code"),

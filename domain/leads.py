@@ -97,7 +97,8 @@ def register_lead(session, data, actor, locale: str | None = "zh", may_link_subj
     lead = Lead(
         number=next_number(session, LEAD_PREFIX, now), channel=values["channel"],
         external_ref=values.get("external_ref"), received_at=values["received_at"],
-        summary=values["summary"], subject=subject, subject_name=subject_name, sector=values["sector"],
+        summary=values["summary"], subject=subject, subject_name=subject_name, address=values.get("address"),
+        sector=values["sector"],
         responsible_unit=values.get("responsible_unit"), status="registered",
         feedback_deadline=values.get("feedback_deadline"), major=values.get("major", False),
         duplicate_of=duplicate, created_at=now, created_by=actor_name(actor), updated_at=now,

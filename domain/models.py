@@ -204,6 +204,8 @@ class Lead(Base):
     summary: Mapped[str] = mapped_column(Text)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"))
     subject_name: Mapped[str | None] = mapped_column(String(300))
+    # 地点: where it was seen, as the reporter says it (a grid worker's report names a street, a shop).
+    address: Mapped[str | None] = mapped_column(String(300))
     sector: Mapped[str] = mapped_column(String(40))
     responsible_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
     status: Mapped[str] = mapped_column(String(20), default="registered")
@@ -248,6 +250,21 @@ class Reporter(Base):
     contact: Mapped[str | None] = mapped_column(EncryptedString)
 
     lead: Mapped[Lead] = relationship(back_populates="reporter")
+
+
+class GridReport(Base):
+    """A lead a grid worker (网格员) reported from the field. The grid worker is the lead's protected
+    reporter; this row only lets them follow its status. Units never read it."""
+
+    __tablename__ = "grid_report"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), unique=True)
+    reported_by: Mapped[str] = mapped_column(Username, index=True)
+    community: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+    reported_at: Mapped[datetime]
+
+    lead: Mapped[Lead] = relationship(lazy="joined")
 
 
 class Disposal(Base):

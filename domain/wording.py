@@ -21,12 +21,16 @@ from sqlalchemy import select
 from domain.labels import pick, zh_en
 from domain.models import Lead, RectificationItem, Subject, SupervisionCase, Unit, User
 from domain.demo import DEMO_ACTOR
+from domain.grid_reports import GRID_INTAKE, GRID_INTAKE_NAME
 from engine.identity import SYSTEM
 from engine.ladder import RUNG_ACTIONS
 from engine.store.models import AuditEvent, ProcessDefinition, ProcessInstance
 
 # Who the engine and the demo loader write as; they read as "系统".
 SYSTEM_ACTORS = frozenset({SYSTEM.username, DEMO_ACTOR})
+
+# Actors that stand for someone protected: a grid worker's report reads as 网格员上报, not as the person.
+PSEUDONYMS = {GRID_INTAKE.username: GRID_INTAKE_NAME}
 
 
 _l = zh_en
@@ -39,6 +43,7 @@ _l = zh_en
 ACTIONS = {
     # the campaign's records (domain)
     "lead.registered": _l("登记线索", "Lead registered"),
+    "lead.grid_reported": _l("网格员上报线索", "Lead reported by a grid worker"),
     "lead.updated": _l("更新线索", "Lead updated"),
     "subject.created": _l("登记机构/企业", "Institution or enterprise registered"),
     "risk.graded": _l("评定风险等级", "Risk graded"),
@@ -223,7 +228,8 @@ def person_labels(session, usernames, locale: str | None = "zh") -> dict[str, st
         found[username] = with_unit(display or username, (unit_en if english and unit_en else unit_zh), locale)
     for name in wanted:
         if name not in found:
-            found[name] = system_name(locale) if name in SYSTEM_ACTORS else name
+            found[name] = (system_name(locale) if name in SYSTEM_ACTORS
+                           else pick(PSEUDONYMS[name], locale) if name in PSEUDONYMS else name)
     return found
 
 

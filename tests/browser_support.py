@@ -131,12 +131,12 @@ def open_menu(page):
         page.wait_for_selector("#nav-menu.show")
 
 
-def sign_in(page, username, password="duban-demo-2026"):
+def sign_in(page, username, password="duban-demo-2026", landing="**/inbox/**"):
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#sign-in")
-    page.wait_for_url("**/inbox/**")
+    page.wait_for_url(landing)
 
 
 def sign_out(page):

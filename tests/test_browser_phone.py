@@ -163,3 +163,55 @@ def test_the_diagram_zooms_and_pans_on_a_phone(phone, session_factory):
     assert_fits(page)
     diagram.scroll_into_view_if_needed()
     screenshot(page, f"phone-{page.phone_size}-diagram")
+
+
+def test_a_grid_worker_reports_a_lead_from_a_phone_and_the_office_dispatches_it(phone, session_factory, tmp_path):
+    """Issue 17, item 3: the grid worker's whole walk on a phone; the office's triage dispatches the
+    report like any lead, and the grid worker sees it dispatched."""
+    from PIL import Image
+    from domain.models import GridReport
+
+    picture = tmp_path / "现场.jpg"
+    Image.new("RGB", (800, 600), (200, 80, 40)).save(picture, "JPEG")
+    page = phone
+    sign_in(page, "community_shatang.grid", landing="**/grid/**")
+    assert page.locator("#nav-toggle").is_visible() and heading_top(page) < 120
+    visit(page, "/grid/", "grid-reports")
+    page.click("#grid-new-report")
+    page.wait_for_url("**/grid/report")
+    assert page.locator("#photos-camera").get_attribute("capture") == "environment"
+    page.fill("#summary", "沙塘社区老年活动中心门口有人发传单邀老人参加“免费旅游”，现场收取500元“押金”。")
+    page.fill("#address", "沙塘社区老年活动中心门口")
+    page.select_option("#sector", "tourism_art")
+    page.set_input_files("#photos", str(picture))
+    assert page.locator("#grid-report-submit").bounding_box()["height"] >= 44
+    assert_fits(page)
+    screenshot(page, f"phone-{page.phone_size}-grid-report")
+    page.click("#grid-report-submit")
+    page.wait_for_url(re.compile(r"/grid/reports/\d+$"))
+    assert page.locator("#grid-current-stage").inner_text() == "已受理"
+    assert page.locator("#grid-photos").inner_text() == "1"
+    assert_fits(page)
+    screenshot(page, f"phone-{page.phone_size}-grid-status-received")
+    status_url = page.url
+    with session_factory() as s:
+        lead = s.scalars(select(GridReport).order_by(GridReport.id.desc())).first().lead
+        number, lead_id = lead.number, lead.id
+    sign_out(page)
+
+    sign_in(page, "office.officer")
+    open_task(page, "研判分流", number)
+    assert page.locator("#case-address").inner_text() == "沙塘社区老年活动中心门口"
+    complete(page, forms.triage_dispatch(unit="market", workdays=15))
+    visit(page, f"/leads/{lead_id}", "grid-lead-office")
+    assert page.locator("#lead-intake-files img").count() == 1
+    sign_out(page)
+
+    sign_in(page, "community_shatang.grid", landing="**/grid/**")
+    page.goto(status_url)
+    assert page.locator("#grid-current-stage").inner_text() == "已分派办理"
+    assert_fits(page)
+    screenshot(page, f"phone-{page.phone_size}-grid-status-dispatched")
+    visit(page, "/grid/", "grid-reports-after")
+    row = page.locator(f"#grid-reports tbody tr:has-text('{number}')")
+    assert row.evaluate("el => getComputedStyle(el).display") == "block"

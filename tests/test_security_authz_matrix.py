@@ -50,6 +50,7 @@ SPECIAL_OFFICE = {**SIGNED_IN, "market_officer": 403, "police_officer": 403, "ma
 SUPERVISORS = {**SIGNED_IN, "market_officer": 403, "police_officer": 403, "office_officer": 403}
 SUPERVISING_MARKET_TASK = {**SUPERVISORS, "police_supervisor": 404}
 SUPERVISING_MARKET_UNIT = {**SUPERVISORS, "police_supervisor": 403}
+GRID_WORKERS_ONLY = cells(403, anonymous=LOGIN, token=LOGIN)
 ADMIN_PAGE = cells(403, anonymous=LOGIN, token=LOGIN, admin=200)
 ADMIN_JSON = cells(403, anonymous=401, token=401, admin=200)
 
@@ -144,6 +145,11 @@ EXPECTED = {
     ("cases.subject", G): ("/subjects/{subject}", MARKET_CASE),
     ("cases.diagram_xml", G): ("/instances/{instance}/diagram.xml", MARKET_CASE),
     ("cases.diagram_markers_json", G): ("/instances/{instance}/markers.json", MARKET_CASE),
+    # Grid workers' pages (tests/test_grid_reports.py signs in as one): nobody else's.
+    ("grid.index", G): ("/grid/", GRID_WORKERS_ONLY),
+    ("grid.report", G): ("/grid/report", GRID_WORKERS_ONLY),
+    ("grid.report", P): ("/grid/report", post((), 403)),
+    ("grid.show", G): ("/grid/reports/1", GRID_WORKERS_ONLY),
     ("cases.register", G): ("/leads/new", SPECIAL_OFFICE),
     ("cases.register", P): ("/leads/new", post(("office_officer", "office_leader", "admin"), 403)),
     # The reporter's identity: supervisors and office leaders (not officers, not administrators).

@@ -69,7 +69,7 @@ def login():
             session["signed_in_at"] = datetime.now(timezone.utc).isoformat()
             session["session_epoch"] = user.session_epoch
             # Only local paths: never redirect to another site after sign-in.
-            return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
+            return redirect(local_target(request.args.get("next"), url_for("main.home")))
         form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 400)
 

@@ -36,7 +36,8 @@ from domain.records import field_error
 from domain.reporters import masked_reporter, view_reporter
 from engine import clock
 from engine.errors import DubanError
-from engine.store.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate
+from engine.store.models import (Attachment, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
+                                 TaskCandidate)
 from web.errors import engine_message, status_of
 from web.extensions import db
 from web.params import page_arg
@@ -379,6 +380,14 @@ def _case_instances(lead: Lead, instance_ids) -> list[ProcessInstance]:
     return sorted(instances, key=lambda i: (i.id != lead.instance_id, i.started_at, i.id))
 
 
+def _intake_files(lead: Lead) -> list[Attachment]:
+    """Evidence that came with the report itself (a grid worker's photos), not with a step."""
+    if lead.instance_id is None:
+        return []
+    return db.session.scalars(select(Attachment).where(Attachment.instance_id == lead.instance_id,
+                                                       Attachment.task_id.is_(None)).order_by(Attachment.id)).all()
+
+
 def _lead_page(lead: Lead, instance_ids, reporter=None, reveal_errors=None, reason="", status=200):
     from web.documents import documents_context  # the documents section (web/documents.py imports this module)
     instances = _case_instances(lead, instance_ids)
@@ -400,6 +409,7 @@ def _lead_page(lead: Lead, instance_ids, reporter=None, reveal_errors=None, reas
         units=_unit_names(), people=_display_names(
             [lead.created_by] + [a.assessed_by for a in assessments] + [d.officer for d in lead.disposals]),
         subject_visible=lead.subject is not None and can_see_subject(lead.subject),
+        intake_files=_intake_files(lead),
         **documents_context(lead, instance_ids))
     return response, status, {"Cache-Control": "no-store"}
 
@@ -491,10 +501,10 @@ def leads():
 # -- registering a lead ---------------------------------------------------------
 
 # Form fields, in page order; errors on any other key are shown above the form.
-FORM_FIELDS = ("channel", "received_at", "external_ref", "summary", "subject_mode", "subject_id", "subject_name",
+FORM_FIELDS = ("channel", "received_at", "external_ref", "summary", "address", "subject_mode", "subject_id", "subject_name",
                "subject_credit_code", "sector", "major", "reporter.anonymous", "reporter.name", "reporter.phone",
                "reporter.contact", "reporter")
-TEXT_INPUTS = ("channel", "received_at", "external_ref", "summary", "subject_id", "subject_name",
+TEXT_INPUTS = ("channel", "received_at", "external_ref", "summary", "address", "subject_id", "subject_name",
                "subject_credit_code", "sector", "reporter_name", "reporter_phone", "reporter_contact")
 
 
@@ -530,7 +540,7 @@ def _form_values(form) -> dict:
 
 def _lead_data(values: dict) -> dict:
     """What the domain's register_lead gets from the form (blank fields left out)."""
-    data = {key: values[key] for key in ("channel", "received_at", "external_ref", "summary", "sector")
+    data = {key: values[key] for key in ("channel", "received_at", "external_ref", "summary", "address", "sector")
             if values[key]}
     data["major"] = values["major"]
     if values["subject_mode"] == "existing":
@@ -585,18 +595,40 @@ def _default_values() -> dict:
     return values
 
 
+def start_lead_handling(actor, register, linked=None) -> tuple[int, str]:
+    """Register a lead with `register(session) -> Lead` and start its lead_handling, in one engine
+    command (one transaction): the lead and its handling exist together or not at all.
+    `linked(session, instance)` may add more to the new instance (evidence). Returns (id, number)."""
+    registered = {}
+
+    def prepare(session):
+        lead = register(session)
+        registered.update(id=lead.id, number=lead.number)
+        return {"lead_id": lead.id}
+
+    def started(session, instance):
+        lead = session.get(Lead, registered["id"])
+        lead.instance_id = instance.id
+        # The number is drawn inside this transaction, so the key is set here, not passed to start().
+        instance.business_key = lead.number
+        if linked is not None:
+            linked(session, instance)
+
+    db.session.rollback()  # end the request's read transaction before the engine writes (SQLite: one writer)
+    _engine().start("lead_handling", {}, actor, prepare=prepare, started=started)
+    return registered["id"], registered["number"]
+
+
 def register_and_start(data: dict, actor, locale: str, confirmed_duplicate: int | None = None,
                        form_errors: dict | None = None) -> tuple[int, str]:
-    """Register the lead and start its lead_handling in one engine command (one transaction).
+    """Register the lead and start its lead_handling (start_lead_handling).
 
     Raises ValidationFailed (the domain's messages plus `form_errors`, the
     page's own checks), ReferenceTaken, DuplicateSuspected (unless the
     flagged duplicate is `confirmed_duplicate`) or an engine error; in every case
     nothing is written.
     """
-    registered = {}
-
-    def prepare(session):
+    def register(session):
         try:
             lead = register_lead(session, data, actor, locale)
         except ValidationFailed as err:
@@ -608,18 +640,9 @@ def register_and_start(data: dict, actor, locale: str, confirmed_duplicate: int 
             raise ValidationFailed(form_errors)
         if lead.duplicate_of is not None and lead.duplicate_of_id != confirmed_duplicate:
             raise DuplicateSuspected(lead.duplicate_of)
-        registered.update(id=lead.id, number=lead.number)
-        return {"lead_id": lead.id}
+        return lead
 
-    def started(session, instance):
-        lead = session.get(Lead, registered["id"])
-        lead.instance_id = instance.id
-        # The number is drawn inside this transaction, so the key is set here, not passed to start().
-        instance.business_key = lead.number
-
-    db.session.rollback()  # end the request's read transaction before the engine writes (SQLite: one writer)
-    _engine().start("lead_handling", {}, actor, prepare=prepare, started=started)
-    return registered["id"], registered["number"]
+    return start_lead_handling(actor, register)
 
 
 @bp.route("/leads/new", methods=["GET", "POST"])

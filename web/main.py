@@ -1,8 +1,9 @@
 """Landing page and health check."""
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 
+from domain.grid_reports import is_grid_worker
 from engine.store.models import HumanTask, ProcessDefinition
 from web.extensions import db
 
@@ -39,4 +40,7 @@ def about():
 
 @bp.get("/")
 def home():
+    """The inbox; for grid workers, who hold no tasks, the page of their reports."""
+    if current_user.is_authenticated and is_grid_worker(current_user):
+        return redirect(url_for("grid.index"))
     return redirect(url_for("inbox.index"))

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.store.models import TaskCopy
+from domain.grid_reports import is_grid_worker
 from notifications.inbox import unread_count
 from web.extensions import db
 from web.queries import todo_count
@@ -21,6 +22,12 @@ def inject_navigation():
         "cc": db.session.scalar(select(func.count()).select_from(TaskCopy).where(
             TaskCopy.recipient == current_user.username, TaskCopy.read_at.is_(None))),
     }
+    if is_grid_worker(current_user):
+        # Grid workers report and follow their reports; they hold no tasks and see no cases.
+        extra = [{"id": "grid-report", "url": url_for("grid.report"), "label": _("Report a lead")},
+                 {"id": "grid-mine", "url": url_for("grid.index"), "label": _("My reports")}]
+        return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale, "nav_casework": False,
+                "nav_home": url_for("grid.index")}
     extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
     if current_user.unit_code == "office" or current_user.has_role("office_leader", "administrator"):
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
@@ -29,4 +36,5 @@ def inject_navigation():
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})
     if current_user.has_role("administrator"):
         extra.append({"id": "admin", "url": url_for("admin.index"), "label": _("Administration")})
-    return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale}
+    return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale, "nav_casework": True,
+            "nav_home": url_for("inbox.index")}

@@ -5,6 +5,7 @@ import os
 import secrets
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (
@@ -112,9 +113,22 @@ class UploadRejected(Exception):
     pass
 
 
-def store_upload(storage, task: HumanTask) -> int:
-    """Check one uploaded file (size, extension, content), write it under a random name and
-    record it; returns the attachment id. UploadRejected carries a message for the user."""
+@dataclass(frozen=True)
+class ReceivedFile:
+    """An upload that passed the checks and lies in storage, not yet part of a case."""
+    filename: str
+    storage_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+    def discard(self) -> None:
+        (upload_dir() / self.storage_name).unlink(missing_ok=True)
+
+
+def receive_upload(storage) -> ReceivedFile:
+    """Check one uploaded file (size, extension, content) and write it under a random name.
+    UploadRejected carries a message for the user; nothing stays on disk then."""
     filename = _clean_filename(storage.filename)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in ALLOWED_TYPES:
@@ -147,13 +161,24 @@ def store_upload(storage, task: HumanTask) -> int:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    return ReceivedFile(filename, storage_name, content_type, size, digest.hexdigest())
+
+
+def attach_received(received: ReceivedFile, instance_id: int, actor, task_id: int | None = None) -> int:
+    """Make a received file evidence of the case; returns the attachment id (the file is
+    removed from storage if this fails)."""
     try:
-        return operations().add_attachment(task.instance_id, current_user.actor, filename=filename,
-                                           storage_name=storage_name, content_type=content_type,
-                                           size=size, sha256=digest.hexdigest(), task_id=task.id)
+        return operations().add_attachment(instance_id, actor, filename=received.filename,
+                                           storage_name=received.storage_name, content_type=received.content_type,
+                                           size=received.size, sha256=received.sha256, task_id=task_id)
     except BaseException:
-        (directory / storage_name).unlink(missing_ok=True)
+        received.discard()
         raise
+
+
+def store_upload(storage, task: HumanTask) -> int:
+    """Check one uploaded file and record it as evidence of the task; returns the attachment id."""
+    return attach_received(receive_upload(storage), task.instance_id, current_user.actor, task.id)
 
 
 def may_contribute(task: HumanTask) -> bool:

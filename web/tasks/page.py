@@ -48,12 +48,13 @@ from web.tasks.form import field_views, form_of, submitted_values, unit_choices
 def case_summary(instance: ProcessInstance) -> dict:
     """Process name, business key (lead or item number), subject; never the reporter."""
     summary = {"process_name": instance.definition.name, "number": instance.business_key, "subject": "",
-               "summary": "", "lead_id": None, "status": instance.status}
+               "summary": "", "lead_id": None, "status": instance.status, "address": ""}
     key = instance.business_key
     if key:
         lead = db.session.scalar(select(Lead).where(Lead.number == key))
         if lead is not None:
-            summary.update(subject=lead.subject_display_name, summary=lead.summary, lead_id=lead.id)
+            summary.update(subject=lead.subject_display_name, summary=lead.summary, lead_id=lead.id,
+                           address=lead.address or "")
             return summary
         item = db.session.scalar(select(RectificationItem).where(RectificationItem.number == key))
         if item is not None:

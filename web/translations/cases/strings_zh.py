@@ -5,6 +5,7 @@
 ZH = {
     # registering
     "Register a lead": "登记线索",
+    "Photos from the report": "上报照片",
     "The lead was not registered: correct the fields marked below.": "线索未登记：请修正下方标出的内容。",
     "Possible duplicate": "疑似重复线索",
     "An open lead on the same institution and sector is already registered:": "同一机构/企业、同一整治领域已有尚未办结的线索：",
