@@ -537,3 +537,39 @@ def test_channel_choice_page(client, session_factory):
     page = client.get("/notifications/channels?saved=1")
     assert "已保存" in page.text
     assert re.search(r'name="task.assigned:sms" value="1"[^>]*checked', page.text, re.S)
+
+
+def test_each_user_sets_the_wecom_account_and_mobile_messages_reach(client, session_factory, clock, vendor, wecom):
+    """No directory sync here: the officer gives the WeCom UserID (and the mobile for SMS) on the same
+    page, and application messages then go to that account."""
+    import re
+
+    from sqlalchemy import select
+
+    from domain.models import User
+    from tests.conftest import login
+    from web.wiring import _notify_users
+
+    login(client, "market.officer")
+    page = client.get("/notifications/channels").text
+    assert "企业微信账号（UserID）" in page and "接收短信的手机号码" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post("/notifications/channels", data={"csrf_token": token, "wecom_userid": "张 三!",
+                                                           "phone": "12345"})
+    assert refused.status_code == 422
+    assert 'id="error-wecom_userid"' in refused.text and 'id="error-phone"' in refused.text
+    with session_factory() as session:
+        unchanged = session.scalars(select(User).where(User.username == "market.officer")).one()
+        assert unchanged.wecom_userid is None and unchanged.phone != "12345"
+    saved = client.post("/notifications/channels", data={"csrf_token": token, "wecom_userid": "ChenZhiMing",
+                                                         "phone": "139 0595 0001"})
+    assert saved.status_code == 302
+    with session_factory() as session:
+        user = session.scalars(select(User).where(User.username == "market.officer")).one()
+        assert (user.wecom_userid, user.phone) == ("ChenZhiMing", "13905950001")
+
+    notifier = _notifier(session_factory, clock, wecom=_wecom_config(vendor))
+    with session_factory.begin() as session:
+        _notify_users(notifier)(session, "task:77:assigned", "task.assigned", ["market.officer"], ACC, link="/x")
+    assert notifier.deliver_due().sent >= 1
+    assert [r.json()["touser"] for r in vendor.on("/cgi-bin/message/send")] == ["ChenZhiMing"]

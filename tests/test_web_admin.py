@@ -219,7 +219,7 @@ def test_processes_and_versions_pages_show_versions_with_who_when_and_running_co
     assert f'<td class="running-count"><a href="/admin/instances?process_id=lead_handling&amp;status=running">' \
            f'{running}</a>' in row
     page = admin.get("/admin/processes/lead_handling/versions")
-    assert page.status_code == 200 and "版本" in page.text and "deployed from processes/" in page.text
+    assert page.status_code == 200 and "版本" in page.text and "随系统安装部署" in page.text and "系统" in page.text
     assert admin.get("/admin/processes/nothing/versions").status_code == 404
 
 

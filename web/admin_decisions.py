@@ -37,7 +37,6 @@ from lxml import etree
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import undefer
 
-from domain.models import User
 from engine.bpmn.loader import parse_xml
 from engine.dmn.diff import diff_decisions
 from engine.dmn.loader import load_decisions
@@ -222,14 +221,6 @@ def _version_or_404(key: str, version: int, with_source: bool = False) -> Decisi
     return definition
 
 
-def _display_names(usernames) -> dict[str, str]:
-    """Who deployed, by name (the username stays in the title)."""
-    wanted = {name for name in usernames if name}
-    if not wanted:
-        return {}
-    return dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
-
-
 def deployed_decisions() -> list[dict]:
     """Every deployed decision with its versions, newest first (the editor's "open" list)."""
     found: dict[str, dict] = {}
@@ -254,16 +245,14 @@ def decisions():
         .join(latest, and_(latest.c.decision_key == DecisionDefinition.decision_key,
                            latest.c.version == DecisionDefinition.version))
         .order_by(DecisionDefinition.name, DecisionDefinition.decision_key)).all()
-    return render_template("admin/decisions.html", rows=rows,
-                           names=_display_names(d.deployed_by for d, _count in rows))
+    return render_template("admin/decisions.html", rows=rows)
 
 
 @bp.get("/decisions/<key>/versions")
 @admin_only
 def versions(key):
     rows = _versions_or_404(key)
-    return render_template("admin/decision_versions.html", key=key, versions=rows, latest=rows[0],
-                           names=_display_names(d.deployed_by for d in rows))
+    return render_template("admin/decision_versions.html", key=key, versions=rows, latest=rows[0])
 
 
 @bp.get("/decisions/<key>/versions/<int:version>.dmn")
@@ -284,7 +273,7 @@ def diff(key):
     except BpmnValidationError as err:  # a stored file that no longer reads (limits changed since)
         changes, error = [], "; ".join(problem_message(_english(p)) for p in err.problems)
     return render_template("admin/decision_diff.html", key=key, numbers=numbers, a=a, b=b, old=old, new=new,
-                           changes=changes, error=error, names=_display_names([old.deployed_by, new.deployed_by]))
+                           changes=changes, error=error)
 
 
 @bp.post("/decisions/<key>/rollback/<int:version>")

@@ -10,6 +10,8 @@ from engine.identity import SYSTEM
 from web.extensions import db
 
 PROCESSES_DIR = Path(__file__).resolve().parents[1] / "processes"
+# The comment on versions deployed from the repository at set-up (shown to administrators, in Chinese).
+DEPLOYED_FROM_FILES = "随系统安装部署"
 
 
 def register(app):
@@ -83,7 +85,7 @@ def _deploy_all(directory: Path) -> list[str]:
     lines = []
     for path in sorted((directory / "decisions").glob("*.dmn")):
         try:
-            results = engine.deploy_decisions(path.read_bytes(), path.name, SYSTEM, comment="deployed from processes/")
+            results = engine.deploy_decisions(path.read_bytes(), path.name, SYSTEM, comment=DEPLOYED_FROM_FILES)
         except BpmnValidationError as err:
             raise click.ClickException(f"{path.name} was not deployed: {err}") from None
         for result in results:
@@ -91,7 +93,7 @@ def _deploy_all(directory: Path) -> list[str]:
             lines.append(f"decision {result.definition.decision_key} v{result.definition.version} ({state})")
     for path in sorted(directory.glob("*.bpmn")):
         try:
-            result = engine.deploy(path.read_bytes(), path.name, SYSTEM, comment="deployed from processes/")
+            result = engine.deploy(path.read_bytes(), path.name, SYSTEM, comment=DEPLOYED_FROM_FILES)
         except BpmnValidationError as err:
             raise click.ClickException(f"{path.name} was not deployed: {err}") from None
         state = "new version" if result.created else "unchanged"

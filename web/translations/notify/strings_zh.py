@@ -21,4 +21,11 @@ ZH = {
     "WeCom": "企业微信",
     "SMS": "短信",
     "Save": "保存",
+    "Where messages reach me": "接收账号",
+    "WeCom account (UserID)": "企业微信账号（UserID）",
+    "As shown in WeCom under My profile; application messages go to this account.":
+        "即企业微信“我的”页面所示账号；应用消息将发送到该账号。",
+    "Mobile number for SMS": "接收短信的手机号码",
+    "WeCom account: 1-64 letters, digits or _ - @ .": "企业微信账号须为1至64位字母、数字或 _ - @ . 字符。",
+    "Mobile number: 11 digits starting with 1.": "手机号码须为以1开头的11位数字。",
 }
