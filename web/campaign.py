@@ -27,6 +27,7 @@ from domain.wording import person_labels
 from web.access import roles_required
 from web.extensions import db
 from web.i18n import short_locale
+from web.params import int_arg
 
 bp = Blueprint("campaign", __name__, url_prefix="/admin/campaign")
 EDITORS = ("administrator", "office_leader")
@@ -89,7 +90,7 @@ def _form_data(*names) -> dict:
 @bp.get("/")
 @login_required
 def page():
-    chosen = request.args.get("campaign", type=int)
+    chosen = int_arg("campaign")  # 400 naming the parameter unless a whole number in the ids' range
     shown = _campaign_or_404(chosen) if chosen else campaigns.current_campaign(db.session)
     return _page(shown)
 
