@@ -279,3 +279,16 @@ def test_the_dashboard_header_shows_todays_phase(client, clock):
     clock.set(datetime(2026, 6, 15, 9, 0, tzinfo=BEIJING))
     header = client.get("/dashboard/").text.split('id="current-phase"', 1)[1].split("</span>", 1)[0]
     assert "当前阶段：打击整治（2026-05-01至2026-11-30）" in header
+
+
+def test_the_campaign_page_and_phase_selector_read_in_english(client, session_factory):
+    _campaign_id, phases, _groups = _ids(session_factory)
+    login(client, "office.leader")
+    client.get("/lang/en")
+    page = client.get("/admin/campaign/").text
+    for text in ("Xintang Sub-district Campaign against Elder-care Fraud", "Town/sub-district", "Strike group",
+                 "Strike and rectification", "Summary and improvement", "Working groups of the special office"):
+        assert text in page, text
+    dashboard = client.get(f"/dashboard/?phase={phases['strike']}").text
+    assert "Strike and rectification (2026-05-01 – 2026-11-30)" in dashboard
+    assert "No campaign phase today" in dashboard
