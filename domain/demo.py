@@ -5,12 +5,14 @@ them (names and facts are invented).
 `load_demo` creates the cast (units, users, subjects); domain.demo_story plays what
 happened since the campaign began through the real processes (`flask demo` runs both).
 """
+from datetime import date
+
 from sqlalchemy import select
 
 from domain import records
 from domain.creditcode import check_character
 from domain.errors import DubanError
-from domain.models import Unit, User
+from domain.models import Campaign, CampaignPhase, Unit, User, WorkingGroup
 from engine import clock
 
 DEMO_ACTOR = "demo"
@@ -191,6 +193,49 @@ def create_users(session, hash_password=None, password: str = DEFAULT_PASSWORD) 
     return {user.username: user.id for user in users}
 
 
+# The campaign as the seeds run it (新塘街道实施方案): 宣传发动 from late April, 打击整治 from 1 May,
+# 总结提升 to the year's end. Phases do not overlap (publicity goes on throughout, but is counted
+# in its own phase only while it is the main work).
+CAMPAIGN = ("新塘街道打击整治养老诈骗专项行动", "Xintang Sub-district Campaign against Elder-care Fraud", "town",
+            date(2026, 4, 20), date(2026, 12, 31))
+PHASES = [
+    ("publicity", "宣传发动", date(2026, 4, 20), date(2026, 4, 30)),
+    ("strike", "打击整治", date(2026, 5, 1), date(2026, 11, 30)),
+    ("summary", "总结提升", date(2026, 12, 1), date(2026, 12, 31)),
+]
+# The special office's working groups (实施方案 三、组织架构): code, names, members (demo usernames).
+WORKING_GROUPS = [
+    ("group_general", "综合组", "Coordination group", ["office.officer", "office.supervisor"]),
+    ("group_strike", "打击组", "Strike group", ["police.officer", "police.supervisor", "court.officer",
+                                                "enterprise_service.officer"]),
+    ("group_rectification", "整治组", "Rectification group", ["civil_affairs.officer", "market.officer",
+                                                               "health.officer", "land.officer",
+                                                               "urban_enforcement.officer"]),
+    ("group_publicity", "宣传组", "Publicity group", ["justice.officer", "bank.officer",
+                                                     "community_tangshi.officer", "community_shatang.officer"]),
+]
+
+
+def create_campaign(session) -> dict:
+    """The demo campaign with its phases, and the working groups with their members."""
+    name_zh, name_en, level, first, last = CAMPAIGN
+    now = clock.now()
+    campaign = Campaign(name_zh=name_zh, name_en=name_en, level=level, first_day=first, last_day=last,
+                        created_at=now, updated_at=now, updated_by=DEMO_ACTOR)
+    campaign.phases = [CampaignPhase(kind=kind, name=name, first_day=start, last_day=end)
+                       for kind, name, start, end in PHASES]
+    session.add(campaign)
+    users = {user.username: user for user in session.scalars(select(User))}
+    groups = []
+    for code, zh, en, members in WORKING_GROUPS:
+        group = WorkingGroup(code=code, name_zh=zh, name_en=en, active=True,
+                             members=[users[name] for name in members if name in users])
+        session.add(group)
+        groups.append(group)
+    session.flush()
+    return {"campaign": campaign.id, "groups": {group.code: group.id for group in groups}}
+
+
 def lead_registration(row, subjects, received_at) -> dict:
     """A row of LEADS as the registration form sends it (register_lead's data)."""
     _received, channel, about, sector, summary, reporter, major = row
@@ -222,4 +267,5 @@ def load_demo(session, hash_password=None, password: str = DEFAULT_PASSWORD) -> 
     subjects = [records.create_subject(session, {"name": name, "credit_code": credit_code(code), "address": address,
                                                  "sector": sector, "legal_representative": person}, DEMO_ACTOR)
                 for name, code, address, sector, person in SUBJECTS]
-    return {"units": unit_ids, "users": user_ids, "subjects": [subject.id for subject in subjects]}
+    campaign = create_campaign(session)
+    return {"units": unit_ids, "users": user_ids, "subjects": [subject.id for subject in subjects], **campaign}

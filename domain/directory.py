@@ -3,7 +3,7 @@ and how a task's case, unit and process read in its notifications (domain.wordin
 from sqlalchemy import or_, select
 
 from domain import wording
-from domain.models import Unit, User, UserRole, supervisor_unit
+from domain.models import Unit, User, UserRole, WorkingGroup, supervisor_unit, working_group_member
 from engine.store.models import HumanTask
 
 LOCALES = ("zh", "en")
@@ -31,10 +31,13 @@ class CampaignDirectory:
         if task.assignee:
             return [task.assignee]
         groups, users = task.candidate_group_list, task.candidate_user_list
+        in_working_group = (select(working_group_member.c.user_id)
+                            .join(WorkingGroup, WorkingGroup.id == working_group_member.c.group_id)
+                            .where(WorkingGroup.code.in_(groups), WorkingGroup.active.is_(True)))
         members = session.scalars(
             select(User.username).outerjoin(Unit, User.unit_id == Unit.id).outerjoin(UserRole)
             .where(User.active.is_(True), or_(Unit.code.in_(groups), UserRole.role.in_(groups),
-                                              User.username.in_(users)))
+                                              User.username.in_(users), User.id.in_(in_working_group)))
         ).all()
         return sorted(set(members))
 

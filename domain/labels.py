@@ -199,6 +199,20 @@ ACCOUNTABILITY_STATUS = {
     "closed": _l("已办结", "Closed"),
 }
 
+# 专项行动的层级 and its phases (宣传发动 → 打击整治 → 总结提升, as every seed runs it).
+CAMPAIGN_LEVEL = {
+    "province": _l("省级", "Province"),
+    "city": _l("市级", "City"),
+    "district": _l("区（县）级", "District/county"),
+    "town": _l("镇（街道）级", "Town/sub-district"),
+}
+
+PHASE_KIND = {
+    "publicity": _l("宣传发动", "Publicity and mobilisation"),
+    "strike": _l("打击整治", "Strike and rectification"),
+    "summary": _l("总结提升", "Summary and improvement"),
+}
+
 RECORD = {
     "unit": _l("单位", "Unit"),
     "user": _l("用户", "User"),
@@ -210,6 +224,9 @@ RECORD = {
     "rectification_item": _l("整改事项", "Rectification item"),
     "supervision_case": _l("督办事项", "Supervision case"),
     "accountability_record": _l("问责记录", "Accountability record"),
+    "campaign": _l("专项行动", "Campaign"),
+    "campaign_phase": _l("行动阶段", "Campaign phase"),
+    "working_group": _l("工作组", "Working group"),
 }
 
 # Labels of record fields, shared by the UI and by validation messages.
@@ -273,6 +290,16 @@ FIELD = {
     "receipt_no": _l("回执编号", "Receipt number"),
     "accepting_unit": _l("受理单位", "Accepting unit"),
     "accepted_on": _l("受理日期", "Date accepted"),
+    "name_zh": _l("中文名称", "Chinese name"),
+    "name_en": _l("英文名称", "English name"),
+    "campaign_level": _l("行动层级", "Level"),
+    "first_day": _l("开始日期", "First day"),
+    "last_day": _l("结束日期", "Last day"),
+    "phase_kind": _l("阶段类型", "Phase"),
+    "phase_name": _l("阶段名称", "Phase name"),
+    "group_code": _l("工作组代码", "Group code"),
+    "member": _l("成员", "Member"),
+    "phase": _l("行动阶段", "Campaign phase"),
 }
 
 VOCABULARIES = {
@@ -292,6 +319,8 @@ VOCABULARIES = {
     "supervision_stage": SUPERVISION_STAGE,
     "supervision_status": SUPERVISION_STATUS,
     "accountability_status": ACCOUNTABILITY_STATUS,
+    "campaign_level": CAMPAIGN_LEVEL,
+    "phase_kind": PHASE_KIND,
     "record": RECORD,
     "field": FIELD,
 }
@@ -311,6 +340,8 @@ SUPERVISION_LEVELS = tuple(SUPERVISION_LEVEL)
 SUPERVISION_STAGES = tuple(SUPERVISION_STAGE)
 SUPERVISION_STATUSES = tuple(SUPERVISION_STATUS)
 ACCOUNTABILITY_STATUSES = tuple(ACCOUNTABILITY_STATUS)
+CAMPAIGN_LEVELS = tuple(CAMPAIGN_LEVEL)
+PHASE_KINDS = tuple(PHASE_KIND)
 
 
 def normalize_locale(locale: str | None) -> str:

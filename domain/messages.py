@@ -28,6 +28,18 @@ MESSAGES = {
     "unknown_field": ("{label}不是可修改的字段", "{label} cannot be changed here"),
     "override_reason_required": ("所选{field}与按规则评定的结果（{computed}）不同，须填写{label}",
                                  "{label} is required: the {field} chosen differs from the one by rule ({computed})"),
+    "day_before_first": ("{label}不能早于{first}", "{label} cannot be before the {first}"),
+    "phase_outside_period": ("{label}须在专项行动期间（{first}至{last}）内",
+                             "{label} must lie in the campaign's period ({first} to {last})"),
+    "phase_overlap": ("{label}与“{phase}”阶段（{first}至{last}）重叠，阶段之间不能重叠",
+                      "{label} overlaps the phase “{phase}” ({first} to {last}); phases cannot overlap"),
+    "period_leaves_phase_out": ("{label}会使“{phase}”阶段落在专项行动期间之外，请先调整该阶段",
+                                "{label} would leave the phase “{phase}” outside the period; change that phase first"),
+    "group_code_invalid": ("{label}须以 group_ 开头，由小写字母、数字和下划线组成（如 group_strike）",
+                           "{label} must start with group_ and use lower-case letters, digits and _ (e.g. group_strike)"),
+    "group_code_taken": ("{label}已被单位、角色或其他工作组使用", "{label} is already used by a unit, role or group"),
+    "group_code_fixed": ("{label}创建后不能修改（流程按代码分派任务）",
+                         "{label} cannot change once created (processes route tasks by it)"),
 }
 
 

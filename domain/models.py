@@ -5,12 +5,14 @@ variable such as `responsible_unit` is directly a foreign key value.
 Process instances are referenced by id without a foreign key: the records
 outlive archived instances.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -88,6 +90,8 @@ class User(Base):
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
     supervised_units: Mapped[list[Unit]] = relationship(secondary=supervisor_unit, lazy="selectin")
+    working_groups: Mapped[list["WorkingGroup"]] = relationship(
+        secondary="working_group_member", back_populates="members", lazy="selectin")
 
     @property
     def roles(self) -> frozenset[str]:
@@ -105,7 +109,10 @@ class User(Base):
         other role is not in their community's groups: they report, they do not handle cases."""
         if self.roles == {"grid_worker"}:
             return frozenset()
-        return (self.unit.groups if self.unit else frozenset()) | self.roles
+        # Members of the office's working groups (综合组、打击组 …) also hold the group's code, so a
+        # task for `group_strike` reaches the strike group's people whatever their unit.
+        working = frozenset(group.code for group in self.working_groups if group.active)
+        return (self.unit.groups if self.unit else frozenset()) | self.roles | working
 
     def to_actor(self):
         from engine.identity import Actor
@@ -356,6 +363,74 @@ class AccountabilityRecord(Base):
     closed_at: Mapped[datetime | None]
 
 
+class Campaign(Base):
+    """专项行动: one campaign of a level (区级、街道级 …) over a period, in phases."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="period_in_order"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str] = mapped_column(String(20))  # domain.labels.CAMPAIGN_LEVEL
+    first_day: Mapped[date] = mapped_column(Date)  # Beijing dates, both included
+    last_day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(Username)
+
+    phases: Mapped[list["CampaignPhase"]] = relationship(
+        back_populates="campaign", order_by="CampaignPhase.first_day", cascade="all, delete-orphan")
+
+    def name(self, locale: str = "zh") -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+
+class CampaignPhase(Base):
+    """A phase of a campaign (宣传发动 / 打击整治 / 总结提升) with its dates; phases do not overlap."""
+
+    __tablename__ = "campaign_phase"
+    __table_args__ = (
+        CheckConstraint("first_day <= last_day", name="phase_in_order"),
+        Index("ix_campaign_phase_campaign_days", "campaign_id", "first_day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # domain.labels.PHASE_KIND
+    name: Mapped[str] = mapped_column(String(200))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="phases")
+
+
+working_group_member = Table(
+    "working_group_member",
+    Base.metadata,
+    Column("group_id", BigId, ForeignKey("working_group.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigId, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class WorkingGroup(Base):
+    """A working group of the special office (综合组、打击组 …); its code is a BPMN candidate group."""
+
+    __tablename__ = "working_group"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(UnitCode, unique=True)  # group_<name>
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    members: Mapped[list[User]] = relationship(
+        secondary=working_group_member, back_populates="working_groups", order_by=User.id)
+
+    def name(self, locale: str = "zh") -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+
 def domain_tables():
     """The tables owned by this package, parents first (for create_all in tests)."""
     return [table for table in Base.metadata.sorted_tables
@@ -365,5 +440,6 @@ def domain_tables():
 _TABLE_NAMES = frozenset({
     "unit", "app_user", "user_role", "supervisor_unit", "number_counter", "subject",
     "risk_assessment", "lead", "reporter", "disposal", "rectification_item",
-    "supervision_case", "accountability_record",
+    "supervision_case", "accountability_record", "campaign", "campaign_phase", "working_group",
+    "working_group_member",
 })

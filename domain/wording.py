@@ -8,7 +8,8 @@ escalation rung, a username). They show the words of this module instead:
     rung_name(rung, locale)             escalation rung as supervisors call it: 逾期, 问责 …
     rung_reason(rung, locale)           why a task climbed that rung (notifications)
     person_labels(session, names, l)    {username: 姓名（单位）}; person_label for one
-    unit_names(session, locale)         {unit code: unit name}; unit_name for one
+    unit_names(session, locale)         {unit code: unit name}; unit_name for one (or a working group)
+    working_group_names(session, l)     {working group code: its name} (candidate groups group_strike …)
     process_names(session)              {process id: the process's name}
     case_labels(session, ids, locale)   {instance id: "XS-2026-000021 新塘康泰养生会馆"}; case_label for one
 
@@ -19,7 +20,7 @@ notifications (domain.directory) each recipient's.
 from sqlalchemy import select
 
 from domain.labels import pick, zh_en
-from domain.models import Lead, RectificationItem, Subject, SupervisionCase, Unit, User
+from domain.models import Lead, RectificationItem, Subject, SupervisionCase, Unit, User, WorkingGroup
 from domain.demo import DEMO_ACTOR
 from domain.grid_reports import GRID_INTAKE, GRID_INTAKE_NAME
 from engine.identity import SYSTEM
@@ -65,6 +66,12 @@ ACTIONS = {
     "calendar.schedule_saved": _l("录入放假安排", "Holiday schedule saved"),
     "calendar.year_confirmed": _l("确认年度工作日历", "Working-day calendar confirmed"),
     "calendar.confirmation_withdrawn": _l("撤回工作日历确认", "Working-day calendar confirmation withdrawn"),
+    "campaign.saved": _l("保存专项行动", "Campaign saved"),
+    "campaign.phase_saved": _l("保存行动阶段", "Campaign phase saved"),
+    "campaign.phase_deleted": _l("删除行动阶段", "Campaign phase deleted"),
+    "working_group.saved": _l("保存工作组", "Working group saved"),
+    "working_group.member_added": _l("加入工作组成员", "Working group member added"),
+    "working_group.member_removed": _l("移出工作组成员", "Working group member removed"),
     # processes
     "definition.deployed": _l("发布流程版本", "Process version published"),
     "definition.rolled_back": _l("回退流程版本", "Process version rolled back"),
@@ -202,11 +209,22 @@ def unit_names(session, locale: str | None = "zh") -> dict[str, str]:
             for code, zh, en in session.execute(select(Unit.code, Unit.name_zh, Unit.name_en))}
 
 
+def working_group_names(session, locale: str | None = "zh") -> dict[str, str]:
+    """{working group code (group_strike …): the group's name in `locale`}."""
+    english = _english(locale)
+    return {code: (en if english and en else zh)
+            for code, zh, en in session.execute(select(WorkingGroup.code, WorkingGroup.name_zh, WorkingGroup.name_en))}
+
+
 def unit_name(session, code: str | None, locale: str | None = "zh") -> str:
-    """The unit's name; a role or unknown group reads by domain.labels (never the bare code when known)."""
+    """The unit's name; a working group's name; a role or unknown group reads by domain.labels (never
+    the bare code when known)."""
     if not code:
         return ""
     row = session.execute(select(Unit.name_zh, Unit.name_en).where(Unit.code == code)).first()
+    if row is None:
+        row = session.execute(select(WorkingGroup.name_zh.label("name_zh"), WorkingGroup.name_en.label("name_en"))
+                              .where(WorkingGroup.code == code)).first()
     if row is not None:
         return row.name_en if _english(locale) and row.name_en else row.name_zh
     from domain.labels import ROLE, UNIT, label

@@ -200,6 +200,12 @@ def _prepare(world):
         ids["token"] = db.session.scalar(select(func.max(ApiToken.id)))
         ids["definition"] = db.session.scalar(select(func.min(ProcessDefinition.id)))  # ids go on across modules
         ids["decision"] = decision_id
+        from domain.models import Campaign, CampaignPhase, WorkingGroup
+        ids["campaign"] = db.session.scalar(select(func.min(Campaign.id)))
+        ids["phase"] = db.session.scalar(select(func.min(CampaignPhase.id)).where(
+            CampaignPhase.campaign_id == ids["campaign"]))
+        strike = db.session.scalars(select(WorkingGroup).where(WorkingGroup.code == "group_strike")).one()
+        ids["group"], ids["member"] = strike.id, strike.members[0].id
         assert all(value is not None for value in ids.values()), ids
         db.session.rollback()
     world.ids = ids
@@ -210,6 +216,14 @@ def _probe_decision(engine) -> int:
     from tests import dmn_builder
     [result] = engine.deploy_decisions(dmn_builder.table(key=PROBE_DECISION), "security_probe.dmn")
     return result.definition.id
+
+
+def _campaign_rows(rows) -> dict:
+    from domain.models import Campaign, CampaignPhase, WorkingGroup, working_group_member
+    return {"campaigns": rows(Campaign.id, Campaign.name_zh, Campaign.level, Campaign.first_day, Campaign.last_day),
+            "phases": rows(CampaignPhase.id, CampaignPhase.kind, CampaignPhase.first_day, CampaignPhase.last_day),
+            "groups": rows(WorkingGroup.id, WorkingGroup.code, WorkingGroup.name_zh),
+            "members": rows(working_group_member.c.group_id, working_group_member.c.user_id)}
 
 
 def fingerprint(world) -> dict:
@@ -234,6 +248,7 @@ def fingerprint(world) -> dict:
             "audit": count(AuditEvent), "attachments": count(Attachment), "copies": count(TaskCopy),
             "cosigners": count(TaskCosigner), "definitions": count(ProcessDefinition), "reporters": count(Reporter),
             "decisions": count(DecisionDefinition),
+            "campaign": _campaign_rows(rows),
             "tasks": rows(HumanTask.id, HumanTask.status, HumanTask.assignee, HumanTask.due_at,
                           HumanTask.candidate_groups, HumanTask.delegation_state, HumanTask.draft_by),
             "instances": rows(ProcessInstance.id, ProcessInstance.status, ProcessInstance.definition_id,

@@ -237,6 +237,10 @@ def test_admin_edits_lead_handling_and_only_new_leads_follow_the_new_version(pag
         "() => document.querySelector('#bio-properties-panel-candidateGroups').value === 'office'")
     assert page.is_checked('#duban-group-picker input[data-group-code="office"]')
     assert "专项办" in page.inner_text("#duban-group-picker")
+    # the office's working groups are offered by their names (domain.campaign), beside the units and roles
+    working = page.locator('#duban-group-picker fieldset[data-kind="groups"]')
+    assert "工作组" in working.inner_text() and "打击组" in working.inner_text()
+    assert working.locator('input[data-group-code="group_strike"]').count() == 1
     page.fill("#bio-properties-panel-dueDate", "P3WD")
     page.wait_for_function("() => document.querySelector('[data-entry-id=\"dueDate\"]').innerText.includes('3 个工作日')")
     page.locator("#duban-group-picker").scroll_into_view_if_needed()

@@ -53,7 +53,8 @@ def test_the_cast_loads_once_with_its_roles_and_a_single_password_hash(db):
     assert users["community_tangshi.grid"].roles == {"grid_worker"}
     assert users["community_tangshi.grid"].groups == frozenset()
     assert len(users["office.supervisor"].supervised_units) == 12
-    assert users["market.officer"].to_actor().groups == {"market", "officer"}
+    # market.officer is also in the office's 整治组 (domain.demo WORKING_GROUPS)
+    assert users["market.officer"].to_actor().groups == {"market", "officer", "group_rectification"}
     assert all(user.password_hash == "hash:duban-demo-2026" for user in users.values())
     assert all(creditcode.is_valid(subject.credit_code) for subject in db.scalars(select(Subject)))
     with pytest.raises(DubanError):
@@ -224,3 +225,26 @@ def test_the_history_agrees_whatever_day_it_is_built(app, session_factory, clock
     open_tasks = _all(session_factory, HumanTask, HumanTask.status == "open")
     assert {_beijing_time(task.due_at) for task in open_tasks} == {"18:00"}
     assert len(_all(session_factory, SupervisionMark, SupervisionMark.level == "yellow")) == 1
+
+
+def test_the_demo_campaign_runs_in_the_seeds_phases_with_the_offices_four_working_groups(db):
+    from datetime import date
+
+    from domain import campaign
+    from domain.models import Campaign, WorkingGroup
+    ids = load_demo(db)
+    db.commit()
+    [found] = db.scalars(select(Campaign)).all()
+    assert ids["campaign"] == found.id and found.level == "town"
+    assert (found.first_day, found.last_day) == (date(2026, 4, 20), date(2026, 12, 31))  # 宣传发动 from late April
+    assert [(p.kind, p.first_day, p.last_day) for p in campaign.phases(db)] == [
+        ("publicity", date(2026, 4, 20), date(2026, 4, 30)),
+        ("strike", date(2026, 5, 1), date(2026, 11, 30)),  # 打击整治 from 1 May, as the seeds' plan
+        ("summary", date(2026, 12, 1), date(2026, 12, 31))]  # 总结提升 to the year's end
+    groups = {g.code: g for g in db.scalars(select(WorkingGroup))}
+    assert [groups[c].name_zh for c in ("group_general", "group_strike", "group_rectification", "group_publicity")] \
+        == ["综合组", "打击组", "整治组", "宣传组"]
+    assert all(group.members for group in groups.values())
+    police = db.scalar(select(User).where(User.username == "police.officer"))
+    assert "group_strike" in police.groups
+    assert not any(group.members and "grid_worker" in m.roles for group in groups.values() for m in group.members)

@@ -87,6 +87,7 @@ def api_write(allowed, refused, **special):
 SUPERVISING = ("market_supervisor", "office_leader", "admin")
 SIGNED_IN_ROLES = tuple(role for role in ALL_ROLES if role not in ("anonymous", "token"))
 SUPERVISOR_POST = post(SUPERVISING, 403, police_supervisor=404)
+CAMPAIGN_EDITORS = ("office_leader", "admin")
 
 G, P, D, U = "GET", "POST", "DELETE", "PUT"
 # (endpoint, method) -> (path, expected by role). Paths use the world's ids: {task}, {lead} ...
@@ -203,6 +204,18 @@ EXPECTED = {
     ("admin.api_deploy", P): ("/admin/api/deploy", api_write(("admin",), 403, token=401)),
     ("admin_calendar.page", G): ("/admin/calendar/2027", ADMIN_PAGE),
     ("admin_calendar.save", P): ("/admin/calendar/2027", post(("admin",), 403)),
+    # the campaign, its phases and working groups (web/campaign.py): everyone reads; leaders and admins edit
+    ("campaign.page", G): ("/admin/campaign/", SIGNED_IN),
+    ("campaign.create", P): ("/admin/campaign/", post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.save", P): ("/admin/campaign/{campaign}", post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.add_phase", P): ("/admin/campaign/{campaign}/phases", post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.save_phase", P): ("/admin/campaign/{campaign}/phases/{phase}", post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.delete_phase", P): ("/admin/campaign/{campaign}/phases/{phase}/delete",
+                                   post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.add_group", P): ("/admin/campaign/groups", post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.add_member", P): ("/admin/campaign/groups/{group}/members", post(CAMPAIGN_EDITORS, 403)),
+    ("campaign.remove_member", P): ("/admin/campaign/groups/{group}/members/{member}/delete",
+                                    post(CAMPAIGN_EDITORS, 403)),
     # decision tables (web/admin_decisions.py): the world's probe table
     ("admin_decisions.decisions", G): ("/admin/decisions", ADMIN_PAGE),
     ("admin_decisions.versions", G): (f"/admin/decisions/{PROBE_DECISION}/versions", ADMIN_PAGE),

@@ -41,6 +41,7 @@ RESPONSES = [
     ("anonymous", "GET", "/login", 200, "text/html"),
     ("market_officer", "GET", "/inbox/", 200, "text/html"),
     ("market_officer", "GET", "/tasks/{task}", 200, "text/html"),
+    ("market_officer", "GET", "/admin/campaign/", 200, "text/html"),
     ("anonymous", "GET", "/api/v1/docs", 200, "text/html"),
     ("anonymous", "GET", "/", 302, "text/html"),
     ("anonymous", "GET", "/inbox/", 302, "text/html"),
@@ -83,6 +84,8 @@ RESPONSES = [
     ("market_officer", "GET", "/logout", 405, "text/html"),
     ("token", "PUT", "/api/v1/units", 405, "application/json"),
     ("market_officer", "GET", "/dashboard/reports?month=2026-13", 403, "text/html"),
+    ("office_leader", "GET", "/dashboard/?phase=999999", 422, "text/html"),
+    ("office_leader", "GET", "/leads?phase=abc", 422, "text/html"),
 ]
 
 

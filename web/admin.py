@@ -18,7 +18,8 @@ Pages (Chinese by default):
     GET  /admin/incidents                                     instances in error, with retry and cancel
 
 JSON for the modeler (session cookie + X-CSRFToken header):
-    GET  /admin/api/known-groups  -> {"units": [{"code", "name"}], "roles": [{"code", "name"}]}
+    GET  /admin/api/known-groups  -> {"units": [{"code", "name"}], "groups": [{"code", "name"}],
+                                      "roles": [{"code", "name"}]}  (groups: the office's working groups)
     GET  /admin/api/known-decisions -> {"decisions": [{"key", "name", "versions": [newest first]}]}
     POST /admin/api/validate {"xml"} -> 200 {"problems": [{"element_id", "message", "severity", "line", "rule"}],
          ...}  (severity error, warning or info; rule: engine.lint's rule id, null for the loader's own checks;
@@ -43,7 +44,7 @@ from sqlalchemy import func, select
 
 from domain.forms import FORMS_DIR
 from domain.labels import ROLE, UNIT, label
-from domain.models import Unit
+from domain.models import Unit, WorkingGroup
 from engine import lint as lint_module
 from engine.admin_ops import MIGRATION_MESSAGES, AdminOperations
 from engine.bpmn.diff import diff_definitions
@@ -138,7 +139,8 @@ def _back(default: str):
 
 
 def known_groups() -> dict:
-    """Candidate groups a BPMN may name: the directory's units (and `community`), and the roles."""
+    """Candidate groups a BPMN may name: the directory's units (and `community`), the special office's
+    working groups (综合组、打击组 …) and the roles."""
     locale = short_locale()
     units = [{"code": u.code, "name": u.name(locale)}
              for u in db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))]
@@ -146,12 +148,16 @@ def known_groups() -> dict:
         units.append({"code": "community", "name": label("unit", "community", locale)})
     # Grid workers hold no tasks (domain.models.User.groups), so no task may name them.
     roles = [{"code": code, "name": label("role", code, locale)} for code in ROLE if code != "grid_worker"]
-    return {"units": units, "roles": roles}
+    groups = [{"code": group.code, "name": group.name(locale)}
+              for group in db.session.scalars(select(WorkingGroup).where(WorkingGroup.active.is_(True))
+                                              .order_by(WorkingGroup.id))]
+    return {"units": units, "groups": groups, "roles": roles}
 
 
 def _known_group_codes() -> set[str]:
     groups = known_groups()
-    return {u["code"] for u in groups["units"]} | {r["code"] for r in groups["roles"]}
+    return ({u["code"] for u in groups["units"]} | {g["code"] for g in groups["groups"]}
+            | {r["code"] for r in groups["roles"]})
 
 
 def _known_forms() -> set[str]:

@@ -38,6 +38,7 @@ from engine import clock
 from engine.errors import DubanError
 from engine.store.models import (Attachment, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                  TaskCandidate)
+from web import phase_filter
 from web.errors import engine_message, status_of
 from web.extensions import db
 from web.params import page_arg
@@ -190,9 +191,12 @@ def _display_names(usernames) -> dict[str, str]:
 
 
 def _holder_names(codes, units: dict[str, str]) -> list[str]:
-    """Candidate groups as people read them: unit names, role names."""
+    """Candidate groups as people read them: unit names, working groups' names, role names."""
+    from web.presenters import working_group_name_map
     locale = short_locale()
-    return [units.get(code) or (label("role", code, locale) if code in ROLE else code) for code in codes if code]
+    working = working_group_name_map()
+    return [units.get(code) or working.get(code) or (label("role", code, locale) if code in ROLE else code)
+            for code in codes if code]
 
 
 def _element_names(definition: ProcessDefinition) -> dict[str, str]:
@@ -488,6 +492,13 @@ def leads():
         query = query.where(Lead.status == status)
     if args.get("major") == "1":
         query = query.where(Lead.major.is_(True))
+    try:
+        phase = phase_filter.chosen_phase(args)
+    except phase_filter.UnknownPhase:
+        return phase_filter.unknown_phase_page()
+    if phase is not None:  # received in the phase (Beijing dates)
+        period = phase_filter.period_of(phase)
+        query = query.where(Lead.received_at >= period.start, Lead.received_at < period.end)
     page = page_arg()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.order_by(Lead.received_at.desc(), Lead.id.desc())
@@ -495,7 +506,7 @@ def leads():
     paging = {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
     return render_template("cases/leads.html", leads=rows, paging=paging, args=args, channels=CHANNEL,
                            sectors=SECTOR, statuses=LEAD_STATUS, units=_unit_names(),
-                           may_register=_sees_everything())
+                           may_register=_sees_everything(), phase=phase, phase_choices=phase_filter.choices())
 
 
 # -- registering a lead ---------------------------------------------------------

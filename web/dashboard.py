@@ -2,9 +2,11 @@
 
 Routes (all for supervisors, office leaders and administrators; officers get 403):
 
-    /dashboard/                 figures and charts for a date range (from, to; default this month)
+    /dashboard/                 figures and charts for a date range (from, to; default this month), or for a
+                                campaign phase (phase=<id>: the phase's dates; an unknown phase is a 422 page)
     /dashboard/list             the records behind one figure (figure, key, from, to, unit)
-    /dashboard/reports          the monthly report of a unit or of the whole campaign (month, unit)
+    /dashboard/reports          the monthly report of a unit or of the whole campaign (month, unit; phase=<id>
+                                instead of month: the report over that phase's dates)
     /dashboard/reports.xlsx     the same as a workbook: one sheet of figures, one per list
     /dashboard/ledger.xlsx      the risk ledger (风险台账)
 
@@ -22,7 +24,7 @@ from werkzeug.routing import BuildError
 from domain.labels import CHANNELS, GRADES, MEASURES
 from domain.models import Unit
 from engine import clock
-from web import reports
+from web import phase_filter, reports
 from web.access import ALL_UNITS, roles_required
 from web.extensions import db
 from web.i18n import short_locale
@@ -170,7 +172,11 @@ def _chart_data(f: reports.Figures, link: Links, names: dict[str, str], unit_cod
 def index():
     now = clock.now()
     unit = _chosen_unit()
-    period = reports.parse_period(request.args, now)
+    try:
+        phase = phase_filter.chosen_phase(request.args)
+    except phase_filter.UnknownPhase:
+        return phase_filter.unknown_phase_page()
+    period = phase_filter.period_of(phase) if phase else reports.parse_period(request.args, now)
     figures = reports.compute(db.session, _scope(unit), period, now)
     choices = _unit_choices()
     names = _names()
@@ -182,7 +188,8 @@ def index():
         unit_codes=unit_codes, link=link, charts=_chart_data(figures, link, names, unit_codes),
         channels=CHANNELS, measures=MEASURES, grades=GRADES, buckets=reports.RECTIFICATION_BUCKETS,
         grade_colours=GRADE_COLOURS, locale=short_locale(), key_label=reports.key_label,
-        report_month=period.last.strftime("%Y-%m"))
+        report_month=period.last.strftime("%Y-%m"), phase=phase, phase_choices=phase_filter.choices(),
+        current_phase=phase_filter.current_phase_text())
 
 
 def _key_labeller(names):
@@ -238,8 +245,12 @@ def drill():
 # -- the monthly report ----------------------------------------------------------------
 
 def _report_args():
+    """now, unit, period and the chosen phase (None: a month). A phase's dates win over `month`."""
     now = clock.now()
     unit = _chosen_unit()
+    phase = phase_filter.chosen_phase(request.args)
+    if phase is not None:
+        return now, unit, phase_filter.period_of(phase), phase
     month = request.args.get("month")
     period = reports.Period.parse_month(month) if month else None
     if month and period is None:
@@ -247,30 +258,42 @@ def _report_args():
     if period is None:
         today = now.astimezone(reports.BEIJING).date()
         period = reports.Period.month(today.year, today.month)
-    return now, unit, period
+    return now, unit, period, None
 
 
 @bp.get("/reports")
 @dashboard_roles
 def report():
-    now, unit, period = _report_args()
+    try:
+        now, unit, period, phase = _report_args()
+    except phase_filter.UnknownPhase:
+        return phase_filter.unknown_phase_page()
     data = reports.monthly_report(db.session, _scope(unit), period, now, unit, short_locale())
     names = _names()
+    if phase is not None:
+        title = t("Report of the phase %(phase)s · %(who)s", phase=phase_filter.choice_label(phase),
+                  who=_scope_name(unit, names))
+    else:
+        title = t("Monthly report %(month)s · %(who)s", month=period.month_text, who=_scope_name(unit, names))
     return render_template(
         "dashboard/report.html", report=data, f=data.figures, period=period, unit=unit, choices=_unit_choices(),
         names=names, link=Links(period, unit), channels=CHANNELS, measures=MEASURES,
         unit_codes=_unit_order(data.figures.units()), key_label=reports.key_label, locale=short_locale(),
-        bucket=reports.rectification_bucket, key_label_for=_key_labeller(names),
-        title=t("Monthly report %(month)s · %(who)s", month=period.month_text, who=_scope_name(unit, names)))
+        bucket=reports.rectification_bucket, key_label_for=_key_labeller(names), title=title, phase=phase,
+        phase_choices=phase_filter.choices())
 
 
 @bp.get("/reports.xlsx")
 @dashboard_roles
 def report_xlsx():
-    now, unit, period = _report_args()
+    try:
+        now, unit, period, phase = _report_args()
+    except phase_filter.UnknownPhase:
+        return phase_filter.unknown_phase_page()
     data = reports.monthly_report(db.session, _scope(unit), period, now, unit)
     content = reports.report_workbook(data, reports.unit_names(db.session, "zh"))
-    name = f"monthly-report-{period.month_text}-{unit or 'all'}.xlsx"
+    when = f"phase-{period.first.isoformat()}-{period.last.isoformat()}" if phase else period.month_text
+    name = f"monthly-report-{when}-{unit or 'all'}.xlsx"
     return _xlsx(content, name)
 
 

@@ -34,6 +34,7 @@ def inject_navigation():
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})
+        extra.append({"id": "campaign", "url": url_for("campaign.page"), "label": _("Campaign")})
     if current_user.has_role("administrator"):
         extra.append({"id": "admin", "url": url_for("admin.index"), "label": _("Administration")})
     return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale, "nav_casework": True,

@@ -67,15 +67,28 @@ def unit_name_map() -> dict[str, str]:
     return g.get(key)
 
 
+def working_group_name_map() -> dict[str, str]:
+    """{working group code: name in the page's language}, read once per request."""
+    from web.extensions import db
+    locale = short_locale()
+    key = f"_working_group_names_{locale}"
+    if key not in g:
+        setattr(g, key, wording.working_group_names(db.session, locale))
+    return g.get(key)
+
+
 def group_names(codes: str) -> str:
-    """Candidate groups (unit codes or roles) as people read them: 新塘市场监督管理所, 专项办领导 ..."""
+    """Candidate groups (unit codes, working groups or roles) as people read them: 新塘市场监督管理所,
+    打击组, 专项办领导 ..."""
     from domain.labels import ROLE, UNIT
     locale = short_locale()
     units = unit_name_map()
+    working = working_group_name_map()
     names = []
     for code in (c for c in (codes or "").split(",") if c):
         vocabulary = "role" if code in ROLE else "unit" if code in UNIT else None
-        names.append(units.get(code) or (label(vocabulary, code, locale) if vocabulary else code))
+        names.append(units.get(code) or working.get(code)
+                     or (label(vocabulary, code, locale) if vocabulary else code))
     return "、".join(names) if locale == "zh" else ", ".join(names)
 
 

@@ -14,7 +14,7 @@ export function createApi(base, urls = {}, doc = document) {
   return {
     async knownGroups() {
       const { body } = await request('GET', url('known_groups', 'api/known-groups'));
-      return { units: (body && body.units) || [], roles: (body && body.roles) || [] };
+      return { units: (body && body.units) || [], roles: (body && body.roles) || [], groups: (body && body.groups) || [] };
     },
     /** The deployed decisions: [{key, name, versions: [newest first]}]. */
     async knownDecisions() {

@@ -789,7 +789,7 @@ function CandidateGroupPicker(props) {
   const businessObject = getBusinessObject(element);
   const current = businessObject.get('camunda:candidateGroups');
   const chosen = splitList(current);
-  const known = new Set([...settings.units, ...settings.roles].map(option => option.code));
+  const known = new Set([...settings.units, ...(settings.groups || []), ...settings.roles].map(option => option.code));
   const others = chosen.filter(code => !known.has(code));
 
   const toggle = (code, on) => {
@@ -823,7 +823,11 @@ function CandidateGroupPicker(props) {
   } else if (!settings.groupsLoaded) {
     body = <div class="bio-properties-panel-description">{t('Loading units and roles…')}</div>;
   } else {
-    body = [section('units', t('Units'), settings.units), section('roles', t('Roles'), settings.roles)];
+    body = [section('units', t('Units'), settings.units)];
+    if ((settings.groups || []).length) {
+      body.push(section('groups', t('Working groups'), settings.groups));
+    }
+    body.push(section('roles', t('Roles'), settings.roles));
   }
   return (
     <div class="bio-properties-panel-entry duban-group-picker" data-entry-id={id} id="duban-group-picker">

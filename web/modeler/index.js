@@ -410,6 +410,7 @@ class ModelerPage extends EditorPage {
       const groups = await this.api.knownGroups();
       this.settings.units = groups.units;
       this.settings.roles = groups.roles;
+      this.settings.groups = groups.groups;
       this.settings.groupsLoaded = true;
     } catch (err) {
       this.settings.groupsError = true;

@@ -122,6 +122,12 @@ ZH = {
     "Deadline": "整改期限",
     "Counted as": "统计口径",
     # grading by rule (the risk grading table) and grades changed from it
+    # the campaign's phases (web/phase_filter.py)
+    "Campaign phase": "按行动阶段",
+    "Current phase: %(phase)s (%(first)s to %(last)s)": "当前阶段：%(phase)s（%(first)s至%(last)s）",
+    "No campaign phase today": "今日不在专项行动阶段内",
+    "Report of the phase %(phase)s · %(who)s": "阶段报表 %(phase)s · %(who)s",
+    "Dashboard for this period": "本期间统计分析",
     "Grades changed from the rule": "改判等级",
     "Assessments graded by rule": "按规则评定的风险评估",
     "Graded by rule": "按规则评定",

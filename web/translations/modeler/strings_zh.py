@@ -65,6 +65,7 @@ ZH = {
     "Loading units and roles…": "正在加载单位和角色…",
     "Units": "单位",
     "Roles": "角色",
+    "Working groups": "工作组",
     "Choose candidate groups": "选择候选组（可多选）",
     "Also: {codes} (expressions or other codes, kept as they are)": "另有：{codes}（表达式或其他代码，保持不变）",
     "{n} working days (weekends and public holidays skipped)": "{n} 个工作日（不含周末和法定节假日）",
