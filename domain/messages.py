@@ -28,6 +28,14 @@ MESSAGES = {
     "unknown_field": ("{label}不是可修改的字段", "{label} cannot be changed here"),
     "override_reason_required": ("所选{field}与按规则评定的结果（{computed}）不同，须填写{label}",
                                  "{label} is required: the {field} chosen differs from the one by rule ({computed})"),
+    # criminal cases (domain.strike)
+    "case_number_taken": ("{label}已被其他案件使用", "{label} is already used by another case"),
+    "amount_exceeds": ("{label}不能大于{other}", "{label} cannot exceed {other}"),
+    "date_before": ("{label}不能早于{other}", "{label} cannot be before {other}"),
+    "date_after": ("{label}不能晚于{other}", "{label} cannot be after {other}"),
+    "lead_not_found": ("{label}中的线索{number}不存在", "{label}: no lead numbered {number}"),
+    "stage_needs_previous": ("{label}：须先{previous}", "{label}: the case must first be {previous}"),
+    "stage_done": ("{label}：案件已处于或超过“{stage}”阶段", "{label}: the case is already {stage} or further"),
 }
 
 

@@ -37,7 +37,7 @@ def test_the_cast_loads_once_with_its_roles_and_a_single_password_hash(db):
     hashed = []
     ids = load_demo(db, hash_password=lambda password: hashed.append(password) or f"hash:{password}")
     db.commit()
-    assert len(ids["units"]) == 13 and len(ids["users"]) == 30 and len(ids["subjects"]) == 10
+    assert len(ids["units"]) == 14 and len(ids["users"]) == 32 and len(ids["subjects"]) == 10
     assert hashed == ["duban-demo-2026"]  # hashed once, shared by the demo users
 
     kinds = {unit.kind for unit in db.scalars(select(Unit))}
@@ -52,7 +52,7 @@ def test_the_cast_loads_once_with_its_roles_and_a_single_password_hash(db):
     # Grid workers report leads; they are in no group, so no case of their community reaches them.
     assert users["community_tangshi.grid"].roles == {"grid_worker"}
     assert users["community_tangshi.grid"].groups == frozenset()
-    assert len(users["office.supervisor"].supervised_units) == 12
+    assert len(users["office.supervisor"].supervised_units) == 13
     assert users["market.officer"].to_actor().groups == {"market", "officer"}
     assert all(user.password_hash == "hash:duban-demo-2026" for user in users.values())
     assert all(creditcode.is_valid(subject.credit_code) for subject in db.scalars(select(Subject)))
