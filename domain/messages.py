@@ -34,8 +34,8 @@ MESSAGES = {
     "date_before": ("{label}不能早于{other}", "{label} cannot be before {other}"),
     "date_after": ("{label}不能晚于{other}", "{label} cannot be after {other}"),
     "lead_not_found": ("{label}中的线索{number}不存在", "{label}: no lead numbered {number}"),
-    "stage_needs_previous": ("{label}：须先{previous}", "{label}: the case must first be {previous}"),
-    "stage_done": ("{label}：案件已处于或超过“{stage}”阶段", "{label}: the case is already {stage} or further"),
+    "stage_needs_previous": ("{label}：案件须先{previous}", "{label}: the case must first be {previous}"),
+    "stage_done": ("{label}：案件已{stage}", "{label}: the case is already {stage}"),
 }
 
 

@@ -19,7 +19,7 @@ from domain import schemas
 from domain.audit import actor_name, audit
 from domain.errors import ValidationFailed
 from domain.fieldspec import field_label
-from domain.labels import STRIKE_STAGES, label
+from domain.labels import STRIKE_STAGES, label, pick, zh_en
 from domain.messages import message
 from domain.models import Lead, StrikeCase, Subject, Unit, strike_case_lead, strike_case_subject
 from engine import clock
@@ -37,6 +37,8 @@ CASE_FIELDS = [
     schemas.spec("returned_amount", "integer", min=0, max=10**15, default=0),
 ]
 STAGE_DATE = {"prosecuted": "prosecuted_on", "judged": "judged_on"}
+# The step that reaches a stage, as messages and the stage form name it.
+STAGE_STEP = {"prosecuted": zh_en("移送审查起诉", "sent for prosecution"), "judged": zh_en("审结", "judged")}
 NEXT_STAGE = {"filed": "prosecuted", "prosecuted": "judged"}
 LEAD_NUMBER_SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -167,10 +169,10 @@ def advance_stage(session, record: StrikeCase, stage: str, on, judgment: str | N
     date_field = STAGE_DATE[stage]
     if NEXT_STAGE.get(record.stage) != stage:
         if STRIKE_STAGES.index(record.stage) >= STRIKE_STAGES.index(stage):
-            _error(errors, "stage", "stage_done", locale, stage=label("strike_stage", stage, locale))
+            _error(errors, "stage", "stage_done", locale, stage=pick(STAGE_STEP[stage], locale))
         else:
             _error(errors, "stage", "stage_needs_previous", locale,
-                   previous=label("strike_stage", NEXT_STAGE[record.stage], locale))
+                   previous=pick(STAGE_STEP[NEXT_STAGE[record.stage]], locale))
         raise ValidationFailed(errors)
     fields = [schemas.spec(date_field, "date", True, past=True)]
     if stage == "judged":

@@ -200,6 +200,9 @@ def _prepare(world):
         ids["token"] = db.session.scalar(select(func.max(ApiToken.id)))
         ids["definition"] = db.session.scalar(select(func.min(ProcessDefinition.id)))  # ids go on across modules
         ids["decision"] = decision_id
+        # a demo criminal case (依法打击): the police's, on a lead of the market unit
+        from domain.models import StrikeCase
+        ids["strike_case"] = db.session.scalar(select(func.min(StrikeCase.id)))
         assert all(value is not None for value in ids.values()), ids
         db.session.rollback()
     world.ids = ids

@@ -74,7 +74,7 @@ def test_the_stages_go_in_order_with_dates_not_before_the_previous_one(session):
             strike.advance_stage(session, record, stage, on, judgment, "court.officer")
         return failed.value.messages
 
-    assert refused("judged", "2026-02-20", "判处有期徒刑一年") == {"stage": ["案件阶段：须先已移送审查起诉"]}
+    assert refused("judged", "2026-02-20", "判处有期徒刑一年") == {"stage": ["案件阶段：案件须先移送审查起诉"]}
     assert refused("prosecuted", "2026-02-09") == {"prosecuted_on": ["移送审查起诉日期不能早于立案日期"]}
     assert refused("prosecuted", "2026-03-03") == {"prosecuted_on": ["移送审查起诉日期不能晚于当前时间"]}
     assert refused("prosecuted", "") == {"prosecuted_on": ["移送审查起诉日期为必填项"]}
@@ -84,7 +84,7 @@ def test_the_stages_go_in_order_with_dates_not_before_the_previous_one(session):
     session.commit()
     assert (record.stage, record.prosecuted_on, record.prosecuted_by) == (
         "prosecuted", date(2026, 2, 10), "procuratorate.officer")
-    assert refused("prosecuted", "2026-02-12") == {"stage": ["案件阶段：案件已处于或超过“已移送审查起诉”阶段"]}
+    assert refused("prosecuted", "2026-02-12") == {"stage": ["案件阶段：案件已移送审查起诉"]}
     assert refused("judged", "2026-02-09", "x") == {"judged_on": ["审结日期不能早于移送审查起诉日期"]}
     assert refused("judged", "2026-02-27") == {"judgment": ["判决结果为必填项"]}
 

@@ -45,7 +45,8 @@ ZH = {
     "Case record": "案件信息",
     "Recorded": "登记",
     "Stages": "办理阶段",
-    "Next stage: %(stage)s": "下一阶段：%(stage)s",
+    "Next: send for prosecution": "下一步：移送审查起诉",
+    "Next: judgment": "下一步：审结",
     "Record this stage": "记录该阶段",
     "The case is now: %(stage)s.": "案件当前阶段：%(stage)s。",
     # on the lead and institution pages
