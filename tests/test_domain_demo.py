@@ -224,3 +224,22 @@ def test_the_history_agrees_whatever_day_it_is_built(app, session_factory, clock
     open_tasks = _all(session_factory, HumanTask, HumanTask.status == "open")
     assert {_beijing_time(task.due_at) for task in open_tasks} == {"18:00"}
     assert len(_all(session_factory, SupervisionMark, SupervisionMark.level == "yellow")) == 1
+
+
+def test_the_demo_has_criminal_cases_at_every_stage_linked_to_its_leads(demo, session_factory):
+    """依法打击: the police filed four cases on the demo's leads; one was judged by the court, one sent
+    for prosecution by the procuratorate; the dashboard's strike figures have something to show."""
+    from domain.models import StrikeCase
+    cases = _all(session_factory, StrikeCase)
+    assert len(cases) == 4 and {case.stage for case in cases} == {"filed", "prosecuted", "judged"}
+    assert {case.unit for case in cases} == {"police"}
+    with session_factory() as s:
+        for case in s.scalars(select(StrikeCase)):
+            assert case.leads and case.subjects or case.charge == "fraud", case.case_number
+            assert all(lead.received_at.astimezone(CHINA_TZ).date() <= case.filed_on for lead in case.leads)
+            assert case.returned_amount <= case.recovered_amount
+            if case.stage == "judged":
+                assert case.filed_on <= case.prosecuted_on <= case.judged_on and case.judged_by == "court.officer"
+                assert case.judgment
+    assert {unit.code for unit in _all(session_factory, Unit, Unit.law_enforcement.is_(True))} == {
+        "police", "court", "procuratorate"}

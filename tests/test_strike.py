@@ -241,3 +241,44 @@ def test_the_dashboard_shows_the_returns_figures(app, clock):
     assert "strike-figures" not in page and "data-figure=\"strike_" not in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Subject)) == 10
+
+
+def test_correcting_a_case_keeps_it_whole_and_is_audited(client):
+    login(client, "court.officer")
+    with client.application.app_context():
+        from web.extensions import db
+        case = db.session.scalars(select(StrikeCase).where(StrikeCase.charge == "illegal_deposits")).one()
+        case_id, number = case.id, case.case_number
+        leads = " ".join(lead.number for lead in case.leads)
+    page = client.get(f"/strike-cases/{case_id}/edit")
+    assert page.status_code == 200 and number in page.text and leads.split()[0] in page.text
+    token = _form(client, f"/strike-cases/{case_id}/edit")
+    form = {**token, "case_number": number, "unit": "police", "charge": "fundraising_fraud", "filed_on": "2026-02-13",
+            "lead_numbers": leads, "gangs": "1", "suspects": "6", "frozen_amount": "1300000",
+            "recovered_amount": "350000", "returned_amount": "400000"}
+    refused = client.post(f"/strike-cases/{case_id}/edit", data=form)
+    assert refused.status_code == 422 and 'id="error-returned_amount"' in refused.text
+    # filed after it was sent for prosecution: refused too
+    late = client.post(f"/strike-cases/{case_id}/edit", data={**form, "returned_amount": "0", "filed_on": "2026-03-02"})
+    assert late.status_code == 422 and "立案日期不能晚于移送审查起诉日期" in late.text
+    with client.application.app_context():
+        kept = db.session.get(StrikeCase, case_id)
+        assert (kept.charge, kept.suspects) == ("illegal_deposits", 5)
+    assert client.post(f"/strike-cases/{case_id}/edit", data={**form, "returned_amount": "100000"}).status_code == 302
+    with client.application.app_context():
+        fixed = db.session.get(StrikeCase, case_id)
+        assert (fixed.charge, fixed.suspects, fixed.returned_amount, fixed.stage) == (
+            "fundraising_fraud", 6, 100000, "prosecuted")
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "strike_case.updated")).one()
+        assert event.actor == "court.officer" and "charge" in event.data["fields"]
+
+
+def test_the_lead_api_tells_nothing_of_the_case(client):
+    """The JSON API of leads has no strike details for anyone (the pages are where they are shown)."""
+    login(client, "office.officer")
+    with client.application.app_context():
+        from web.extensions import db
+        case = db.session.scalars(select(StrikeCase).where(StrikeCase.charge == "false_advertising")).one()
+        lead_id, number = case.leads[0].id, case.case_number
+    answer = client.get(f"/api/v1/leads/{lead_id}")
+    assert answer.status_code == 200 and number not in answer.text and "false_advertising" not in answer.text
