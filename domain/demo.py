@@ -34,7 +34,14 @@ UNITS = [
     ("bank", "农商银行新塘支行", "Rural Commercial Bank, Xintang Branch", "member_unit"),
     ("community_tangshi", "塘市社区", "Tangshi Community", "community"),
     ("community_shatang", "沙塘社区", "Shatang Community", "community"),
+    # added with the strike records; last, so everyone else keeps their name and phone
+    ("procuratorate", "新塘检察室", "Xintang Procuratorate Office", "member_unit"),
 ]
+# 政法单位: they record the strike's criminal cases (domain.strike) and see their details.
+LAW_ENFORCEMENT = {"police", "court", "procuratorate"}
+# Units added after the first demo: their users draw names from a list of their own.
+LATER_UNITS = {"procuratorate"}
+_LATER_NAMES = ["吕晓峰", "姚丽君"]
 
 _NAMES = ["陈志明", "林晓燕", "黄建华", "吴丽珍", "王国栋", "许雅婷", "蔡明辉", "洪丽华", "施家豪", "庄淑芬",
           "李文斌", "张美玲", "郑国强", "苏静怡", "杨振宇", "曾雪梅", "刘德胜", "谢婉清", "周子恒", "柯秀兰",
@@ -139,7 +146,8 @@ def create_units(session) -> dict[str, int]:
     office = None
     ids = {}
     for code, name_zh, name_en, kind in UNITS:
-        unit = Unit(code=code, name_zh=name_zh, name_en=name_en, kind=kind, parent=office, active=True)
+        unit = Unit(code=code, name_zh=name_zh, name_en=name_en, kind=kind, parent=office, active=True,
+                    law_enforcement=code in LAW_ENFORCEMENT)
         session.add(unit)
         office = office or unit
     session.flush()
@@ -173,16 +181,27 @@ def create_users(session, hash_password=None, password: str = DEFAULT_PASSWORD) 
     names = iter(_NAMES)
     index = 0
     users = []
-    for code, unit in units.items():
+
+    def unit_users(unit, names):
+        nonlocal index
         for suffix, roles in (("officer", ["officer"]), ("supervisor", ["supervisor"])):
             index += 1
-            users.append(_user(session, f"{code}.{suffix}", next(names), unit, roles, password_hash, index))
+            users.append(_user(session, f"{unit.code}.{suffix}", next(names), unit, roles, password_hash, index))
+
+    for code, unit in units.items():
+        if code not in LATER_UNITS:
+            unit_users(unit, names)
     leader = _user(session, "office.leader", next(names), units["office"], ["office_leader", "supervisor"],
                    password_hash, index + 1)
     users.append(leader)
     users.append(_user(session, "admin", "系统管理员", units["office"], ["administrator"], password_hash, index + 2))
     for offset, (code, name) in enumerate(GRID_WORKERS, start=index + 3):
         users.append(_user(session, f"{code}.grid", name, units[code], ["grid_worker"], password_hash, offset))
+    index += 2 + len(GRID_WORKERS)
+    later_names = iter(_LATER_NAMES)
+    for code, unit in units.items():
+        if code in LATER_UNITS:
+            unit_users(unit, later_names)
     member_units = [unit for unit in units.values() if unit.kind != "office"]
     for user in users:
         if user.username in ("office.supervisor", "office.leader"):

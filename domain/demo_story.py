@@ -206,6 +206,25 @@ ASSESSMENTS = [
      "舆情主要来自同一微信群转发，经核实已平息；涉及老人26人，会员卡资金已冻结，维持橙色管控。"),
 ]
 
+# 依法打击: the criminal cases filed on leads (by index in domain.demo.LEADS), each recorded by the
+# unit's officer `ago` working days before the demo's day at 16:00 and moved on at its stages:
+# (lead indexes, unit, case number, charge, gangs, suspects, frozen, recovered, returned, summary,
+#  filed (ago), stages [(stage, ago, unit, judgment)]).
+STRIKE_CASES = [
+    ((0,), "police", "晋新公（刑）立字〔2026〕0031号", "fraud", 0, 1, 0, 2000, 2000,
+     "犯罪嫌疑人冒充社保局工作人员以代办高龄补贴为名骗取老人手续费2000元，已抓获并追回全部被骗资金。",
+     19, [("prosecuted", 9, "police", None), ("judged", 1, "court", "以诈骗罪判处被告人有期徒刑八个月，并处罚金五千元。")]),
+    ((2, 3), "police", "晋新公（刑）立字〔2026〕0047号", "illegal_deposits", 1, 5, 1_200_000, 350_000, 0,
+     "福寿康养老服务公司以预订床位、养老会员卡名义向老人吸收资金480万元，涉及老人156人。",
+     10, [("prosecuted", 3, "procuratorate", None)]),
+    ((4,), "police", "晋新公（刑）立字〔2026〕0052号", "false_advertising", 0, 2, 150_000, 120_000, 120_000,
+     "长青健康科技公司以免费讲座引流，宣称保健品可替代药物，高价销售无批准文号产品。",
+     9, []),
+    ((7, 16), "police", "晋新公（刑）立字〔2026〕0068号", "fundraising_fraud", 1, 8, 3_600_000, 0, 0,
+     "康乐颐养公司以投资康养小镇、认购床位到期回购为名向约210名老人集资1250万元。",
+     3, []),
+]
+
 
 class Story:
     """Plays the history on `engine` (and its `escalator`) with a clock of its own."""
@@ -370,6 +389,28 @@ class Story:
                                        grading_decision=by_rule.table, override_reason=reason)
             session.commit()
 
+    def record_strike_case(self, row) -> None:
+        """The police officer files the case on its leads (立案) in domain.strike, as the page does."""
+        from domain import strike
+        indexes, unit, number, charge, gangs, suspects, frozen, recovered, returned, summary, ago, _stages = row
+        with self.sessions() as session:
+            numbers = [session.get(Lead, self.leads[index][0]).number for index in indexes]
+            strike.record_case(session, {
+                "case_number": number, "unit": unit, "charge": charge, "summary": summary,
+                "filed_on": self.moment(ago, "16:00").astimezone(CHINA_TZ).date().isoformat(),
+                "lead_numbers": " ".join(numbers), "gangs": gangs, "suspects": suspects, "frozen_amount": frozen,
+                "recovered_amount": recovered, "returned_amount": returned}, f"{unit}.officer")
+            session.commit()
+
+    def move_strike_case(self, number: str, stage: str, ago: int, unit: str, judgment) -> None:
+        from domain import strike
+        from domain.models import StrikeCase
+        with self.sessions() as session:
+            record = session.scalars(select(StrikeCase).where(StrikeCase.case_number == number)).one()
+            strike.advance_stage(session, record, stage, self.moment(ago, "16:00").astimezone(CHINA_TZ).date()
+                                 .isoformat(), judgment, f"{unit}.officer")
+            session.commit()
+
     # -- the whole story -----------------------------------------------------------------
 
     def events(self) -> list[tuple[datetime, int, object]]:
@@ -385,6 +426,11 @@ class Story:
         for index, ago, *grading in ASSESSMENTS:
             at = "16:30" if ago else "08:30"  # today: before the day starts (DAY_STARTS)
             found.append((self.moment(ago, at), len(found), lambda i=index, g=grading: self.assess(i, *g)))
+        for row in STRIKE_CASES:
+            found.append((self.moment(row[10], "16:00"), len(found), lambda r=row: self.record_strike_case(r)))
+            for stage, ago, unit, judgment in row[11]:
+                found.append((self.moment(ago, "16:00"), len(found),
+                              lambda n=row[2], s=stage, a=ago, u=unit, j=judgment: self.move_strike_case(n, s, a, u, j)))
         return sorted(found, key=lambda event: event[:2])
 
     def play(self) -> None:

@@ -33,6 +33,7 @@ UNIT = {
     "urban_enforcement": _l("综合执法中队", "Urban enforcement squad"),
     "police": _l("派出所", "Police station"),
     "court": _l("法庭", "People's tribunal"),
+    "procuratorate": _l("检察室", "Procuratorate office"),
     "justice": _l("司法所", "Justice office"),
     "enterprise_service": _l("企业服务中心", "Enterprise service centre"),
     "bank": _l("农商银行", "Rural commercial bank"),
@@ -213,6 +214,23 @@ PHASE_KIND = {
     "summary": _l("总结提升", "Summary and improvement"),
 }
 
+# 依法打击: the charges of the campaign's criminal cases (罪名, from the seeds) and a case's judicial stages.
+CHARGE = {
+    "fraud": _l("诈骗罪", "Fraud"),
+    "fundraising_fraud": _l("集资诈骗罪", "Fund-raising fraud"),
+    "illegal_deposits": _l("非法吸收公众存款罪", "Illegally taking public deposits"),
+    "false_advertising": _l("虚假广告罪", "False advertising"),
+    "illegal_business": _l("非法经营罪", "Illegal business operation"),
+    "pyramid_selling": _l("组织、领导传销活动罪", "Organising or leading pyramid selling"),
+    "other": _l("其他", "Other"),
+}
+
+STRIKE_STAGE = {
+    "filed": _l("已立案侦查", "Filed for investigation"),
+    "prosecuted": _l("已移送审查起诉", "Sent for prosecution"),
+    "judged": _l("已审结", "Judged"),
+}
+
 RECORD = {
     "unit": _l("单位", "Unit"),
     "user": _l("用户", "User"),
@@ -227,6 +245,7 @@ RECORD = {
     "campaign": _l("专项行动", "Campaign"),
     "campaign_phase": _l("行动阶段", "Campaign phase"),
     "working_group": _l("工作组", "Working group"),
+    "strike_case": _l("刑事案件", "Criminal case"),
 }
 
 # Labels of record fields, shared by the UI and by validation messages.
@@ -300,6 +319,24 @@ FIELD = {
     "group_code": _l("工作组代码", "Group code"),
     "member": _l("成员", "Member"),
     "phase": _l("行动阶段", "Campaign phase"),
+    # criminal cases (依法打击)
+    "case_number": _l("案件编号", "Case number"),
+    "case_unit": _l("办案单位", "Handling unit"),
+    "charge": _l("罪名", "Charge"),
+    "case_summary": _l("简要案情", "Summary of the case"),
+    "filed_on": _l("立案日期", "Date filed"),
+    "lead_numbers": _l("关联线索编号", "Linked lead numbers"),
+    "subject_ids": _l("涉案机构/企业", "Institutions involved"),
+    "gangs": _l("打掉团伙（个）", "Gangs broken up"),
+    "suspects": _l("抓获犯罪嫌疑人（人）", "Suspects caught"),
+    "frozen_amount": _l("冻结涉案资金（元）", "Money frozen (yuan)"),
+    "strike_recovered_amount": _l("追赃挽损（元）", "Money recovered (yuan)"),
+    "returned_amount": _l("返还受害人（元）", "Returned to victims (yuan)"),
+    "strike_stage": _l("案件阶段", "Stage"),
+    "prosecuted_on": _l("移送审查起诉日期", "Date sent for prosecution"),
+    "judged_on": _l("审结日期", "Date judged"),
+    "judgment": _l("判决结果", "Judgment"),
+    "law_enforcement": _l("政法单位", "Law-enforcement unit"),
 }
 
 VOCABULARIES = {
@@ -321,6 +358,8 @@ VOCABULARIES = {
     "accountability_status": ACCOUNTABILITY_STATUS,
     "campaign_level": CAMPAIGN_LEVEL,
     "phase_kind": PHASE_KIND,
+    "charge": CHARGE,
+    "strike_stage": STRIKE_STAGE,
     "record": RECORD,
     "field": FIELD,
 }
@@ -342,6 +381,8 @@ SUPERVISION_STATUSES = tuple(SUPERVISION_STATUS)
 ACCOUNTABILITY_STATUSES = tuple(ACCOUNTABILITY_STATUS)
 CAMPAIGN_LEVELS = tuple(CAMPAIGN_LEVEL)
 PHASE_KINDS = tuple(PHASE_KIND)
+CHARGES = tuple(CHARGE)
+STRIKE_STAGES = tuple(STRIKE_STAGE)
 
 
 def normalize_locale(locale: str | None) -> str:

@@ -40,6 +40,14 @@ MESSAGES = {
     "group_code_taken": ("{label}已被单位、角色或其他工作组使用", "{label} is already used by a unit, role or group"),
     "group_code_fixed": ("{label}创建后不能修改（流程按代码分派任务）",
                          "{label} cannot change once created (processes route tasks by it)"),
+    # criminal cases (domain.strike)
+    "case_number_taken": ("{label}已被其他案件使用", "{label} is already used by another case"),
+    "amount_exceeds": ("{label}不能大于{other}", "{label} cannot exceed {other}"),
+    "date_before": ("{label}不能早于{other}", "{label} cannot be before {other}"),
+    "date_after": ("{label}不能晚于{other}", "{label} cannot be after {other}"),
+    "lead_not_found": ("{label}中的线索{number}不存在", "{label}: no lead numbered {number}"),
+    "stage_needs_previous": ("{label}：案件须先{previous}", "{label}: the case must first be {previous}"),
+    "stage_done": ("{label}：案件已{stage}", "{label}: the case is already {stage}"),
 }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,6 +52,8 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(20))  # office | member_unit | community
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 政法单位 (police, procuratorate, court): they record criminal cases (依法打击) and see their details.
+    law_enforcement: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 
@@ -431,6 +434,57 @@ class WorkingGroup(Base):
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
 
 
+strike_case_lead = Table(
+    "strike_case_lead",
+    Base.metadata,
+    Column("case_id", BigId, ForeignKey("strike_case.id", ondelete="CASCADE"), primary_key=True),
+    Column("lead_id", BigId, ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+strike_case_subject = Table(
+    "strike_case_subject",
+    Base.metadata,
+    Column("case_id", BigId, ForeignKey("strike_case.id", ondelete="CASCADE"), primary_key=True),
+    Column("subject_id", BigId, ForeignKey("subject.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class StrikeCase(Base):
+    """涉养老诈骗刑事案件: a criminal case of the strike (依法打击) with its judicial stages
+    立案 -> 移送审查起诉 -> 审结. Money in yuan, as `lead.recovered_amount`; dates are Beijing dates."""
+
+    __tablename__ = "strike_case"
+    __table_args__ = (Index("ix_strike_case_filed", "filed_on", "unit"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(60), unique=True)  # the police's own 立案 number
+    unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))  # 办案单位
+    charge: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    gangs: Mapped[int] = mapped_column(Integer, default=0)
+    suspects: Mapped[int] = mapped_column(Integer, default=0)
+    frozen_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    recovered_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    returned_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    stage: Mapped[str] = mapped_column(String(20), default="filed")  # filed | prosecuted | judged
+    filed_on: Mapped[date]
+    prosecuted_on: Mapped[date | None]
+    prosecuted_by: Mapped[str | None] = mapped_column(Username)
+    judged_on: Mapped[date | None]
+    judged_by: Mapped[str | None] = mapped_column(Username)
+    judgment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(Username)
+    updated_at: Mapped[datetime]
+
+    leads: Mapped[list[Lead]] = relationship(secondary=strike_case_lead, order_by=Lead.id, lazy="selectin")
+    subjects: Mapped[list[Subject]] = relationship(secondary=strike_case_subject, order_by=Subject.id,
+                                                   lazy="selectin")
+
+    def __repr__(self) -> str:
+        return f"<StrikeCase {self.case_number}>"
+
+
 def domain_tables():
     """The tables owned by this package, parents first (for create_all in tests)."""
     return [table for table in Base.metadata.sorted_tables
@@ -442,4 +496,5 @@ _TABLE_NAMES = frozenset({
     "risk_assessment", "lead", "reporter", "disposal", "rectification_item",
     "supervision_case", "accountability_record", "campaign", "campaign_phase", "working_group",
     "working_group_member",
+    "supervision_case", "accountability_record", "strike_case", "strike_case_lead", "strike_case_subject",
 })

@@ -206,6 +206,9 @@ def _prepare(world):
             CampaignPhase.campaign_id == ids["campaign"]))
         strike = db.session.scalars(select(WorkingGroup).where(WorkingGroup.code == "group_strike")).one()
         ids["group"], ids["member"] = strike.id, strike.members[0].id
+        # a demo criminal case (依法打击): the police's, on a lead of the market unit
+        from domain.models import StrikeCase
+        ids["strike_case"] = db.session.scalar(select(func.min(StrikeCase.id)))
         assert all(value is not None for value in ids.values()), ids
         db.session.rollback()
     world.ids = ids

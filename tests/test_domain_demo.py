@@ -37,7 +37,7 @@ def test_the_cast_loads_once_with_its_roles_and_a_single_password_hash(db):
     hashed = []
     ids = load_demo(db, hash_password=lambda password: hashed.append(password) or f"hash:{password}")
     db.commit()
-    assert len(ids["units"]) == 13 and len(ids["users"]) == 30 and len(ids["subjects"]) == 10
+    assert len(ids["units"]) == 14 and len(ids["users"]) == 32 and len(ids["subjects"]) == 10
     assert hashed == ["duban-demo-2026"]  # hashed once, shared by the demo users
 
     kinds = {unit.kind for unit in db.scalars(select(Unit))}
@@ -52,7 +52,7 @@ def test_the_cast_loads_once_with_its_roles_and_a_single_password_hash(db):
     # Grid workers report leads; they are in no group, so no case of their community reaches them.
     assert users["community_tangshi.grid"].roles == {"grid_worker"}
     assert users["community_tangshi.grid"].groups == frozenset()
-    assert len(users["office.supervisor"].supervised_units) == 12
+    assert len(users["office.supervisor"].supervised_units) == 13
     # market.officer is also in the office's 整治组 (domain.demo WORKING_GROUPS)
     assert users["market.officer"].to_actor().groups == {"market", "officer", "group_rectification"}
     assert all(user.password_hash == "hash:duban-demo-2026" for user in users.values())
@@ -248,3 +248,20 @@ def test_the_demo_campaign_runs_in_the_seeds_phases_with_the_offices_four_workin
     police = db.scalar(select(User).where(User.username == "police.officer"))
     assert "group_strike" in police.groups
     assert not any(group.members and "grid_worker" in m.roles for group in groups.values() for m in group.members)
+def test_the_demo_has_criminal_cases_at_every_stage_linked_to_its_leads(demo, session_factory):
+    """依法打击: the police filed four cases on the demo's leads; one was judged by the court, one sent
+    for prosecution by the procuratorate; the dashboard's strike figures have something to show."""
+    from domain.models import StrikeCase
+    cases = _all(session_factory, StrikeCase)
+    assert len(cases) == 4 and {case.stage for case in cases} == {"filed", "prosecuted", "judged"}
+    assert {case.unit for case in cases} == {"police"}
+    with session_factory() as s:
+        for case in s.scalars(select(StrikeCase)):
+            assert case.leads and case.subjects or case.charge == "fraud", case.case_number
+            assert all(lead.received_at.astimezone(CHINA_TZ).date() <= case.filed_on for lead in case.leads)
+            assert case.returned_amount <= case.recovered_amount
+            if case.stage == "judged":
+                assert case.filed_on <= case.prosecuted_on <= case.judged_on and case.judged_by == "court.officer"
+                assert case.judgment
+    assert {unit.code for unit in _all(session_factory, Unit, Unit.law_enforcement.is_(True))} == {
+        "police", "court", "procuratorate"}

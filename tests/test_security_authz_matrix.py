@@ -54,6 +54,10 @@ GRID_WORKERS_ONLY = cells(403, anonymous=LOGIN, token=LOGIN)
 ADMIN_PAGE = cells(403, anonymous=LOGIN, token=LOGIN, admin=200)
 ADMIN_JSON = cells(403, anonymous=401, token=401, admin=200)
 
+# 依法打击 (web/strike.py): the law-enforcement units (the police here) and the special office.
+STRIKE = {**SIGNED_IN, "market_officer": 403, "market_supervisor": 403}
+STRIKE_POST = ("police_officer", "police_supervisor", "office_officer", "office_leader", "admin")
+
 # The JSON API: 401 without credentials; the session has every scope; the token only its own.
 API_READ = cells(200, anonymous=401)
 API_READ_NO_TOKEN_SCOPE = {**API_READ, "token": 403}
@@ -161,6 +165,15 @@ EXPECTED = {
         ("office_officer", "office_leader", "admin", "market_supervisor"), 403)),
     ("documents.print_view", G): ("/documents/{document}", MARKET_CASE),
     ("documents.download_docx", G): ("/documents/{document}/docx", MARKET_CASE),
+    # -- criminal cases (依法打击): law-enforcement units and the special office; others 403 --------
+    ("strike.index", G): ("/strike-cases", STRIKE),
+    ("strike.export", G): ("/strike-cases.xlsx", STRIKE),
+    ("strike.new", G): ("/strike-cases/new", STRIKE),
+    ("strike.new", P): ("/strike-cases/new", post(STRIKE_POST, 403)),
+    ("strike.show", G): ("/strike-cases/{strike_case}", STRIKE),
+    ("strike.edit", G): ("/strike-cases/{strike_case}/edit", STRIKE),
+    ("strike.edit", P): ("/strike-cases/{strike_case}/edit", post(STRIKE_POST, 403)),
+    ("strike.move_stage", P): ("/strike-cases/{strike_case}/stage", post(STRIKE_POST, 403)),
     # -- supervisors --------------------------------------------------------------------------------
     ("supervise.index", G): ("/supervise/", SUPERVISORS),
     ("supervise.escalations", G): ("/supervise/escalations", SUPERVISORS),
@@ -305,6 +318,7 @@ FORM = {
     "channel": "hotline_12345", "received_at": "2026-03-17T09:00", "summary": "安全测试：不应被登记的线索。",
     "subject_mode": "new", "subject_name": "安全测试主体", "sector": "illegal_fundraising",
     "reporter_name": "测试举报人", "reporter_phone": "13900001111",
+    "case_number": "安全测试案件", "charge": "fraud", "filed_on": "2026-03-01", "stage": "prosecuted", "on": "2026-03-01",
 }
 API_BODIES = {
     "/api/v1/leads": {"channel": "hotline_12345", "summary": "安全测试：不应被登记的线索。",

@@ -67,6 +67,8 @@ RESPONSES = [
     ("office_leader", "GET", "/dashboard/ledger.xlsx", 200,
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("admin", "GET", "/admin/processes/lead_handling/versions/1.bpmn", 200, "application/xml"),
+    ("police_officer", "GET", "/strike-cases.xlsx", 200,
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     # static files
     ("anonymous", "GET", "/static/duban.css", 200, "text/css"),
     ("anonymous", "GET", "/vendor/htmx/htmx.min.js", 200, "text/javascript"),
@@ -75,6 +77,8 @@ RESPONSES = [
     ("market_officer", "GET", "/api/v1/no-such-thing", 404, "application/json"),
     ("police_officer", "GET", "/tasks/{task}", 404, "text/html"),
     ("market_officer", "GET", "/admin/", 403, "text/html"),
+    ("market_officer", "GET", "/strike-cases/{strike_case}", 403, "text/html"),
+    ("police_officer", "GET", "/strike-cases/{strike_case}", 200, "text/html"),
     ("market_officer", "GET", "/admin/api/known-groups", 403, "application/json"),
     ("market_officer", "GET", "/admin/api/known-decisions", 403, "application/json"),
     ("anonymous", "GET", "/api/v1/units", 401, "application/json"),

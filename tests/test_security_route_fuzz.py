@@ -96,7 +96,7 @@ def real_values(world, rule) -> dict:
              "escalation_id": ids["escalation"], "mark_id": ids["mark"], "notification_id": ids["notification"],
              "token_id": ids["token"], "definition_id": ids["definition"], "decision_id": ids["decision"],
              "version": 1, "year": 2026, "campaign_id": ids["campaign"], "phase_id": ids["phase"],
-             "group_id": ids["group"], "user_id": ids["member"],
+             "group_id": ids["group"], "user_id": ids["member"], "case_id": ids["strike_case"],
              "process_id": "lead_handling", "key": "security_probe", "package": "htmx", "action": "suspend",
              "code": "zh" if rule.endpoint == "auth.switch_language" else "market",
              "filename": "htmx.min.js" if rule.endpoint == "assets.vendor" else "duban.css"}

@@ -14,7 +14,7 @@ def test_demo_deploys_processes_loads_data_and_plays_its_history_once(app, sessi
     assert "19 open tasks, 4 overdue" in result.output
     assert "1 completion report waiting for the report worker" in result.output
     with session_factory() as s:
-        assert s.scalar(select(func.count()).select_from(User)) == 30  # with two grid workers
+        assert s.scalar(select(func.count()).select_from(User)) == 32  # with two grid workers and the procuratorate
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 4
         leads = s.scalars(select(Lead).where(Lead.instance_id.is_not(None)).order_by(Lead.id)).all()
         assert len(leads) == 20  # every lead went through lead_handling

@@ -31,6 +31,9 @@ def inject_navigation():
     extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
     if current_user.unit_code == "office" or current_user.has_role("office_leader", "administrator"):
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
+    from web.strike import sees_details, t as strike_t
+    if sees_details():
+        extra.append({"id": "strike", "url": url_for("strike.index"), "label": strike_t("Criminal cases")})
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})
