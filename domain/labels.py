@@ -199,6 +199,27 @@ ACCOUNTABILITY_STATUS = {
     "closed": _l("已办结", "Closed"),
 }
 
+# 宣传发动: the forms a publicity activity takes.
+PUBLICITY_FORM = {
+    "lecture": _l("讲座", "Lecture"),
+    "leaflets": _l("发放资料", "Leaflets"),
+    "boards_banners": _l("展板/横幅", "Boards and banners"),
+    "sms_push": _l("短信/推送", "Text messages and pushes"),
+    "door_to_door": _l("入户走访", "Door-to-door visits"),
+    "media": _l("媒体/新媒体作品", "Media and new-media works"),
+    "case_exposure": _l("典型案例曝光", "Typical cases exposed"),
+}
+
+# What the activity's `items` count is for each form, with its measure word (块, 条, 户 ...);
+# a form missing here has no item count (a lecture counts its audience, leaflets their copies).
+PUBLICITY_ITEM = {
+    "boards_banners": _l("展板/横幅（块）", "Boards and banners (pieces)"),
+    "sms_push": _l("短信/推送（条）", "Messages sent"),
+    "door_to_door": _l("走访户数（户）", "Households visited"),
+    "media": _l("作品/公益广告（条）", "Works and public-service ads"),
+    "case_exposure": _l("曝光案例（起）", "Cases exposed"),
+}
+
 RECORD = {
     "unit": _l("单位", "Unit"),
     "user": _l("用户", "User"),
@@ -210,6 +231,7 @@ RECORD = {
     "rectification_item": _l("整改事项", "Rectification item"),
     "supervision_case": _l("督办事项", "Supervision case"),
     "accountability_record": _l("问责记录", "Accountability record"),
+    "publicity_activity": _l("宣传活动", "Publicity activity"),
 }
 
 # Labels of record fields, shared by the UI and by validation messages.
@@ -272,6 +294,20 @@ FIELD = {
     "receipt_no": _l("回执编号", "Receipt number"),
     "accepting_unit": _l("受理单位", "Accepting unit"),
     "accepted_on": _l("受理日期", "Date accepted"),
+    # publicity activities (宣传发动)
+    "held_on": _l("活动日期", "Date"),
+    "recording_unit": _l("记录单位", "Recording unit"),
+    "community": _l("社区/村", "Community/village"),
+    "place": _l("活动地点", "Place"),
+    "form": _l("宣传形式", "Form"),
+    "title": _l("活动名称", "Title"),
+    "description": _l("活动情况", "Description"),
+    "audience": _l("受众人次", "People reached"),
+    "materials": _l("发放资料（份）", "Materials distributed (copies)"),
+    "items": _l("数量", "Count"),
+    "photos": _l("现场照片", "Photos"),
+    "recorded_by": _l("记录人", "Recorded by"),
+    "recorded_at": _l("记录时间", "Recorded at"),
 }
 
 VOCABULARIES = {
@@ -291,6 +327,8 @@ VOCABULARIES = {
     "supervision_stage": SUPERVISION_STAGE,
     "supervision_status": SUPERVISION_STATUS,
     "accountability_status": ACCOUNTABILITY_STATUS,
+    "publicity_form": PUBLICITY_FORM,
+    "publicity_item": PUBLICITY_ITEM,
     "record": RECORD,
     "field": FIELD,
 }
@@ -310,6 +348,7 @@ SUPERVISION_LEVELS = tuple(SUPERVISION_LEVEL)
 SUPERVISION_STAGES = tuple(SUPERVISION_STAGE)
 SUPERVISION_STATUSES = tuple(SUPERVISION_STATUS)
 ACCOUNTABILITY_STATUSES = tuple(ACCOUNTABILITY_STATUS)
+PUBLICITY_FORMS = tuple(PUBLICITY_FORM)
 
 
 def normalize_locale(locale: str | None) -> str:

@@ -19,7 +19,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from domain.labels import CHANNELS, GRADES, MEASURES
+from domain import publicity
+from domain.labels import CHANNELS, GRADES, MEASURES, PUBLICITY_FORMS
 from domain.models import Unit
 from engine import clock
 from web import reports
@@ -177,12 +178,32 @@ def index():
     shown = [unit] if unit else [u.code for u in choices]
     unit_codes = _unit_order(set(shown) | set(figures.units()))
     link = Links(period, unit)
+    pub = reports.publicity_figures(db.session, _scope(unit), period)
     return render_template(
-        "dashboard/index.html", f=figures, period=period, unit=unit, choices=choices, names=names,
+        "dashboard/index.html", f=figures, pub=pub, pub_rows=_publicity_rows(pub, names),
+        pub_figures=publicity.RETURN_FIGURES, pub_t=publicity_t, period=period, unit=unit, choices=choices, names=names,
         unit_codes=unit_codes, link=link, charts=_chart_data(figures, link, names, unit_codes),
         channels=CHANNELS, measures=MEASURES, grades=GRADES, buckets=reports.RECTIFICATION_BUCKETS,
         grade_colours=GRADE_COLOURS, locale=short_locale(), key_label=reports.key_label,
         report_month=period.last.strftime("%Y-%m"))
+
+
+def _publicity_rows(pub: reports.PublicityFigures, names: dict[str, str]) -> dict[str, list]:
+    """(code, name, figures) rows of the publicity breakdowns, in the directory's and the forms' order."""
+    locale = short_locale()
+    elsewhere = publicity_t("Elsewhere")
+    return {
+        "unit": [(code, names.get(code, code), pub.by_unit[code]) for code in _unit_order(pub.by_unit)],
+        "community": [(code, elsewhere if code == publicity.ELSEWHERE else names.get(code, code),
+                       pub.by_community[code]) for code in _unit_order(pub.by_community)],
+        "form": [(code, reports.label("publicity_form", code, locale), pub.by_form[code])
+                 for code in PUBLICITY_FORMS if code in pub.by_form],
+    }
+
+
+def publicity_t(text: str, **variables) -> str:
+    from web.publicity import t as translate
+    return translate(text, **variables)
 
 
 def _key_labeller(names):

@@ -5,6 +5,7 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from domain.publicity import Who
 from engine.store.models import TaskCopy
 from notifications.inbox import unread_count
 from web.extensions import db
@@ -24,6 +25,12 @@ def inject_navigation():
     extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
     if current_user.unit_code == "office" or current_user.has_role("office_leader", "administrator"):
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
+    # 宣传发动: whoever records activities, and those who see every unit's (web.publicity)
+    who = Who.of(current_user)
+    if who.grid_worker_only:
+        extra.append({"id": "publicity", "url": url_for("publicity.mine"), "label": _("Door-to-door visits")})
+    elif who.may_record or who.sees_all:
+        extra.append({"id": "publicity", "url": url_for("publicity.index"), "label": _("Publicity")})
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})
