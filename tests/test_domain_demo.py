@@ -224,3 +224,22 @@ def test_the_history_agrees_whatever_day_it_is_built(app, session_factory, clock
     open_tasks = _all(session_factory, HumanTask, HumanTask.status == "open")
     assert {_beijing_time(task.due_at) for task in open_tasks} == {"18:00"}
     assert len(_all(session_factory, SupervisionMark, SupervisionMark.level == "yellow")) == 1
+
+
+def test_the_demo_shows_publicity_on_first_start(demo, clock):
+    """宣传发动: activities of the units and both communities, the grid workers' door-to-door rounds among
+    them, this month's too, none in the future."""
+    from domain import publicity
+    from domain.models import PublicityActivity
+    from web.extensions import db
+    with demo.app_context():
+        rows = db.session.scalars(select(PublicityActivity)).all()
+        assert 15 <= len(rows) <= 25
+        assert {"community_tangshi.grid", "community_shatang.grid"} <= {r.recorded_by for r in rows}
+        assert {r.form for r in rows} == set(publicity.PUBLICITY_FORMS)
+        assert {"community_tangshi", "community_shatang"} <= {r.community for r in rows}
+        assert len({r.unit for r in rows}) >= 10
+        today = publicity.beijing_today(clock.now())
+        this_month = publicity.return_figures(db.session, None, today.replace(day=1), today)
+        assert this_month["activities"] >= 2 and this_month["households"] > 0
+        assert all(r.held_on <= today for r in rows)

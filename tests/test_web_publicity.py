@@ -4,7 +4,7 @@ figures, which are the monthly return's (domain.publicity.return_figures) for th
 The world is tests/publicity_world.py's, counted by hand; now is Friday 20 March 2026, 10:00 Beijing."""
 import io
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -269,15 +269,3 @@ def test_the_dashboards_publicity_figures_are_the_returns(app, world):
     form_table = page.text.split('id="table-publicity-form"')[1].split("</table>")[0]
     assert "入户走访" in form_table and "door_to_door</td>" not in form_table
 
-
-def test_the_demo_shows_publicity_on_first_start(demo, clock):
-    from web.extensions import db
-    with demo.app_context():
-        rows = db.session.scalars(select(PublicityActivity)).all()
-        assert 15 <= len(rows) <= 25
-        assert {"community_tangshi.grid", "community_shatang.grid"} <= {r.recorded_by for r in rows}
-        assert {r.form for r in rows} == set(publicity.PUBLICITY_FORMS)
-        today = publicity.beijing_today(clock.now())
-        this_month = publicity.return_figures(db.session, None, today.replace(day=1), today)
-        assert this_month["activities"] >= 2 and this_month["households"] > 0
-        assert all(r.held_on <= today for r in rows)
