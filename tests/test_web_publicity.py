@@ -269,3 +269,14 @@ def test_the_dashboards_publicity_figures_are_the_returns(app, world):
     form_table = page.text.split('id="table-publicity-form"')[1].split("</table>")[0]
     assert "入户走访" in form_table and "door_to_door</td>" not in form_table
 
+
+
+def test_the_pages_read_in_english_too(app, world):
+    client = client_of(app, "office.leader")
+    client.get("/lang/en")
+    page = client.get("/publicity/", query_string=MARCH)
+    assert "Publicity activities" in page.text and "Text messages and pushes" in page.text
+    assert "People reached" in page.text and "Xintang Police Station" in page.text
+    show = client.get(f"/publicity/{world['A3']}")
+    assert "Messages sent" in show.text and "Recording unit" in show.text
+    assert "Publicity" in client.get("/dashboard/", query_string=MARCH).text
