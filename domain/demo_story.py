@@ -32,6 +32,8 @@ from domain import decision_fields, records
 from domain.casefile import record_details
 from domain.demo import GRID_REPORTS, LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
 from domain.grid_reports import GRID_INTAKE, register_grid_report
+from domain.demo import LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
+from domain.demo_publicity import load_publicity
 from domain.errors import DubanError
 from domain.forms import load_form, validate_submission
 from domain.leads import register_lead
@@ -460,4 +462,7 @@ def build_demo(engine, escalator, hash_password=None) -> dict:
     finally:
         clock.install(previous)
     ids["leads"] = [lead_id for lead_id, _instance in story.leads.values()]
+    with engine.session_factory() as session:  # 宣传发动: what the units and grid workers held
+        ids["publicity"] = load_publicity(session, now)
+        session.commit()
     return ids

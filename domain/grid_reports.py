@@ -48,7 +48,7 @@ def register_grid_report(session, data: dict, user: User, locale: str | None = "
     institution, if known), received_at (when it was seen; default now). Raises ValidationFailed
     keyed by field id."""
     address = (data.get("address") or "").strip()
-    errors = {} if address else field_error("address", "required", locale, label_key="place")
+    errors = {} if address else field_error("address", "required", locale, label_key="lead_place")
     lead_data = {"channel": "grid_patrol", "received_at": data.get("received_at") or clock.now(), "summary": data.get("summary") or "",
                  "address": address or None, "sector": data.get("sector") or "",
                  "reporter": {"name": user.display_name, "phone": user.phone}}

@@ -231,6 +231,27 @@ STRIKE_STAGE = {
     "judged": _l("已审结", "Judged"),
 }
 
+# 宣传发动: the forms a publicity activity takes.
+PUBLICITY_FORM = {
+    "lecture": _l("讲座", "Lecture"),
+    "leaflets": _l("发放资料", "Leaflets"),
+    "boards_banners": _l("展板/横幅", "Boards and banners"),
+    "sms_push": _l("短信/推送", "Text messages and pushes"),
+    "door_to_door": _l("入户走访", "Door-to-door visits"),
+    "media": _l("媒体/新媒体作品", "Media and new-media works"),
+    "case_exposure": _l("典型案例曝光", "Typical cases exposed"),
+}
+
+# What the activity's `items` count is for each form, with its measure word (块, 条, 户 ...);
+# a form missing here has no item count (a lecture counts its audience, leaflets their copies).
+PUBLICITY_ITEM = {
+    "boards_banners": _l("展板/横幅（块）", "Boards and banners (pieces)"),
+    "sms_push": _l("短信/推送（条）", "Messages sent"),
+    "door_to_door": _l("走访户数（户）", "Households visited"),
+    "media": _l("作品/公益广告（条）", "Works and public-service ads"),
+    "case_exposure": _l("曝光案例（起）", "Cases exposed"),
+}
+
 RECORD = {
     "unit": _l("单位", "Unit"),
     "user": _l("用户", "User"),
@@ -246,6 +267,7 @@ RECORD = {
     "campaign_phase": _l("行动阶段", "Campaign phase"),
     "working_group": _l("工作组", "Working group"),
     "strike_case": _l("刑事案件", "Criminal case"),
+    "publicity_activity": _l("宣传活动", "Publicity activity"),
 }
 
 # Labels of record fields, shared by the UI and by validation messages.
@@ -253,7 +275,7 @@ FIELD = {
     "channel": _l("线索来源", "Channel"),
     "received_at": _l("接收时间", "Received at"),
     "summary": _l("线索内容", "Summary"),
-    "place": _l("发现地点", "Where"),
+    "lead_place": _l("发现地点", "Where"),
     "subject_id": _l("涉及机构/企业", "Institution/enterprise"),
     "subject_name": _l("涉及机构/企业名称", "Institution/enterprise name"),
     "subject_credit_code": _l("涉及机构/企业统一社会信用代码", "Institution/enterprise credit code"),
@@ -337,6 +359,20 @@ FIELD = {
     "judged_on": _l("审结日期", "Date judged"),
     "judgment": _l("判决结果", "Judgment"),
     "law_enforcement": _l("政法单位", "Law-enforcement unit"),
+    # publicity activities (宣传发动)
+    "held_on": _l("活动日期", "Date"),
+    "recording_unit": _l("记录单位", "Recording unit"),
+    "community": _l("社区/村", "Community/village"),
+    "place": _l("活动地点", "Place"),
+    "form": _l("宣传形式", "Form"),
+    "title": _l("活动名称", "Title"),
+    "description": _l("活动情况", "Description"),
+    "audience": _l("受众人次", "People reached"),
+    "materials": _l("发放资料（份）", "Materials distributed (copies)"),
+    "items": _l("数量", "Count"),
+    "photos": _l("现场照片", "Photos"),
+    "recorded_by": _l("记录人", "Recorded by"),
+    "recorded_at": _l("记录时间", "Recorded at"),
 }
 
 VOCABULARIES = {
@@ -360,6 +396,8 @@ VOCABULARIES = {
     "phase_kind": PHASE_KIND,
     "charge": CHARGE,
     "strike_stage": STRIKE_STAGE,
+    "publicity_form": PUBLICITY_FORM,
+    "publicity_item": PUBLICITY_ITEM,
     "record": RECORD,
     "field": FIELD,
 }
@@ -383,6 +421,7 @@ CAMPAIGN_LEVELS = tuple(CAMPAIGN_LEVEL)
 PHASE_KINDS = tuple(PHASE_KIND)
 CHARGES = tuple(CHARGE)
 STRIKE_STAGES = tuple(STRIKE_STAGE)
+PUBLICITY_FORMS = tuple(PUBLICITY_FORM)
 
 
 def normalize_locale(locale: str | None) -> str:

@@ -485,6 +485,57 @@ class StrikeCase(Base):
         return f"<StrikeCase {self.case_number}>"
 
 
+class PublicityActivity(Base):
+    """宣传发动: one publicity activity (a lecture, a leaflet drive, boards, messages, a round of
+    door-to-door visits ...) as the unit that held it records it. `items` counts what the form
+    makes (展板 块, 短信 条, 入户 户: domain.labels.PUBLICITY_ITEM); forms without one keep 0."""
+
+    __tablename__ = "publicity_activity"
+    __table_args__ = (
+        Index("ix_publicity_activity_unit", "unit", "held_on"),
+        Index("ix_publicity_activity_held_on", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    held_on: Mapped[date]  # a Beijing date
+    unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))  # the recording unit
+    # Where: one of the community units, and/or free text (elsewhere, or the spot within the community).
+    community: Mapped[str | None] = mapped_column(ForeignKey("unit.code"), index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    form: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[int] = mapped_column(Integer, default=0)    # 人次
+    materials: Mapped[int] = mapped_column(Integer, default=0)   # 份
+    items: Mapped[int] = mapped_column(Integer, default=0)       # 块 / 条 / 户 / 起, by form
+    recorded_by: Mapped[str] = mapped_column(Username)
+    recorded_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(Username)
+    updated_at: Mapped[datetime | None]
+
+    photos: Mapped[list["PublicityPhoto"]] = relationship(
+        back_populates="activity", order_by="PublicityPhoto.id", cascade="all, delete-orphan")
+
+
+class PublicityPhoto(Base):
+    """A photo of a publicity activity, stored on disk under a random name (web.uploads checks it)."""
+
+    __tablename__ = "publicity_photo"
+    __table_args__ = (Index("ix_publicity_photo_activity", "activity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("publicity_activity.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded (display only)
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(Username)
+    uploaded_at: Mapped[datetime]
+
+    activity: Mapped[PublicityActivity] = relationship(back_populates="photos")
+
+
 def domain_tables():
     """The tables owned by this package, parents first (for create_all in tests)."""
     return [table for table in Base.metadata.sorted_tables
@@ -494,7 +545,7 @@ def domain_tables():
 _TABLE_NAMES = frozenset({
     "unit", "app_user", "user_role", "supervisor_unit", "number_counter", "subject",
     "risk_assessment", "lead", "reporter", "disposal", "rectification_item",
-    "supervision_case", "accountability_record", "campaign", "campaign_phase", "working_group",
-    "working_group_member",
-    "supervision_case", "accountability_record", "strike_case", "strike_case_lead", "strike_case_subject",
+    "supervision_case", "accountability_record", "grid_report", "campaign", "campaign_phase", "working_group",
+    "working_group_member", "strike_case", "strike_case_lead", "strike_case_subject", "publicity_activity",
+    "publicity_photo",
 })

@@ -39,7 +39,7 @@ LEAD_FIELDS = [
     spec("subject_id", "integer", min=1),
     spec("subject_name", "text", max_length=300),
     spec("subject_credit_code", "credit_code"),
-    spec("address", "text", label="place", max_length=300),
+    spec("address", "text", label="lead_place", max_length=300),
     spec("sector", "enum", True, "sector"),
     spec("responsible_unit", "unit"),
     spec("feedback_deadline", "datetime", future=True, end_of_day=True),

@@ -174,6 +174,15 @@ def _prepare(world):
             data={"csrf_token": world.csrf["market_officer"], "file": (io.BytesIO(content), name)})
         assert upload.status_code == 302, upload.text
 
+    # A publicity activity of the market unit held today (so its unit may still change it), with a photo.
+    today = clock_module.now().astimezone(BEIJING).date().isoformat()
+    recorded = world.clients["market_officer"].post(
+        "/publicity/new", content_type="multipart/form-data",
+        data={"csrf_token": world.csrf["market_officer"], "held_on": today, "form": "lecture",
+              "community": "community_tangshi", "title": "安全测试：防骗讲座", "audience": "40",
+              "photos": (io.BytesIO(_png_photo()), "讲座.png")})
+    assert recorded.status_code == 302, recorded.text
+
     issued = world.clients["office_officer"].post(
         f"/leads/{ids['lead']}/documents",
         data={"csrf_token": world.csrf["office_officer"], "kind": "rectification_notice",
@@ -209,6 +218,11 @@ def _prepare(world):
         # a demo criminal case (依法打击): the police's, on a lead of the market unit
         from domain.models import StrikeCase
         ids["strike_case"] = db.session.scalar(select(func.min(StrikeCase.id)))
+        from domain.models import PublicityActivity, PublicityPhoto
+        ids["publicity"] = db.session.scalar(select(func.max(PublicityActivity.id)).where(
+            PublicityActivity.unit == "market"))
+        ids["publicity_photo"] = db.session.scalar(select(func.max(PublicityPhoto.id)).where(
+            PublicityPhoto.activity_id == ids["publicity"]))
         assert all(value is not None for value in ids.values()), ids
         db.session.rollback()
     world.ids = ids
@@ -232,7 +246,7 @@ def _campaign_rows(rows) -> dict:
 def fingerprint(world) -> dict:
     """What a refused request must leave as it was: every row a state-changing route could touch."""
     from domain.api_tokens import ApiToken
-    from domain.models import Lead, Reporter, User
+    from domain.models import Lead, PublicityActivity, PublicityPhoto, Reporter, User
     from engine.store.decision_models import DecisionDefinition
     from engine.store.models import (Attachment, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                      TaskCopy, TaskCosigner)
@@ -262,6 +276,9 @@ def fingerprint(world) -> dict:
             "notifications": rows(InboxNotification.id, InboxNotification.read_at),
             "tokens": rows(ApiToken.id, ApiToken.revoked_at),
             "users": rows(User.id, User.active),
+            "publicity": rows(PublicityActivity.id, PublicityActivity.audience, PublicityActivity.title,
+                              PublicityActivity.held_on, PublicityActivity.updated_at),
+            "publicity_photos": count(PublicityPhoto),
         }
         db.session.rollback()
     return state

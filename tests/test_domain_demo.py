@@ -248,6 +248,8 @@ def test_the_demo_campaign_runs_in_the_seeds_phases_with_the_offices_four_workin
     police = db.scalar(select(User).where(User.username == "police.officer"))
     assert "group_strike" in police.groups
     assert not any(group.members and "grid_worker" in m.roles for group in groups.values() for m in group.members)
+
+
 def test_the_demo_has_criminal_cases_at_every_stage_linked_to_its_leads(demo, session_factory):
     """依法打击: the police filed four cases on the demo's leads; one was judged by the court, one sent
     for prosecution by the procuratorate; the dashboard's strike figures have something to show."""
@@ -265,3 +267,22 @@ def test_the_demo_has_criminal_cases_at_every_stage_linked_to_its_leads(demo, se
                 assert case.judgment
     assert {unit.code for unit in _all(session_factory, Unit, Unit.law_enforcement.is_(True))} == {
         "police", "court", "procuratorate"}
+
+
+def test_the_demo_shows_publicity_on_first_start(demo, clock):
+    """宣传发动: activities of the units and both communities, the grid workers' door-to-door rounds among
+    them, this month's too, none in the future."""
+    from domain import publicity
+    from domain.models import PublicityActivity
+    from web.extensions import db
+    with demo.app_context():
+        rows = db.session.scalars(select(PublicityActivity)).all()
+        assert 15 <= len(rows) <= 25
+        assert {"community_tangshi.grid", "community_shatang.grid"} <= {r.recorded_by for r in rows}
+        assert {r.form for r in rows} == set(publicity.PUBLICITY_FORMS)
+        assert {"community_tangshi", "community_shatang"} <= {r.community for r in rows}
+        assert len({r.unit for r in rows}) >= 10
+        today = publicity.beijing_today(clock.now())
+        this_month = publicity.return_figures(db.session, None, today.replace(day=1), today)
+        assert this_month["activities"] >= 2 and this_month["households"] > 0
+        assert all(r.held_on <= today for r in rows)

@@ -92,6 +92,12 @@ SUPERVISING = ("market_supervisor", "office_leader", "admin")
 SIGNED_IN_ROLES = tuple(role for role in ALL_ROLES if role not in ("anonymous", "token"))
 SUPERVISOR_POST = post(SUPERVISING, 403, police_supervisor=404)
 CAMPAIGN_EDITORS = ("office_leader", "admin")
+# Publicity: officers (and grid workers) record; supervisors and the office see every unit's records.
+PUBLICITY_RECORDERS = {**SIGNED_IN, "market_supervisor": 403, "police_supervisor": 403, "office_leader": 403,
+                       "admin": 403}
+MARKET_PUBLICITY = {**SIGNED_IN, "police_officer": 404}
+PUBLICITY_CHANGE = post(("market_officer", "market_supervisor", "office_officer", "office_leader", "admin"), 403,
+                        police_officer=404)
 
 G, P, D, U = "GET", "POST", "DELETE", "PUT"
 # (endpoint, method) -> (path, expected by role). Paths use the world's ids: {task}, {lead} ...
@@ -194,6 +200,23 @@ EXPECTED = {
     ("dashboard.report", G): ("/dashboard/reports?unit=market", SUPERVISING_MARKET_UNIT),
     ("dashboard.report_xlsx", G): ("/dashboard/reports.xlsx?unit=market", SUPERVISING_MARKET_UNIT),
     ("dashboard.ledger_xlsx", G): ("/dashboard/ledger.xlsx?unit=market", SUPERVISING_MARKET_UNIT),
+    # -- publicity activities (宣传发动): the market unit's lecture of today, with a photo -------------
+    # Everyone signed in has a list (of what they may see); officers record; supervisors and the office
+    # see every unit's activities; the recording unit (its officer and head) and the office change them.
+    ("publicity.index", G): ("/publicity/?unit=market", {**SIGNED_IN, "police_officer": 403}),
+    ("publicity.export", G): ("/publicity/export.xlsx?unit=market", {**SIGNED_IN, "police_officer": 403}),
+    ("publicity.new", G): ("/publicity/new", PUBLICITY_RECORDERS),
+    ("publicity.new", P): ("/publicity/new", post(("market_officer", "police_officer", "office_officer"), 403)),
+    ("publicity.new_visit", G): ("/publicity/visits/new", PUBLICITY_RECORDERS),
+    ("publicity.new_visit", P): ("/publicity/visits/new",
+                                 post(("market_officer", "police_officer", "office_officer"), 403)),
+    ("publicity.mine", G): ("/publicity/mine", PUBLICITY_RECORDERS),
+    ("publicity.show", G): ("/publicity/{publicity}", MARKET_PUBLICITY),
+    ("publicity.photo", G): ("/publicity/photos/{publicity_photo}", MARKET_PUBLICITY),
+    ("publicity.photo_thumbnail", G): ("/publicity/photos/{publicity_photo}/thumbnail", MARKET_PUBLICITY),
+    ("publicity.edit", G): ("/publicity/{publicity}/edit", {**MARKET_PUBLICITY, "police_supervisor": 403}),
+    ("publicity.edit", P): ("/publicity/{publicity}/edit", PUBLICITY_CHANGE),
+    ("publicity.delete", P): ("/publicity/{publicity}/delete", PUBLICITY_CHANGE),
     # -- administration -----------------------------------------------------------------------------
     ("admin.index", G): ("/admin/", ADMIN_PAGE),
     ("admin.processes", G): ("/admin/processes", ADMIN_PAGE),

@@ -41,9 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.extensions["duban"] = build_runtime(db.engine, app.config)
 
     from web import (admin, api, assets, auth, cases, cli, dashboard, documents, errors, inbox, main, notify_views,
-                     presenters, supervise, tasks)
+                     presenters, publicity, supervise, tasks)
     for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, supervise.bp,
-                      notify_views.bp, admin.bp, dashboard.bp, api.bp):
+                      notify_views.bp, admin.bp, dashboard.bp, publicity.bp, api.bp):
         app.register_blueprint(blueprint)
     from web import admin_calendar, admin_decisions, campaign, engine_rest, grid, strike
     app.register_blueprint(grid.bp)  # grid workers' phone pages

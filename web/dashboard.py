@@ -21,7 +21,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from domain.labels import CHANNELS, GRADES, MEASURES
+from domain import publicity
+from domain.labels import CHANNELS, GRADES, MEASURES, PUBLICITY_FORMS
 from domain.models import Unit
 from engine import clock
 from web import phase_filter, reports
@@ -183,9 +184,11 @@ def index():
     shown = [unit] if unit else [u.code for u in choices]
     unit_codes = _unit_order(set(shown) | set(figures.units()))
     link = Links(period, unit)
+    pub = reports.publicity_figures(db.session, _scope(unit), period)
     return render_template(
         "dashboard/index.html", f=figures, period=period, unit=unit, choices=choices, names=names,
-        strike=_strike_figures(unit, period),
+        strike=_strike_figures(unit, period), pub=pub, pub_rows=_publicity_rows(pub, names),
+        pub_figures=publicity.RETURN_FIGURES, pub_t=publicity_t,
         unit_codes=unit_codes, link=link, charts=_chart_data(figures, link, names, unit_codes),
         channels=CHANNELS, measures=MEASURES, grades=GRADES, buckets=reports.RECTIFICATION_BUCKETS,
         grade_colours=GRADE_COLOURS, locale=short_locale(), key_label=reports.key_label,
@@ -204,6 +207,24 @@ def _strike_figures(unit: str | None, period: reports.Period) -> dict | None:
     return {"rows": strike.RETURN_FIGURES,
             "values": strike.return_figures(db.session, units, period.first, period.last),
             "list_args": {**period.args(), **({"unit": unit} if unit else {})}}
+
+
+def _publicity_rows(pub: reports.PublicityFigures, names: dict[str, str]) -> dict[str, list]:
+    """(code, name, figures) rows of the publicity breakdowns, in the directory's and the forms' order."""
+    locale = short_locale()
+    elsewhere = publicity_t("Elsewhere")
+    return {
+        "unit": [(code, names.get(code, code), pub.by_unit[code]) for code in _unit_order(pub.by_unit)],
+        "community": [(code, elsewhere if code == publicity.ELSEWHERE else names.get(code, code),
+                       pub.by_community[code]) for code in _unit_order(pub.by_community)],
+        "form": [(code, reports.label("publicity_form", code, locale), pub.by_form[code])
+                 for code in PUBLICITY_FORMS if code in pub.by_form],
+    }
+
+
+def publicity_t(text: str, **variables) -> str:
+    from web.publicity import t as translate
+    return translate(text, **variables)
 
 
 def _key_labeller(names):

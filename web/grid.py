@@ -22,12 +22,11 @@ from web.cases import _flat_errors, start_lead_handling
 from web.errors import engine_message, status_of
 from web.extensions import db
 from web.i18n import short_locale
-from web.tasks.evidence import UploadRejected, browser_file_limit, receive_upload, size_text
+from web.uploads import IMAGE_TYPES, UploadRejected, browser_file_limit, discard, save_checked_file, size_text
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 
 MAX_PHOTOS = 9
-PHOTO_TYPES = ("image/jpeg", "image/png")
 TEXT_FIELDS = ("summary", "address", "subject_name", "sector")
 
 
@@ -62,21 +61,21 @@ def _report_page(values, errors=None, status=200):
 
 
 def _receive_photos(files) -> list:
-    """Check and store the photos; on a refusal none of them stays."""
+    """Check and store the photos (JPG or PNG, by content); on a refusal none of them stays."""
+    if len(files) > MAX_PHOTOS:
+        raise UploadRejected(_("At most %(count)d photos.", count=MAX_PHOTOS))
     received = []
     try:
-        if len(files) > MAX_PHOTOS:
-            raise UploadRejected(_("At most %(count)d photos.", count=MAX_PHOTOS))
         for storage in files:
-            item = receive_upload(storage)
-            received.append(item)
-            if item.content_type not in PHOTO_TYPES:
-                raise UploadRejected(_("%(name)s is not a photo (JPG or PNG).", name=item.filename))
+            received.append(save_checked_file(storage, IMAGE_TYPES))
     except BaseException:
-        for item in received:
-            item.discard()
+        _discard(received)
         raise
     return received
+
+
+def _discard(photos) -> None:
+    discard(*(photo.storage_name for photo in photos))
 
 
 def _attach_photos(photos, session, instance) -> None:
@@ -112,12 +111,10 @@ def report():
         lead_id, number = start_lead_handling(GRID_INTAKE, register,
                                               lambda session, instance: _attach_photos(photos, session, instance))
     except ValidationFailed as err:
-        for photo in photos:
-            photo.discard()
+        _discard(photos)
         return _report_page(values, _flat_errors(err.messages), 422)
     except DubanError as err:
-        for photo in photos:
-            photo.discard()
+        _discard(photos)
         return _report_page(values, {"_form": [engine_message(err)]}, status_of(err))
     flash(_("Reported as lead %(number)s. The special office will handle it.", number=number), "success")
     report_row = next(row for row in reports_of(db.session, current_user.username) if row.lead_id == lead_id)

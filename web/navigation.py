@@ -5,8 +5,9 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from engine.store.models import TaskCopy
 from domain.grid_reports import is_grid_worker
+from domain.publicity import Who
+from engine.store.models import TaskCopy
 from notifications.inbox import unread_count
 from web.extensions import db
 from web.queries import todo_count
@@ -25,7 +26,9 @@ def inject_navigation():
     if is_grid_worker(current_user):
         # Grid workers report and follow their reports; they hold no tasks and see no cases.
         extra = [{"id": "grid-report", "url": url_for("grid.report"), "label": _("Report a lead")},
-                 {"id": "grid-mine", "url": url_for("grid.index"), "label": _("My reports")}]
+                 {"id": "grid-mine", "url": url_for("grid.index"), "label": _("My reports")},
+                 # 入户走访: the door-to-door publicity rounds they record (web.publicity)
+                 {"id": "publicity", "url": url_for("publicity.mine"), "label": _("Door-to-door visits")}]
         return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale, "nav_casework": False,
                 "nav_home": url_for("grid.index")}
     extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
@@ -34,6 +37,10 @@ def inject_navigation():
     from web.strike import sees_details, t as strike_t
     if sees_details():
         extra.append({"id": "strike", "url": url_for("strike.index"), "label": strike_t("Criminal cases")})
+    # 宣传发动: whoever records activities, and those who see every unit's (web.publicity)
+    who = Who.of(current_user)
+    if who.may_record or who.sees_all:
+        extra.append({"id": "publicity", "url": url_for("publicity.index"), "label": _("Publicity")})
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})

@@ -61,7 +61,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, false, func, literal, or_, select, true, union, union_all
 from sqlalchemy.orm import aliased
 
-from domain import wording
+from domain import publicity, wording
 from domain.labels import CHANNELS, GRADES, MEASURES, label
 from domain.models import Disposal, Lead, RectificationItem, RiskAssessment, Subject, Unit, User
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
@@ -545,6 +545,25 @@ def compute(session, scope: Scope, period: Period, now: datetime) -> Figures:
     f.recovered = sum(f.recovered_by_unit.values())
     f.recovered_leads = sum(n for n, _amount in recovered.values())
     return f
+
+
+# -- publicity (宣传发动) -------------------------------------------------------------------------
+
+@dataclass
+class PublicityFigures:
+    """Publicity figures of a scope and period (domain.publicity.RETURN_FIGURES' keys): in all, and
+    by recording unit, by community (`elsewhere`: held outside the community units) and by form."""
+
+    total: dict
+    by_unit: dict
+    by_community: dict
+    by_form: dict
+
+
+def publicity_figures(session, scope: Scope, period: Period) -> PublicityFigures:
+    """From the SQL of the unit's monthly return (domain.publicity.figures_by): the same figures."""
+    where = publicity.conditions(None if scope.everything else set(scope.units), period.first, period.last)
+    return PublicityFigures(*(publicity.figures_by(session, by, where) for by in (None, "unit", "community", "form")))
 
 
 # -- names ------------------------------------------------------------------------------

@@ -1,11 +1,5 @@
 """Evidence files of a case: uploads (checked by content, stored under random names), the
 form's file fields, and downloads for whoever may see the case."""
-import hashlib
-import os
-import secrets
-import unicodedata
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (
@@ -27,158 +21,39 @@ from web.extensions import db
 from web.tasks import bp
 from web.tasks.access import can_see_instance, operations
 from web.thumbnails import THUMBNAIL_TYPES, NotAnImage, cached_thumbnail, thumbnail_format
+# The checks of an uploaded file live in web.uploads (shared with publicity photos); the names
+# stay importable from here for the task page.
+from web.uploads import (  # noqa: F401
+    ALLOWED_TYPES,
+    MAX_FILE_BYTES,
+    PHONE_PICKER_TYPES,
+    SERVED_TYPES,
+    UploadRejected,
+    browser_file_limit,
+    discard,
+    sandboxed,
+    save_checked_file,
+    size_text,
+    sniff,
+    upload_dir,
+)
 
-
-MAX_FILE_BYTES = 10 * 1024 * 1024
-CHUNK = 64 * 1024
 UPLOAD_SUFFIX = "__upload"  # <input type=file name="<field id>__upload"> beside a `file` field
-
-OOXML = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-# extension -> the content type we serve it with
-ALLOWED_TYPES = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain; charset=utf-8",
-}
-SERVED_TYPES = set(ALLOWED_TYPES.values()) | {"text/plain; charset=gb18030"}
-# Phones' file pickers offer the photo library and camera only for MIME types, not extensions.
-PHONE_PICKER_TYPES = ("image/jpeg", "image/png", "application/pdf")
 
 
 # -- evidence files -------------------------------------------------------------------------
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["DUBAN_UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _clean_filename(name: str) -> str:
-    name = os.path.basename((name or "").replace("\\", "/")).strip()
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    return name[-200:] or "file"
-
-
-def sniff(extension: str, path: Path) -> str | None:
-    """The content type to serve the file with if its magic bytes (for Office files, the
-    zip's parts; for text, a clean decode) agree with the extension; None if they do not."""
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    if extension == "pdf":
-        ok = head.startswith(b"%PDF-")
-    elif extension in ("jpg", "jpeg"):
-        ok = head.startswith(b"\xff\xd8\xff")
-    elif extension == "png":
-        ok = head.startswith(b"\x89PNG\r\n\x1a\n")
-    elif extension in OOXML:
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError):
-            names = set()
-        ok = head.startswith(b"PK\x03\x04") and {"[Content_Types].xml", OOXML[extension]} <= names
-    elif extension == "txt":
-        if b"\x00" in head:
-            return None
-        data = path.read_bytes()
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return f"text/plain; charset={encoding}"
-        return None
-    else:
-        ok = False
-    return ALLOWED_TYPES[extension] if ok else None
-
-
-def size_text(size: int) -> str:
-    return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
-
-
-def browser_file_limit() -> int:
-    """The largest file the page lets the browser send: the per-file limit, or the whole
-    request's if smaller (the server refuses either way; this only spares a long upload)."""
-    limit = int(current_app.config.get("DUBAN_MAX_FILE_BYTES", MAX_FILE_BYTES))
-    request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    return min(limit, int(request_limit)) if request_limit else limit
-
-
-class UploadRejected(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class ReceivedFile:
-    """An upload that passed the checks and lies in storage, not yet part of a case."""
-    filename: str
-    storage_name: str
-    content_type: str
-    size: int
-    sha256: str
-
-    def discard(self) -> None:
-        (upload_dir() / self.storage_name).unlink(missing_ok=True)
-
-
-def receive_upload(storage) -> ReceivedFile:
-    """Check one uploaded file (size, extension, content) and write it under a random name.
-    UploadRejected carries a message for the user; nothing stays on disk then."""
-    filename = _clean_filename(storage.filename)
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in ALLOWED_TYPES:
-        raise UploadRejected(_("%(name)s: this file type is not allowed (PDF, JPG, PNG, DOCX, XLSX, TXT).",
-                               name=filename))
-    limit = int(current_app.config.get("DUBAN_MAX_FILE_BYTES", MAX_FILE_BYTES))
-    directory = upload_dir()
-    storage_name = secrets.token_hex(20)
-    partial = directory / f"{storage_name}.part"
-    digest, size = hashlib.sha256(), 0
-    try:
-        with partial.open("wb") as target:
-            while True:
-                chunk = storage.stream.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > limit:
-                    raise UploadRejected(_("%(name)s is too large (at most %(limit)s).", name=filename,
-                                           limit=size_text(limit)))
-                digest.update(chunk)
-                target.write(chunk)
-        if size == 0:
-            raise UploadRejected(_("%(name)s is empty.", name=filename))
-        content_type = sniff(extension, partial)
-        if content_type is None:
-            raise UploadRejected(_("%(name)s: the content is not a %(type)s file.", name=filename,
-                                   type=extension.upper()))
-        partial.rename(directory / storage_name)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return ReceivedFile(filename, storage_name, content_type, size, digest.hexdigest())
-
-
-def attach_received(received: ReceivedFile, instance_id: int, actor, task_id: int | None = None) -> int:
-    """Make a received file evidence of the case; returns the attachment id (the file is
-    removed from storage if this fails)."""
-    try:
-        return operations().add_attachment(instance_id, actor, filename=received.filename,
-                                           storage_name=received.storage_name, content_type=received.content_type,
-                                           size=received.size, sha256=received.sha256, task_id=task_id)
-    except BaseException:
-        received.discard()
-        raise
-
-
 def store_upload(storage, task: HumanTask) -> int:
-    """Check one uploaded file and record it as evidence of the task; returns the attachment id."""
-    return attach_received(receive_upload(storage), task.instance_id, current_user.actor, task.id)
+    """Check one uploaded file (size, extension, content), write it under a random name and
+    record it; returns the attachment id. UploadRejected carries a message for the user."""
+    stored = save_checked_file(storage)
+    try:
+        return operations().add_attachment(task.instance_id, current_user.actor, filename=stored.filename,
+                                           storage_name=stored.storage_name, content_type=stored.content_type,
+                                           size=stored.size, sha256=stored.sha256, task_id=task.id)
+    except BaseException:
+        discard(stored.storage_name)
+        raise
 
 
 def may_contribute(task: HumanTask) -> bool:
@@ -237,12 +112,7 @@ def _visible_file(attachment_id: int) -> tuple[Attachment, Path]:
     return row, path
 
 
-def _sandboxed(response, content_type: str):
-    response.headers["Content-Type"] = content_type  # as stored: no charset added by guesswork
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+_sandboxed = sandboxed
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -21,7 +21,6 @@ ZH = {
     "JPG or PNG, up to %(count)d photos, at most %(limit)s each.": "JPG 或 PNG，最多 %(count)d 张，每张不超过 %(limit)s。",
     "Send the report": "提交上报",
     "At most %(count)d photos.": "最多上传 %(count)d 张照片。",
-    "%(name)s is not a photo (JPG or PNG).": "%(name)s 不是照片（须为 JPG 或 PNG）。",
     "Reported as lead %(number)s. The special office will handle it.": "已上报，线索编号 %(number)s，专项办将研判处理。",
     "You have not reported a lead yet.": "您还没有上报过线索。",
     "Lead number": "线索编号",
