@@ -199,6 +199,12 @@ ACCOUNTABILITY_STATUS = {
     "closed": _l("已办结", "Closed"),
 }
 
+# 机构排查: what an inspection of an institution found (domain.inspections).
+INSPECTION_FINDING = {
+    "no_problem": _l("无问题", "No problem"),
+    "risk_found": _l("发现风险", "Risk found"),
+}
+
 RECORD = {
     "unit": _l("单位", "Unit"),
     "user": _l("用户", "User"),
@@ -210,6 +216,7 @@ RECORD = {
     "rectification_item": _l("整改事项", "Rectification item"),
     "supervision_case": _l("督办事项", "Supervision case"),
     "accountability_record": _l("问责记录", "Accountability record"),
+    "inspection": _l("机构排查", "Inspection"),
 }
 
 # Labels of record fields, shared by the UI and by validation messages.
@@ -272,6 +279,13 @@ FIELD = {
     "receipt_no": _l("回执编号", "Receipt number"),
     "accepting_unit": _l("受理单位", "Accepting unit"),
     "accepted_on": _l("受理日期", "Date accepted"),
+    # 机构排查 (domain.inspections)
+    "inspected_on": _l("排查日期", "Date of inspection"),
+    "inspecting_unit": _l("排查单位", "Inspecting unit"),
+    "officers": _l("排查人员", "Inspecting officers"),
+    "finding": _l("排查结论", "Finding"),
+    "checklist": _l("排查项目", "Checklist"),
+    "inspection_note": _l("排查情况说明", "Notes on the inspection"),
 }
 
 VOCABULARIES = {
@@ -291,6 +305,7 @@ VOCABULARIES = {
     "supervision_stage": SUPERVISION_STAGE,
     "supervision_status": SUPERVISION_STATUS,
     "accountability_status": ACCOUNTABILITY_STATUS,
+    "inspection_finding": INSPECTION_FINDING,
     "record": RECORD,
     "field": FIELD,
 }
@@ -310,6 +325,7 @@ SUPERVISION_LEVELS = tuple(SUPERVISION_LEVEL)
 SUPERVISION_STAGES = tuple(SUPERVISION_STAGE)
 SUPERVISION_STATUSES = tuple(SUPERVISION_STATUS)
 ACCOUNTABILITY_STATUSES = tuple(ACCOUNTABILITY_STATUS)
+INSPECTION_FINDINGS = tuple(INSPECTION_FINDING)
 
 
 def normalize_locale(locale: str | None) -> str:

@@ -28,6 +28,13 @@ MESSAGES = {
     "unknown_field": ("{label}不是可修改的字段", "{label} cannot be changed here"),
     "override_reason_required": ("所选{field}与按规则评定的结果（{computed}）不同，须填写{label}",
                                  "{label} is required: the {field} chosen differs from the one by rule ({computed})"),
+    # 机构排查 (domain.inspections)
+    "unknown_point": ("{label}中有不属于该整治领域的项目", "{label} has points that are not on this sector's list"),
+    "officer_not_in_unit": ("{label}须为排查单位的在岗人员", "{label} must be staff of the inspecting unit"),
+    "risk_needs_detail": ("{label}为“发现风险”时，须在{checklist}中标出问题或填写{note}",
+                          "{label} is “risk found”: mark a point of the {checklist} or write the {note}"),
+    "finding_contradicts": ("已在排查项目中标出问题，{label}不能为“无问题”",
+                            "{label} cannot be “no problem” when a point is marked as a problem"),
 }
 
 

@@ -57,6 +57,8 @@ ACTIONS = {
     "reporter.viewed": _l("查看举报人身份", "Reporter's identity viewed"),
     "api_token.created": _l("创建接口令牌", "API token created"),
     "api_token.revoked": _l("吊销接口令牌", "API token revoked"),
+    "inspection.recorded": _l("登记机构排查", "Inspection recorded"),
+    "inspection.disposal_started": _l("排查发现风险，启动风险研判处置", "Graded disposal started for an inspection's risk"),
     "calendar.schedule_saved": _l("录入放假安排", "Holiday schedule saved"),
     "calendar.year_confirmed": _l("确认年度工作日历", "Working-day calendar confirmed"),
     "calendar.confirmation_withdrawn": _l("撤回工作日历确认", "Working-day calendar confirmation withdrawn"),

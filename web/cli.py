@@ -17,6 +17,7 @@ def register(app):
     app.cli.add_command(demo)
     app.cli.add_command(worker)
     app.cli.add_command(report_worker)
+    app.cli.add_command(check_checklists)
 
 
 @click.command("worker")
@@ -107,6 +108,22 @@ def deploy_processes(directory):
     files are left as they are)."""
     for line in _deploy_all(directory):
         click.echo(line)
+
+
+@click.command("check-checklists")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=PROCESSES_DIR / "checklists")
+def check_checklists(directory):
+    """Check the sectors' inspection checklists (processes/checklists/): one valid file per sector.
+    Each fault is printed with its file; the exit status is 1 when there is one."""
+    from domain.checklists import check_all
+    from domain.labels import SECTORS
+    problems = check_all(directory)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{len(SECTORS)} checklists are valid")
 
 
 @click.command("demo")
