@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 from domain import decision_fields, records
 from domain.casefile import record_details
 from domain.demo import LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
+from domain.demo_inspections import inspection_events
 from domain.errors import DubanError
 from domain.forms import load_form, validate_submission
 from domain.leads import register_lead
@@ -223,6 +224,7 @@ class Story:
             self.unit_codes = records.active_unit_codes(session)
             self.subjects = session.scalars(select(Subject).order_by(Subject.id)).all()
         self.leads: dict[int, tuple[int, int]] = {}  # index -> (lead id, instance id)
+        self.inspections: dict[tuple[int, str], int] = {}  # (working days ago, unit) -> inspection id
 
     # -- time ------------------------------------------------------------------------
 
@@ -375,6 +377,8 @@ class Story:
         for index, ago, *grading in ASSESSMENTS:
             at = "16:30" if ago else "08:30"  # today: before the day starts (DAY_STARTS)
             found.append((self.moment(ago, at), len(found), lambda i=index, g=grading: self.assess(i, *g)))
+        for moment, happen in inspection_events(self):  # 机构排查 (domain.demo_inspections)
+            found.append((moment, len(found), happen))
         return sorted(found, key=lambda event: event[:2])
 
     def play(self) -> None:

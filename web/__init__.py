@@ -45,6 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, supervise.bp,
                       notify_views.bp, admin.bp, dashboard.bp, api.bp):
         app.register_blueprint(blueprint)
+    from web import inspections
+    app.register_blueprint(inspections.bp)  # 机构排查 (inspections of institutions)
     from web import admin_calendar, admin_decisions, engine_rest
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(admin_decisions.bp)  # decision tables (DMN) and their editor

@@ -19,7 +19,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from domain.labels import CHANNELS, GRADES, MEASURES
+from domain.inspections import figures as inspection_figures
+from domain.labels import CHANNELS, GRADES, MEASURES, SECTORS
 from domain.models import Unit
 from engine import clock
 from web import reports
@@ -177,8 +178,12 @@ def index():
     shown = [unit] if unit else [u.code for u in choices]
     unit_codes = _unit_order(set(shown) | set(figures.units()))
     link = Links(period, unit)
+    scope = _scope(unit)
+    # 机构排查: the same SQL as the monthly return's (domain.inspections.return_figures)
+    inspected = inspection_figures(db.session, scope.units, period.first, period.last)
     return render_template(
-        "dashboard/index.html", f=figures, period=period, unit=unit, choices=choices, names=names,
+        "dashboard/index.html", f=figures, inspections=inspected,
+        inspection_units=_unit_order(inspected.units()), sectors=SECTORS, period=period, unit=unit, choices=choices, names=names,
         unit_codes=unit_codes, link=link, charts=_chart_data(figures, link, names, unit_codes),
         channels=CHANNELS, measures=MEASURES, grades=GRADES, buckets=reports.RECTIFICATION_BUCKETS,
         grade_colours=GRADE_COLOURS, locale=short_locale(), key_label=reports.key_label,
