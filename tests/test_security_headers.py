@@ -42,6 +42,8 @@ RESPONSES = [
     ("market_officer", "GET", "/inbox/", 200, "text/html"),
     ("market_officer", "GET", "/tasks/{task}", 200, "text/html"),
     ("anonymous", "GET", "/api/v1/docs", 200, "text/html"),
+    ("market_officer", "GET", "/inspections/{inspection}", 200, "text/html"),
+    ("market_officer", "GET", "/inspections/new", 200, "text/html"),
     ("anonymous", "GET", "/", 302, "text/html"),
     ("anonymous", "GET", "/inbox/", 302, "text/html"),
     # JSON
@@ -73,6 +75,7 @@ RESPONSES = [
     ("market_officer", "GET", "/no-such-page", 404, "text/html"),
     ("market_officer", "GET", "/api/v1/no-such-thing", 404, "application/json"),
     ("police_officer", "GET", "/tasks/{task}", 404, "text/html"),
+    ("police_officer", "GET", "/inspections/{inspection}", 404, "text/html"),
     ("market_officer", "GET", "/admin/", 403, "text/html"),
     ("market_officer", "GET", "/admin/api/known-groups", 403, "application/json"),
     ("market_officer", "GET", "/admin/api/known-decisions", 403, "application/json"),

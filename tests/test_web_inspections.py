@@ -13,7 +13,8 @@ from domain.demo import credit_code
 from domain.inspections import return_figures
 from domain.models import Inspection, Subject
 from engine.store.models import HumanTask, ProcessInstance
-from tests.browser_support import browser, live_server, page, screenshot, sign_in  # noqa: F401
+from tests.browser_support import (assert_fits, browser, live_server, page, phone, screenshot,  # noqa: F401
+                                   sign_in)
 from tests.conftest import csrf_token, login
 
 JINSE = "晋江市金色年华养老服务中心"  # demo subject 8 (illegal fund-raising): civil affairs holds its lead
@@ -209,3 +210,22 @@ def test_browser_an_officer_records_a_risk_and_starts_disposal(page, live_server
     screenshot(page, "inspection-disposal-started")
     page.click("#holders a.holder-task")
     page.wait_for_url(re.compile(r"/tasks/\d+"))
+
+
+def test_phone_the_inspection_pages_fit_and_the_list_is_cards(phone, session_factory):  # noqa: F811
+    page = phone
+    inspection_id = _market_inspection(session_factory)
+    sign_in(page, "market.supervisor")
+    for path, shot in (("/inspections", "inspections"), ("/inspections/new", "inspection-new"),
+                       (f"/inspections/{inspection_id}", "inspection"),
+                       ("/dashboard/?from=2026-01-01&to=2026-03-02", "dashboard-inspections")):
+        page.goto(path)
+        page.wait_for_load_state("load")
+        assert_fits(page)
+        screenshot(page, f"phone-{page.phone_size}-{shot}")
+    page.goto("/inspections")
+    assert page.locator("#inspection-table tbody tr").first.evaluate("el => getComputedStyle(el).display") == "block"
+    page.goto("/inspections/new")
+    lefts = {round(box["x"]) for box in (f.bounding_box() for f in page.locator(
+        "#inspection-form > .row > div > .form-control, #inspection-form > .row > div > .form-select").all()) if box}
+    assert len(lefts) <= 1, lefts  # one column
