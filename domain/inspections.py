@@ -24,6 +24,7 @@ from domain.labels import FIELD, pick
 from domain.leads import _resolve_subject, start_risk_disposal
 from domain.messages import message
 from domain.models import Inspection, Unit, User
+from domain.numbers import INSPECTION_PREFIX, next_number
 from domain.records import field_error
 from engine import clock
 
@@ -170,7 +171,7 @@ def record_inspection(session, data, actor, locale: str | None = "zh", allowed_u
         session.add(subject)
         session.flush()
         audit(session, actor, "subject.created", subject_id=subject.id, name=subject.name)
-    inspection = Inspection(inspected_on=values["inspected_on"], unit=unit, officers=officers, subject=subject,
+    inspection = Inspection(number=next_number(session, INSPECTION_PREFIX, now), inspected_on=values["inspected_on"], unit=unit, officers=officers, subject=subject,
                             sector=sector, answers=answers, finding=finding, note=values.get("note") or "",
                             created_at=now, created_by=actor_name(actor))
     session.add(inspection)
@@ -200,7 +201,9 @@ def start_disposal(engine, actor, inspection_id: int) -> int:
         return {"inspection_id": inspection_id}
 
     def started(session, instance):
-        session.get(Inspection, inspection_id).instance_id = instance.id
+        inspection = session.get(Inspection, inspection_id)
+        inspection.instance_id = instance.id
+        instance.business_key = inspection.number  # its tasks name the case by the inspection's number
         audit(session, actor, "inspection.disposal_started", instance_id=instance.id, inspection_id=inspection_id,
               subject_id=subject_id)
 

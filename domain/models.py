@@ -352,6 +352,7 @@ class Inspection(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # PC-2026-000001 (排查)
     inspected_on: Mapped[date] = mapped_column(Date)  # a Beijing date
     unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))
     officers: Mapped[list] = mapped_column(JSON, default=list)  # usernames, one or more of the unit

@@ -19,7 +19,7 @@ notifications (domain.directory) each recipient's.
 from sqlalchemy import select
 
 from domain.labels import pick, zh_en
-from domain.models import Lead, RectificationItem, Subject, SupervisionCase, Unit, User
+from domain.models import Inspection, Lead, RectificationItem, Subject, SupervisionCase, Unit, User
 from domain.demo import DEMO_ACTOR
 from engine.identity import SYSTEM
 from engine.ladder import RUNG_ACTIONS
@@ -311,7 +311,11 @@ def case_labels(session, instance_ids, locale: str | None = "zh") -> dict[int, s
             data = (started.get(instance_id) or {}).get("data") or {}
             lead = session.get(Lead, lead_id) if (lead_id := as_id(data.get("lead_id"))) else None
             subject = session.get(Subject, subject_id) if (subject_id := as_id(data.get("subject_id"))) else None
-            if lead is not None:
+            inspection = session.get(Inspection, inspection_id) if (
+                inspection_id := as_id(data.get("inspection_id"))) else None
+            if inspection is not None:  # graded disposal of a risk an inspection found (机构排查)
+                labels[instance_id] = _join(inspection.number, inspection.subject.name)
+            elif lead is not None:
                 labels[instance_id] = _lead_label(lead)
             elif subject is not None:
                 labels[instance_id] = subject.name

@@ -97,8 +97,8 @@ def test_an_inspection_of_a_registered_institution_keeps_the_checklist_as_answer
         "civil_affairs.officer", "civil_affairs.supervisor"],
         answers={"membership_cards": {"problem": True, "note": "推销“终身会员卡”，一次性缴纳10万元"}}))
     inspection = c.get(Inspection, inspection_id)
-    assert (inspection.inspected_on, inspection.unit, inspection.sector, inspection.finding) == (
-        date(2026, 2, 27), "civil_affairs", "illegal_fundraising", "risk_found")
+    assert (inspection.number, inspection.inspected_on, inspection.unit, inspection.sector, inspection.finding) == (
+        "PC-2026-000001", date(2026, 2, 27), "civil_affairs", "illegal_fundraising", "risk_found")
     assert inspection.officers == ["civil_affairs.officer", "civil_affairs.supervisor"]
     points = checklists.checklist("illegal_fundraising")["points"]
     assert [a["id"] for a in inspection.answers] == [p["id"] for p in points]  # every point, in order
@@ -173,7 +173,8 @@ def test_starting_disposal_for_a_risk_found_puts_its_assessment_in_the_units_inb
     inspection_id = _record(c, _data(subject_id, finding="risk_found", note="收取大额会员费，资金去向不明"))
     instance_id = start_disposal(c.engine, c.actor("civil_affairs.officer"), inspection_id)
 
-    assert c.instance(instance_id).process_id == "risk_disposal"
+    instance = c.instance(instance_id)
+    assert (instance.process_id, instance.business_key) == ("risk_disposal", c.get(Inspection, inspection_id).number)
     assert c.get(Inspection, inspection_id).instance_id == instance_id
     variables = c.variables(instance_id)
     assert (variables["subject_id"], variables["responsible_unit"], variables["inspection_id"]) == (

@@ -229,3 +229,16 @@ def test_phone_the_inspection_pages_fit_and_the_list_is_cards(phone, session_fac
     lefts = {round(box["x"]) for box in (f.bounding_box() for f in page.locator(
         "#inspection-form > .row > div > .form-control, #inspection-form > .row > div > .form-select").all()) if box}
     assert len(lefts) <= 1, lefts  # one column
+
+
+def test_a_broken_checklist_file_is_said_as_such_on_the_page(client, tmp_path, monkeypatch):
+    from domain import checklists
+    for path in checklists.CHECKLISTS.glob("*.json"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "care_land.json").write_text('{"sector": "care_land", "title": {"zh": "x"}}', encoding="utf-8")
+    monkeypatch.setattr(checklists, "CHECKLISTS", tmp_path)
+    login(client, "land.officer")
+    response = client.get("/inspections/new")
+    assert response.status_code == 500
+    assert "care_land.json: title needs a Chinese and an English text" in unescape(response.text)
+    assert "Traceback" not in response.text

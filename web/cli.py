@@ -140,7 +140,7 @@ def demo():
 
     from domain.demo import DEFAULT_PASSWORD
     from domain.demo_story import build_demo
-    from domain.models import Lead, RectificationItem, SupervisionCase, User
+    from domain.models import Inspection, Lead, RectificationItem, SupervisionCase, User
     from domain.report_worker import TOPIC as REPORT_TOPIC
     from engine.store.models import HumanTask
     from engine.store.wait_models import ExternalTask
@@ -158,7 +158,8 @@ def demo():
     click.echo(f"{len(ids['units'])} units, {len(ids['users'])} users (password {DEFAULT_PASSWORD}), "
                f"{len(ids['subjects'])} subjects, {len(ids['leads'])} leads "
                f"({count(Lead, Lead.status == 'closed')} closed), "
-               f"{count(RectificationItem)} rectification items, {count(SupervisionCase)} supervision cases")
+               f"{count(RectificationItem)} rectification items, {count(SupervisionCase)} supervision cases, "
+               f"{count(Inspection)} inspections ({count(Inspection, Inspection.finding == 'risk_found')} found risks)")
     click.echo(f"{count(HumanTask, HumanTask.status == 'open')} open tasks, "
                f"{count(HumanTask, HumanTask.status == 'open', HumanTask.overdue_since.is_not(None))} overdue")
     waiting = count(ExternalTask, ExternalTask.status == "open", ExternalTask.topic == REPORT_TOPIC)

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, union
 
 from domain import inspections as domain
-from domain.checklists import checklist
+from domain.checklists import ChecklistError, checklist
 from domain.errors import DubanError, ValidationFailed
 from domain.labels import INSPECTION_FINDING, SECTOR, SECTORS
 from domain.models import Disposal, Inspection, Lead, RectificationItem, Subject, Unit
@@ -33,6 +33,13 @@ from web.presenters import BEIJING
 bp = Blueprint("inspections", __name__)
 PAGE_SIZE = 20
 CONTEXT = "inspections"
+
+
+@bp.errorhandler(ChecklistError)
+def checklist_broken(err):
+    """A checklist file an administrator got wrong: said as such (which file, what fault), not a traceback."""
+    message = pgettext("inspections", "A sector's checklist cannot be used: %(fault)s", fault=str(err))
+    return render_template("error.html", code=500, message=message), 500
 
 
 def _unit_names() -> dict[str, str]:

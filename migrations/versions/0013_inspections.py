@@ -19,6 +19,7 @@ def upgrade():
     op.create_table(
         'inspection',
         sa.Column('id', BigId, nullable=False),
+        sa.Column('number', sa.String(length=40), nullable=False),
         sa.Column('inspected_on', sa.Date(), nullable=False),
         sa.Column('unit', sa.String(length=40), nullable=False),
         sa.Column('officers', sa.JSON(), nullable=False),
@@ -34,6 +35,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['unit'], ['unit.code'], name=op.f('fk_inspection_unit_unit')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection')),
         sa.UniqueConstraint('instance_id', name=op.f('uq_inspection_instance_id')),
+        sa.UniqueConstraint('number', name=op.f('uq_inspection_number')),
     )
     op.create_index('ix_inspection_unit_day', 'inspection', ['unit', 'inspected_on'], unique=False)
     op.create_index('ix_inspection_subject', 'inspection', ['subject_id', 'inspected_on'], unique=False)

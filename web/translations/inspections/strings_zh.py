@@ -50,6 +50,7 @@ ZH = {
     "No risk was found in this inspection: there is nothing to dispose of.": "该排查未发现风险，无需启动处置。",
     "Graded disposal started: its risk assessment is in the inspecting unit's inbox.":
         "已启动风险研判处置，风险研判评估已进入排查单位的待办。",
+    "A sector's checklist cannot be used: %(fault)s": "整治领域的排查项目文件有误，无法使用：%(fault)s",
     # the dashboard
     "Inspections of institutions": "机构排查",
     "Institutions inspected": "排查机构（家）",
