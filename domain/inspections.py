@@ -193,7 +193,9 @@ def start_disposal(engine, actor, inspection_id: int) -> int:
         subject_id, unit = inspection.subject_id, inspection.unit
 
     def prepare(session):
-        row = session.scalars(select(Inspection).where(Inspection.id == inspection_id).with_for_update()).one()
+        # Columns only: PostgreSQL locks no row across the outer join that loads the subject.
+        row = session.execute(select(Inspection.finding, Inspection.instance_id)
+                              .where(Inspection.id == inspection_id).with_for_update()).one()
         if row.finding != "risk_found":
             raise DisposalRefused("no_risk")
         if row.instance_id is not None:
