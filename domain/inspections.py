@@ -171,7 +171,8 @@ def record_inspection(session, data, actor, locale: str | None = "zh", allowed_u
         session.add(subject)
         session.flush()
         audit(session, actor, "subject.created", subject_id=subject.id, name=subject.name)
-    inspection = Inspection(number=next_number(session, INSPECTION_PREFIX, now), inspected_on=values["inspected_on"], unit=unit, officers=officers, subject=subject,
+    inspection = Inspection(number=next_number(session, INSPECTION_PREFIX, now), inspected_on=values["inspected_on"],
+                            unit=unit, officers=officers, subject=subject,
                             sector=sector, answers=answers, finding=finding, note=values.get("note") or "",
                             created_at=now, created_by=actor_name(actor))
     session.add(inspection)

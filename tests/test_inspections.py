@@ -5,7 +5,6 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from domain import checklists, inspections
 from domain.checklists import ChecklistError
@@ -13,7 +12,6 @@ from domain.errors import ValidationFailed
 from domain.inspections import DisposalRefused, record_inspection, return_figures, start_disposal
 from domain.labels import SECTORS
 from domain.models import Inspection, Subject
-from engine.store.models import AuditEvent, HumanTask
 from tests import scenario_support as s
 
 campaign = s.campaign  # the fixture: the processes deployed, demo units and users
