@@ -32,8 +32,8 @@ from domain import decision_fields, records
 from domain.casefile import record_details
 from domain.demo import GRID_REPORTS, LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
 from domain.grid_reports import GRID_INTAKE, register_grid_report
-from domain.demo import LEADS, RECTIFICATION_PROBLEMS, lead_registration, load_demo
 from domain.demo_publicity import load_publicity
+from domain.demo_inspections import inspection_events
 from domain.errors import DubanError
 from domain.forms import load_form, validate_submission
 from domain.leads import register_lead
@@ -245,6 +245,7 @@ class Story:
             self.unit_codes = records.active_unit_codes(session)
             self.subjects = session.scalars(select(Subject).order_by(Subject.id)).all()
         self.leads: dict[int, tuple[int, int]] = {}  # index -> (lead id, instance id)
+        self.inspections: dict[tuple[int, str], int] = {}  # (working days ago, unit) -> inspection id
 
     # -- time ------------------------------------------------------------------------
 
@@ -433,6 +434,8 @@ class Story:
             for stage, ago, unit, judgment in row[11]:
                 found.append((self.moment(ago, "16:00"), len(found),
                               lambda n=row[2], s=stage, a=ago, u=unit, j=judgment: self.move_strike_case(n, s, a, u, j)))
+        for moment, happen in inspection_events(self):  # 机构排查 (domain.demo_inspections)
+            found.append((moment, len(found), happen))
         return sorted(found, key=lambda event: event[:2])
 
     def play(self) -> None:

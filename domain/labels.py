@@ -252,6 +252,12 @@ PUBLICITY_ITEM = {
     "case_exposure": _l("曝光案例（起）", "Cases exposed"),
 }
 
+# 机构排查: what an inspection of an institution found (domain.inspections).
+INSPECTION_FINDING = {
+    "no_problem": _l("无问题", "No problem"),
+    "risk_found": _l("发现风险", "Risk found"),
+}
+
 RECORD = {
     "unit": _l("单位", "Unit"),
     "user": _l("用户", "User"),
@@ -268,6 +274,7 @@ RECORD = {
     "working_group": _l("工作组", "Working group"),
     "strike_case": _l("刑事案件", "Criminal case"),
     "publicity_activity": _l("宣传活动", "Publicity activity"),
+    "inspection": _l("机构排查", "Inspection"),
 }
 
 # Labels of record fields, shared by the UI and by validation messages.
@@ -373,6 +380,13 @@ FIELD = {
     "photos": _l("现场照片", "Photos"),
     "recorded_by": _l("记录人", "Recorded by"),
     "recorded_at": _l("记录时间", "Recorded at"),
+    # 机构排查 (domain.inspections)
+    "inspected_on": _l("排查日期", "Date of inspection"),
+    "inspecting_unit": _l("排查单位", "Inspecting unit"),
+    "officers": _l("排查人员", "Inspecting officers"),
+    "finding": _l("排查结论", "Finding"),
+    "checklist": _l("排查项目", "Checklist"),
+    "inspection_note": _l("排查情况说明", "Notes on the inspection"),
 }
 
 VOCABULARIES = {
@@ -398,6 +412,7 @@ VOCABULARIES = {
     "strike_stage": STRIKE_STAGE,
     "publicity_form": PUBLICITY_FORM,
     "publicity_item": PUBLICITY_ITEM,
+    "inspection_finding": INSPECTION_FINDING,
     "record": RECORD,
     "field": FIELD,
 }
@@ -422,6 +437,7 @@ PHASE_KINDS = tuple(PHASE_KIND)
 CHARGES = tuple(CHARGE)
 STRIKE_STAGES = tuple(STRIKE_STAGE)
 PUBLICITY_FORMS = tuple(PUBLICITY_FORM)
+INSPECTION_FINDINGS = tuple(INSPECTION_FINDING)
 
 
 def normalize_locale(locale: str | None) -> str:

@@ -132,10 +132,12 @@ def business_key_for(session, process_id: str, data: dict | None) -> str | None:
     return session.scalar(select(Lead.number).where(Lead.id == int(text)))
 
 
-def start_risk_disposal(engine, actor, subject_id=None, lead_id=None, responsible_unit=None) -> int:
+def start_risk_disposal(engine, actor, subject_id=None, lead_id=None, responsible_unit=None, prepare=None,
+                        started=None) -> int:
     """Start graded disposal (risk_disposal) of an institution, for a lead if given: the lead's
     institution and responsible unit unless others are named, and the lead's number as the
-    instance's business key. Returns the new instance's id."""
+    instance's business key. `prepare` / `started`: as engine.start's, in the same transaction
+    (an inspection links itself to the instance there). Returns the new instance's id."""
     data, business_key = {}, None
     if lead_id is not None:
         with engine.session_factory() as session:
@@ -149,4 +151,5 @@ def start_risk_disposal(engine, actor, subject_id=None, lead_id=None, responsibl
     data["subject_id"] = subject_id
     if responsible_unit is not None:
         data["responsible_unit"] = responsible_unit
-    return engine.start("risk_disposal", data, actor=actor, business_key=business_key)
+    return engine.start("risk_disposal", data, actor=actor, business_key=business_key, prepare=prepare,
+                        started=started)

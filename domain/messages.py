@@ -51,6 +51,13 @@ MESSAGES = {
     "lead_not_found": ("{label}中的线索{number}不存在", "{label}: no lead numbered {number}"),
     "stage_needs_previous": ("{label}：案件须先{previous}", "{label}: the case must first be {previous}"),
     "stage_done": ("{label}：案件已{stage}", "{label}: the case is already {stage}"),
+    # 机构排查 (domain.inspections)
+    "unknown_point": ("{label}中有不属于该整治领域的项目", "{label} has points that are not on this sector's list"),
+    "officer_not_in_unit": ("{label}须为排查单位的在岗人员", "{label} must be staff of the inspecting unit"),
+    "risk_needs_detail": ("{label}为“发现风险”时，须在{checklist}中标出问题或填写{note}",
+                          "{label} is “risk found”: mark a point of the {checklist} or write the {note}"),
+    "finding_contradicts": ("已在排查项目中标出问题，{label}不能为“无问题”",
+                            "{label} cannot be “no problem” when a point is marked as a problem"),
 }
 
 

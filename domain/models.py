@@ -534,6 +534,38 @@ class PublicityPhoto(Base):
     uploaded_at: Mapped[datetime]
 
     activity: Mapped[PublicityActivity] = relationship(back_populates="photos")
+class Inspection(Base):
+    """机构排查: one visit of an institution by a unit's officers, with the sector's checklist
+    answered and its finding. When a risk is found, graded disposal (risk_disposal) may be
+    started once for it: `instance_id` is that instance."""
+
+    __tablename__ = "inspection"
+    __table_args__ = (
+        Index("ix_inspection_unit_day", "unit", "inspected_on"),
+        Index("ix_inspection_subject", "subject_id", "inspected_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # PC-2026-000001 (排查)
+    inspected_on: Mapped[date] = mapped_column(Date)  # a Beijing date
+    unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    officers: Mapped[list] = mapped_column(JSON, default=list)  # usernames, one or more of the unit
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    sector: Mapped[str] = mapped_column(String(40))
+    # [{"id", "text": {zh, en}, "problem": bool, "note"}]: the checklist's texts are kept with the
+    # answers, so an old inspection reads the same after its checklist file changes.
+    answers: Mapped[list] = mapped_column(JSON, default=list)
+    finding: Mapped[str] = mapped_column(String(20))  # no_problem | risk_found
+    note: Mapped[str] = mapped_column(Text, default="")
+    instance_id: Mapped[int | None] = mapped_column(BigId, unique=True)  # its graded disposal, once started
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(Username)
+
+    subject: Mapped[Subject] = relationship(lazy="joined")
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for answer in self.answers or [] if answer.get("problem"))
 
 
 def domain_tables():
@@ -548,4 +580,5 @@ _TABLE_NAMES = frozenset({
     "supervision_case", "accountability_record", "grid_report", "campaign", "campaign_phase", "working_group",
     "working_group_member", "strike_case", "strike_case_lead", "strike_case_subject", "publicity_activity",
     "publicity_photo",
+    "supervision_case", "accountability_record", "inspection",
 })

@@ -1,4 +1,4 @@
-"""Human-readable record numbers: XS-2026-000123 (线索), ZG-… (整改), DB-… (督办).
+"""Human-readable record numbers: XS-2026-000123 (线索), ZG-… (整改), DB-… (督办), PC-… (排查).
 
 One counter row per prefix and year, incremented with an atomic upsert, so
 concurrent registrations never get the same number (the row lock is held
@@ -15,6 +15,7 @@ from engine.workcal import CHINA_TZ
 LEAD_PREFIX = "XS"
 RECTIFICATION_PREFIX = "ZG"
 SUPERVISION_PREFIX = "DB"
+INSPECTION_PREFIX = "PC"  # 排查 (domain.inspections)
 
 
 def _upsert(session, key: str) -> int:

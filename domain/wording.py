@@ -20,7 +20,7 @@ notifications (domain.directory) each recipient's.
 from sqlalchemy import select
 
 from domain.labels import pick, zh_en
-from domain.models import Lead, RectificationItem, Subject, SupervisionCase, Unit, User, WorkingGroup
+from domain.models import Inspection, Lead, RectificationItem, Subject, SupervisionCase, Unit, User, WorkingGroup
 from domain.demo import DEMO_ACTOR
 from domain.grid_reports import GRID_INTAKE, GRID_INTAKE_NAME
 from engine.identity import SYSTEM
@@ -71,6 +71,8 @@ ACTIONS = {
     "strike_case.stage_moved": _l("更新刑事案件阶段", "Criminal case stage moved"),
     "api_token.created": _l("创建接口令牌", "API token created"),
     "api_token.revoked": _l("吊销接口令牌", "API token revoked"),
+    "inspection.recorded": _l("登记机构排查", "Inspection recorded"),
+    "inspection.disposal_started": _l("排查发现风险，启动风险研判处置", "Graded disposal started for an inspection's risk"),
     "calendar.schedule_saved": _l("录入放假安排", "Holiday schedule saved"),
     "calendar.year_confirmed": _l("确认年度工作日历", "Working-day calendar confirmed"),
     "calendar.confirmation_withdrawn": _l("撤回工作日历确认", "Working-day calendar confirmation withdrawn"),
@@ -341,7 +343,11 @@ def case_labels(session, instance_ids, locale: str | None = "zh") -> dict[int, s
             data = (started.get(instance_id) or {}).get("data") or {}
             lead = session.get(Lead, lead_id) if (lead_id := as_id(data.get("lead_id"))) else None
             subject = session.get(Subject, subject_id) if (subject_id := as_id(data.get("subject_id"))) else None
-            if lead is not None:
+            inspection = session.get(Inspection, inspection_id) if (
+                inspection_id := as_id(data.get("inspection_id"))) else None
+            if inspection is not None:  # graded disposal of a risk an inspection found (机构排查)
+                labels[instance_id] = _join(inspection.number, inspection.subject.name)
+            elif lead is not None:
                 labels[instance_id] = _lead_label(lead)
             elif subject is not None:
                 labels[instance_id] = subject.name

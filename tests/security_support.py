@@ -143,8 +143,13 @@ def _prepare(world):
         market_supervisor = db.session.scalars(select(User).where(User.username == "market.supervisor")).one()
         _, world.token = create_token(db.session, "market.officer", TOKEN_SCOPES, "security-test")
         db.session.commit()
+        from domain.models import Inspection
+        # market's inspection of 长青健康 that found a risk, its graded disposal not started (机构排查)
+        inspection = db.session.scalars(select(Inspection).where(
+            Inspection.unit == "market", Inspection.finding == "risk_found")).one()
+        assert inspection.instance_id is None
         ids = {"task": task.id, "instance": task.instance_id, "lead": lead.id, "subject": lead.subject_id,
-               "item": item.id,
+               "item": item.id, "inspection": inspection.id,
                "other_task": other_task.id, "reporter_name": lead.reporter.name,
                "reporter_phone": lead.reporter.phone}
         supervisor_actor = market_supervisor.to_actor()
@@ -246,7 +251,7 @@ def _campaign_rows(rows) -> dict:
 def fingerprint(world) -> dict:
     """What a refused request must leave as it was: every row a state-changing route could touch."""
     from domain.api_tokens import ApiToken
-    from domain.models import Lead, PublicityActivity, PublicityPhoto, Reporter, User
+    from domain.models import Inspection, Lead, PublicityActivity, PublicityPhoto, Reporter, Subject, User
     from engine.store.decision_models import DecisionDefinition
     from engine.store.models import (Attachment, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                      TaskCopy, TaskCosigner)
@@ -279,6 +284,8 @@ def fingerprint(world) -> dict:
             "publicity": rows(PublicityActivity.id, PublicityActivity.audience, PublicityActivity.title,
                               PublicityActivity.held_on, PublicityActivity.updated_at),
             "publicity_photos": count(PublicityPhoto),
+            "inspections": rows(Inspection.id, Inspection.instance_id),
+            "subjects": count(Subject),
         }
         db.session.rollback()
     return state

@@ -20,7 +20,7 @@ def _png() -> bytes:
 
 def test_a_grid_worker_records_a_door_to_door_visit_with_a_photo_from_a_phone(phone, session_factory):
     page = phone
-    sign_in(page, "community_shatang.grid")
+    sign_in(page, "community_shatang.grid", landing="**/grid/**")
     open_menu(page)
     page.click("#nav-publicity")
     page.wait_for_url("**/publicity/mine")

@@ -286,3 +286,21 @@ def test_the_demo_shows_publicity_on_first_start(demo, clock):
         this_month = publicity.return_figures(db.session, None, today.replace(day=1), today)
         assert this_month["activities"] >= 2 and this_month["households"] > 0
         assert all(r.held_on <= today for r in rows)
+def test_the_demo_has_inspections_mostly_without_problems_and_one_disposal_started(demo, session_factory):
+    """机构排查 since the campaign began (domain.demo_inspections): the dashboard and the return have figures."""
+    from domain.inspections import return_figures
+    from domain.models import Inspection
+    inspections = _all(session_factory, Inspection)
+    assert len(inspections) == 14
+    assert {i.unit for i in inspections} >= {"civil_affairs", "market", "health", "enterprise_service", "land"}
+    risky = [i for i in inspections if i.finding == "risk_found"]
+    assert len(risky) == 4 and all(i.problems or i.note for i in risky)
+    [started] = [i for i in inspections if i.instance_id is not None]
+    assert started.finding == "risk_found" and started.subject.name == "晋江市安心养老服务中心"
+    [assess] = _all(session_factory, HumanTask, HumanTask.instance_id == started.instance_id,
+                    HumanTask.status == "open")
+    assert (assess.element_id, assess.candidate_groups, assess.overdue_since) == ("assess_risk", "civil_affairs", None)
+    days = sorted(i.inspected_on for i in inspections)
+    with session_factory() as session:
+        figures = return_figures(session, None, days[0], days[-1])
+    assert figures == {"institutions_inspected": 13, "inspections": 14, "institutions_at_risk": 4}

@@ -166,6 +166,17 @@ EXPECTED = {
     # The reporter's identity: supervisors and office leaders (not officers, not administrators).
     ("cases.reveal_reporter", P): ("/leads/{lead}/reporter",
                                    post_market_task(("market_supervisor", "office_leader"), 403)),
+    # -- inspections (机构排查): staff of the office and of member units record their unit's; the unit, its
+    # supervisors and the office see them; disposal is started by the inspecting unit's staff or the office
+    ("inspections.index", G): ("/inspections", SIGNED_IN),
+    ("inspections.new", G): ("/inspections/new", {**SIGNED_IN, "admin": 403}),
+    ("inspections.new", P): ("/inspections/new", post(
+        ("market_officer", "police_officer", "market_supervisor", "police_supervisor", "office_officer",
+         "office_leader"), 403)),
+    ("inspections.show", G): ("/inspections/{inspection}", MARKET_CASE),
+    ("inspections.start_disposal", P): ("/inspections/{inspection}/disposal", post(
+        ("market_officer", "market_supervisor", "office_officer", "office_leader"), 403,
+        police_officer=404, police_supervisor=404)),
     # -- official documents: issued by the special office, supervisors and administrators ------------
     ("documents.issue_document", P): ("/leads/{lead}/documents", post_market_task(
         ("office_officer", "office_leader", "admin", "market_supervisor"), 403)),
@@ -342,6 +353,7 @@ FORM = {
     "subject_mode": "new", "subject_name": "安全测试主体", "sector": "illegal_fundraising",
     "reporter_name": "测试举报人", "reporter_phone": "13900001111",
     "case_number": "安全测试案件", "charge": "fraud", "filed_on": "2026-03-01", "stage": "prosecuted", "on": "2026-03-01",
+    "inspected_on": "2026-03-16", "officers": "market.officer", "finding": "no_problem",
 }
 API_BODIES = {
     "/api/v1/leads": {"channel": "hotline_12345", "summary": "安全测试：不应被登记的线索。",

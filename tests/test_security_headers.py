@@ -45,6 +45,8 @@ RESPONSES = [
     ("market_officer", "GET", "/publicity/", 200, "text/html"),
     ("market_officer", "GET", "/publicity/{publicity}", 200, "text/html"),
     ("anonymous", "GET", "/api/v1/docs", 200, "text/html"),
+    ("market_officer", "GET", "/inspections/{inspection}", 200, "text/html"),
+    ("market_officer", "GET", "/inspections/new", 200, "text/html"),
     ("anonymous", "GET", "/", 302, "text/html"),
     ("anonymous", "GET", "/inbox/", 302, "text/html"),
     # JSON
@@ -85,6 +87,7 @@ RESPONSES = [
     ("police_officer", "GET", "/publicity/{publicity}", 404, "text/html"),
     ("police_supervisor", "GET", "/publicity/{publicity}/edit", 403, "text/html"),
     ("market_officer", "GET", "/publicity/?form=parade", 400, "text/html"),
+    ("police_officer", "GET", "/inspections/{inspection}", 404, "text/html"),
     ("market_officer", "GET", "/admin/", 403, "text/html"),
     ("market_officer", "GET", "/strike-cases/{strike_case}", 403, "text/html"),
     ("police_officer", "GET", "/strike-cases/{strike_case}", 200, "text/html"),

@@ -5,8 +5,8 @@ Who sees what (web.access): the special office (unit `office`), office leaders a
 administrators see every case. Officers and supervisors see a lead when its
 responsible unit is among their visible units, or when one of its process
 instances has an open task they may see (or one they completed). A subject is
-visible to units that hold a lead, a rectification item, a disposal or a task
-for it. Anything invisible is a 404, as for tasks: another unit's case is not
+visible to units that hold a lead, a rectification item, a disposal, an inspection
+(web/inspections.py) or a task for it. Anything invisible is a 404, as for tasks: another unit's case is not
 even acknowledged to exist.
 """
 from datetime import datetime
@@ -26,6 +26,7 @@ from domain.labels import CHANNEL, LEAD_STATUS, OPEN_LEAD_STATUSES, ROLE, SECTOR
 from domain.leads import register_lead
 from domain.models import (
     Disposal,
+    Inspection,
     Lead,
     RectificationItem,
     RiskAssessment,
@@ -113,7 +114,8 @@ def can_see_subject(subject: Subject) -> bool:
     if visible and any(db.session.scalar(select(exists().where(*where))) for where in (
             (Lead.subject_id == subject.id, Lead.responsible_unit.in_(visible)),
             (RectificationItem.subject_id == subject.id, RectificationItem.responsible_unit.in_(visible)),
-            (Disposal.subject_id == subject.id, Disposal.unit.in_(visible)))):
+            (Disposal.subject_id == subject.id, Disposal.unit.in_(visible)),
+            (Inspection.subject_id == subject.id, Inspection.unit.in_(visible)))):
         return True
     return _has_task_in(subject_instance_ids(subject))
 
@@ -462,8 +464,10 @@ def subject(subject_id):
                                .order_by(RectificationItem.id.desc())).all()
     assessments = list(reversed(record.assessments))
     people = _display_names([a.assessed_by for a in assessments] + [d.officer for d in disposals])
+    from web.inspections import subject_inspections
     return render_template("cases/subject.html", subject=record, leads=leads, disposals=disposals, items=items,
-                           assessments=assessments, units=_unit_names(), people=people)
+                           assessments=assessments, units=_unit_names(), people=people,
+                           inspections=subject_inspections(record.id))
 
 
 # -- the leads list -------------------------------------------------------------

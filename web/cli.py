@@ -19,6 +19,7 @@ def register(app):
     app.cli.add_command(demo)
     app.cli.add_command(worker)
     app.cli.add_command(report_worker)
+    app.cli.add_command(check_checklists)
 
 
 @click.command("worker")
@@ -111,6 +112,22 @@ def deploy_processes(directory):
         click.echo(line)
 
 
+@click.command("check-checklists")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=PROCESSES_DIR / "checklists")
+def check_checklists(directory):
+    """Check the sectors' inspection checklists (processes/checklists/): one valid file per sector.
+    Each fault is printed with its file; the exit status is 1 when there is one."""
+    from domain.checklists import check_all
+    from domain.labels import SECTORS
+    problems = check_all(directory)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{len(SECTORS)} checklists are valid")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
@@ -125,7 +142,7 @@ def demo():
 
     from domain.demo import DEFAULT_PASSWORD
     from domain.demo_story import build_demo
-    from domain.models import Lead, RectificationItem, SupervisionCase, User
+    from domain.models import Inspection, Lead, RectificationItem, SupervisionCase, User
     from domain.report_worker import TOPIC as REPORT_TOPIC
     from engine.store.models import HumanTask
     from engine.store.wait_models import ExternalTask
@@ -143,7 +160,8 @@ def demo():
     click.echo(f"{len(ids['units'])} units, {len(ids['users'])} users (password {DEFAULT_PASSWORD}), "
                f"{len(ids['subjects'])} subjects, {len(ids['leads'])} leads "
                f"({count(Lead, Lead.status == 'closed')} closed), "
-               f"{count(RectificationItem)} rectification items, {count(SupervisionCase)} supervision cases")
+               f"{count(RectificationItem)} rectification items, {count(SupervisionCase)} supervision cases, "
+               f"{count(Inspection)} inspections ({count(Inspection, Inspection.finding == 'risk_found')} found risks)")
     click.echo(f"{count(HumanTask, HumanTask.status == 'open')} open tasks, "
                f"{count(HumanTask, HumanTask.status == 'open', HumanTask.overdue_since.is_not(None))} overdue")
     waiting = count(ExternalTask, ExternalTask.status == "open", ExternalTask.topic == REPORT_TOPIC)

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from domain import publicity
-from domain.labels import CHANNELS, GRADES, MEASURES, PUBLICITY_FORMS
+from domain.inspections import figures as inspection_figures
+from domain.labels import CHANNELS, GRADES, MEASURES, PUBLICITY_FORMS, SECTORS
 from domain.models import Unit
 from engine import clock
 from web import phase_filter, reports
@@ -184,11 +185,15 @@ def index():
     shown = [unit] if unit else [u.code for u in choices]
     unit_codes = _unit_order(set(shown) | set(figures.units()))
     link = Links(period, unit)
-    pub = reports.publicity_figures(db.session, _scope(unit), period)
+    scope = _scope(unit)
+    pub = reports.publicity_figures(db.session, scope, period)
+    # 机构排查: the same SQL as the monthly return's (domain.inspections.return_figures)
+    inspected = inspection_figures(db.session, scope.units, period.first, period.last)
     return render_template(
         "dashboard/index.html", f=figures, period=period, unit=unit, choices=choices, names=names,
         strike=_strike_figures(unit, period), pub=pub, pub_rows=_publicity_rows(pub, names),
-        pub_figures=publicity.RETURN_FIGURES, pub_t=publicity_t,
+        pub_figures=publicity.RETURN_FIGURES, pub_t=publicity_t, inspections=inspected,
+        inspection_units=_unit_order(inspected.units()), sectors=SECTORS,
         unit_codes=unit_codes, link=link, charts=_chart_data(figures, link, names, unit_codes),
         channels=CHANNELS, measures=MEASURES, grades=GRADES, buckets=reports.RECTIFICATION_BUCKETS,
         grade_colours=GRADE_COLOURS, locale=short_locale(), key_label=reports.key_label,

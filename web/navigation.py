@@ -1,6 +1,7 @@
 """Counts and links in the navigation bar, on every page."""
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask import url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -32,6 +33,9 @@ def inject_navigation():
         return {"nav_counts": counts, "nav_extra": extra, "current_locale": locale, "nav_casework": False,
                 "nav_home": url_for("grid.index")}
     extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
+    if not current_user.has_role("grid_worker") or len(current_user.roles) > 1:  # 网格员 inspect nothing
+        extra.append({"id": "inspections", "url": url_for("inspections.index"),
+                      "label": pgettext("inspections", "Inspections")})
     if current_user.unit_code == "office" or current_user.has_role("office_leader", "administrator"):
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
     from web.strike import sees_details, t as strike_t
