@@ -401,6 +401,8 @@ def build_demo(engine, escalator, hash_password=None) -> dict:
         story = Story(engine, escalator, now)
         clock.install(story.clock)
         story.play()
+        from domain import demo_returns  # the monthly returns of the months played (月报表)
+        demo_returns.play(engine, now)
     finally:
         clock.install(previous)
     ids["leads"] = [lead_id for lead_id, _instance in story.leads.values()]

@@ -43,6 +43,7 @@ DUE_HOUR = 18  # a deadline read as a date ends at the close of that working day
 TEXT_FIELDS = (("progress", True, 4000), ("measures", True, 4000), ("difficulties", False, 2000),
                ("next_steps", True, 2000))
 MAX_FIGURE = 10 ** 12
+CORRECTION_WORKDAYS = 3  # a return sent back for correction is due again 3 working days later
 _NUMBER = re.compile(r"^\d{1,13}$")
 
 
@@ -446,9 +447,10 @@ def open_month(session, month: str, start_process, actor=None) -> list[int]:
     due = due_at(month)
     opened = []
     for unit in reporting_units(session):
-        if get_return(session, unit.code, month) is not None:
-            continue
-        record = new_return(session, unit.code, month, actor)
+        record = get_return(session, unit.code, month)
+        if record is not None and (record.instance_id is not None or record.status == "submitted"):
+            continue  # opened already (a draft saved early gets its task now)
+        record = record or new_return(session, unit.code, month, actor)
         started = start_process(PROCESS_ID, start_data(record, due))
         instance_id = getattr(started, "id", started)
         if instance_id is None and started is not None:

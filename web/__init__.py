@@ -45,7 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, supervise.bp,
                       notify_views.bp, admin.bp, dashboard.bp, api.bp):
         app.register_blueprint(blueprint)
-    from web import admin_calendar, admin_decisions, engine_rest
+    from web import admin_calendar, admin_decisions, engine_rest, returns
+    app.register_blueprint(returns.bp)  # monthly returns (月报表)
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(admin_decisions.bp)  # decision tables (DMN) and their editor
     app.register_blueprint(engine_rest.bp)  # Camunda 7's REST API for workers (web/engine_rest)

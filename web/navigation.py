@@ -24,6 +24,8 @@ def inject_navigation():
     extra = [{"id": "leads", "url": url_for("cases.leads"), "label": _("Leads")}]
     if current_user.unit_code == "office" or current_user.has_role("office_leader", "administrator"):
         extra.append({"id": "register", "url": url_for("cases.register"), "label": _("Register a lead")})
+    if current_user.roles != {"grid_worker"}:
+        extra.append({"id": "returns", "url": url_for("returns.index"), "label": _("Monthly returns")})
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})

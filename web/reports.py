@@ -398,7 +398,8 @@ class Figures:
         codes = set()
         for table in (self.received_by_unit, self.closed_by_unit, self.on_time_by_unit, self.overdue_by_unit,
                       self.late_by_unit, self.disposals_by_unit, self.rectification_by_unit,
-                      self.recovered_by_unit):
+                      self.recovered_by_unit, self.dispatched_by_unit, self.closed_on_time_by_unit,
+                      self.rectification_opened_by_unit, self.rectification_closed_by_unit):
             codes |= set(table)
         return sorted(codes)
 
