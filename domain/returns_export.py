@@ -124,3 +124,90 @@ def summary_workbook(session, s: Summary, now: datetime) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# -- the print page and the Word document (with the other 公文) ------------------------------------
+
+def print_values(session, s: Summary, now: datetime) -> dict:
+    """What the print template (processes/documents/monthly_return.html) and the .docx show."""
+    units = s.units
+    sections = []
+    for section in returns.SECTIONS:
+        rows = []
+        for key, zh, _en in section.rows:
+            full = f"{section.key}.{key}"
+            rows.append({"label": zh, "total": s.total.get(full, 0),
+                         "figures": [s.by_unit[u.code].get(full, 0) if u.code in s.by_unit else NOT_REPORTED
+                                    for u in units]})
+        sections.append({"name": section.zh, "rows": rows})
+    return {"title": summary_title(session, s.month), "office": office_name(session),
+            "filled_date": chinese_date(now.astimezone(BEIJING).date()), "units": [u.name_zh for u in units],
+            "sections": sections, "missing": "、".join(u.name_zh for u in s.missing) or "无"}
+
+
+def summary_html(directory, values: dict) -> str:
+    from domain.documents.render import render_html
+    return render_html(directory, "monthly_return", values)
+
+
+def summary_docx(values: dict) -> bytes:
+    """The same table as a Word document: A4 landscape, 仿宋 body, the title in 小标宋."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    def fonts(run, east_asia, size):
+        run.font.name = east_asia
+        run.font.size = Pt(size)
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asia)
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin = section.right_margin = Mm(12)
+    section.top_margin = section.bottom_margin = Mm(15)
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fonts(title.add_run(values["title"]), "方正小标宋简体", 18)
+    meta = doc.add_paragraph()
+    fonts(meta.add_run(f"填报单位：{values['office']}    填报日期：{values['filled_date']}"), "仿宋", 12)
+    columns = 2 + len(values["units"]) + 1
+    rows = 1 + sum(len(s["rows"]) for s in values["sections"])
+    table = doc.add_table(rows=rows, cols=columns)
+    table.style = "Table Grid"
+
+    def put(row, column, text, size=9):
+        cell = table.cell(row, column)
+        cell.text = ""
+        paragraph = cell.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if column != 1 else WD_ALIGN_PARAGRAPH.LEFT
+        fonts(paragraph.add_run(str(text)), "仿宋", size)
+
+    header = table.cell(0, 0).merge(table.cell(0, 1))
+    header.text = ""
+    fonts(header.paragraphs[0].add_run("项目"), "黑体", 9)
+    for index, name in enumerate(values["units"]):
+        put(0, 2 + index, name)
+    put(0, columns - 1, "合计")
+    row = 1
+    for group in values["sections"]:
+        first = row
+        for line in group["rows"]:
+            put(row, 1, line["label"])
+            for index, value in enumerate(line["figures"]):
+                put(row, 2 + index, value)
+            put(row, columns - 1, line["total"])
+            row += 1
+        merged = table.cell(first, 0).merge(table.cell(row - 1, 0)) if row - 1 > first else table.cell(first, 0)
+        merged.text = ""
+        fonts(merged.paragraphs[0].add_run(group["name"]), "黑体", 9)
+    missing = doc.add_paragraph()
+    fonts(missing.add_run(f"未报单位：{values['missing']}"), "仿宋", 12)
+    doc.core_properties.title = values["title"]
+    doc.core_properties.author = values["office"]
+    buffer = BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

@@ -65,6 +65,13 @@ RESPONSES = [
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("office_leader", "GET", "/dashboard/ledger.xlsx", 200,
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("office_leader", "GET", "/returns/summary/2026-02.xlsx", 200,
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("office_leader", "GET", "/returns/summary/2026-02/print", 200, "text/html"),
+    ("office_leader", "GET", "/returns/summary/2026-02.docx", 200,
+     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("market_officer", "GET", "/returns/market/2026-02", 200, "text/html"),
+    ("police_officer", "GET", "/returns/market/2026-02", 403, "text/html"),
     ("admin", "GET", "/admin/processes/lead_handling/versions/1.bpmn", 200, "application/xml"),
     # static files
     ("anonymous", "GET", "/static/duban.css", 200, "text/css"),

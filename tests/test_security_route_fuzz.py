@@ -95,7 +95,7 @@ def real_values(world, rule) -> dict:
              "subject_id": ids["subject"], "attachment_id": ids["attachment"], "document_id": ids["document"],
              "escalation_id": ids["escalation"], "mark_id": ids["mark"], "notification_id": ids["notification"],
              "token_id": ids["token"], "definition_id": ids["definition"], "decision_id": ids["decision"],
-             "version": 1, "year": 2026,
+             "version": 1, "year": 2026, "unit_code": "market", "month": "2026-02",
              "process_id": "lead_handling", "key": "security_probe", "package": "htmx", "action": "suspend",
              "code": "zh" if rule.endpoint == "auth.switch_language" else "market",
              "filename": "htmx.min.js" if rule.endpoint == "assets.vendor" else "duban.css"}

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -99,7 +100,13 @@ def test_the_office_sums_exports_and_returns_a_return_for_correction(client, ses
     assert "新塘街道打击整治养老诈骗专项行动工作情况统计表（2026年2月）" in page
     missing = re.search(r'id="missing-units">(.*?)</div>', page, re.S).group(1)
     assert re.findall(r'data-unit="(\w+)"', missing) == ["bank", "community_shatang"]
-    assert client.get("/returns/summary/2026-02/print").status_code == 200
+    printed = client.get("/returns/summary/2026-02/print").get_data(as_text=True)
+    assert "<h1 id=\"print-title\">新塘街道打击整治养老诈骗专项行动工作情况统计表（2026年2月）</h1>" in printed
+    assert "未报单位：" in printed and "size: A4 landscape" in printed
+    word = Document(io.BytesIO(client.get("/returns/summary/2026-02.docx").data))
+    assert word.paragraphs[0].text == "新塘街道打击整治养老诈骗专项行动工作情况统计表（2026年2月）"
+    assert word.tables[0].cell(0, 0).text == "项目" and word.tables[0].rows[0].cells[-1].text == "合计"
+    assert word.sections[0].page_width > word.sections[0].page_height  # landscape
 
     response = client.get("/returns/summary/2026-02.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active

@@ -7,7 +7,7 @@ Routes:
     /returns/<unit>/<yyyy-mm>/send-back    (POST) the office returns a submitted return for correction
     /returns/summary/<yyyy-mm>             the office's return: by unit, total, units not reported
     /returns/summary/<yyyy-mm>.xlsx        the same as the workbook the office forwards upward
-    /returns/summary/<yyyy-mm>/print       the same as a printable 公文 table
+    /returns/summary/<yyyy-mm>/print       the same as a printable 公文 table (and .docx)
 
 A unit's members (officers, supervisors) edit its return; whoever may see the unit reads it;
 only the special office (its staff, leaders, administrators) sums and returns returns.
@@ -15,7 +15,7 @@ only the special office (its staff, leaders, administrators) sums and returns re
 import re
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import pgettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -23,7 +23,8 @@ from sqlalchemy import select
 from domain import returns
 from domain.errors import ValidationFailed
 from domain.models import MonthlyReturn, Unit
-from domain.returns_export import summary_title, summary_workbook
+from domain.documents.render import document_dir
+from domain.returns_export import print_values, summary_docx, summary_html, summary_title, summary_workbook
 from engine import clock
 from engine.store.models import HumanTask
 from web.commands import current_runtime, run_command
@@ -32,6 +33,7 @@ from web.i18n import short_locale
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 EDITOR_ROLES = ("officer", "supervisor")
 
@@ -237,11 +239,21 @@ def summary_xlsx(month):
 @bp.get("/summary/<month>/print")
 @login_required
 def summary_print(month):
+    """The print page, from the official documents' templates (processes/documents/monthly_return.html)."""
     data = _office_summary(month)
-    return render_template("returns/print.html", s=data, sections=returns.SECTIONS, names=_names("zh"),
-                           title=summary_title(db.session, month, "zh"),
-                           office=summary_office(), filled_on=clock.now().astimezone(returns.BEIJING).date())
+    values = print_values(db.session, data, clock.now())
+    response = Response(summary_html(document_dir(current_app.config.get("DUBAN_DOCUMENT_DIR")), values),
+                        mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-def summary_office() -> str:
-    return db.session.scalar(select(Unit.name_zh).where(Unit.kind == "office").order_by(Unit.id).limit(1)) or ""
+@bp.get("/summary/<month>.docx")
+@login_required
+def summary_docx_file(month):
+    data = _office_summary(month)
+    content = summary_docx(print_values(db.session, data, clock.now()))
+    response = send_file(BytesIO(content), mimetype=DOCX, as_attachment=True, max_age=0,
+                         download_name=f"monthly-return-{data.month}.docx")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -51,6 +51,7 @@ ZH = {
     "Office return for this month": "查看本月汇总表",
     "Download Excel": "下载Excel",
     "Print": "打印",
+    "Download Word": "下载Word",
     "The sum of the returns the units have submitted for %(month)s: %(done)s of %(all)s units.":
         "%(month)s各单位已报送月报表汇总：已报 %(done)s 个单位，共 %(all)s 个单位。",
     "Units not reported:": "未报单位：",
