@@ -1,7 +1,7 @@
 """The demo's monthly returns (月报表): the two months before this one, opened by the monthly
 cycle and submitted by the units (last month two units have not reported yet, so the office's
 sum shows 未报单位), and this month's returns open as drafts, one already begun."""
-from datetime import datetime
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -32,31 +32,47 @@ def _months_before(now: datetime, count: int) -> list[str]:
     return list(reversed(months))
 
 
-def play(engine, now: datetime) -> None:
+def events(story) -> list[tuple[datetime, object]]:
+    """(when, what) for the story (domain.demo_story): each of the two months before this one is
+    opened by the monthly cycle on the 1st (or when the story begins) and its returns submitted
+    over the following days (or hours, for last month); this month's draft is begun before now."""
+    begins, now = story.clock.now(), story.now
+    found = []
     earlier = _months_before(now, 2)
     for month in earlier:
-        engine.start("monthly_return_cycle", {"month": month})
-    last = earlier[-1]
-    with engine.session_factory() as session:
-        tasks = session.execute(
-            select(HumanTask.id, MonthlyReturn.unit, MonthlyReturn.month)
-            .join(MonthlyReturn, MonthlyReturn.instance_id == HumanTask.instance_id)
-            .where(HumanTask.status == "open", HumanTask.element_id == returns.TASK_ID)
-            .order_by(MonthlyReturn.month, MonthlyReturn.id)).all()
-        actors = _actors(session)
-    for task_id, unit, month in tasks:
-        if month == last and unit in NOT_YET:
-            continue
-        values = {"manual": dict(MANUAL), "corrections": {}, **TEXTS}
-        engine.complete(task_id, actors[f"{unit}.officer"], {"return_values": values})
-    # This month: a draft begun by the market station; the cycle gives each unit its task next month.
-    this_month = f"{now.astimezone(returns.BEIJING).year:04d}-{now.astimezone(returns.BEIJING).month:02d}"
-    with engine.session_factory() as session:
-        record = returns.new_return(session, "market", this_month, "market.officer")
+        following = returns.month_period(month).last + timedelta(days=1)
+        opened = max(datetime.combine(following, time(1), returns.BEIJING).astimezone(timezone.utc),
+                     begins + timedelta(minutes=1))
+        found.append((opened, lambda m=month: story.engine.start("monthly_return_cycle", {"month": m})))
+        units = [code for code in REPORTING_ORDER if not (month == earlier[-1] and code in NOT_YET)]
+        end = min(opened + timedelta(days=14), now - timedelta(hours=1))
+        step = (end - opened) / (len(units) + 1)
+        for index, unit in enumerate(units, start=1):
+            found.append((opened + step * index, lambda u=unit, m=month: _submit(story, u, m)))
+    found.append((now - timedelta(minutes=30), lambda: _begin_this_month(story)))
+    return found
+
+
+# The reporting units in the directory's order (domain.demo UNITS).
+REPORTING_ORDER = ("civil_affairs", "market", "health", "land", "urban_enforcement", "police", "court", "justice",
+                   "enterprise_service", "bank", "community_tangshi", "community_shatang")
+
+
+def _submit(story, unit: str, month: str) -> None:
+    with story.sessions() as session:
+        task_id = session.scalar(
+            select(HumanTask.id).join(MonthlyReturn, MonthlyReturn.instance_id == HumanTask.instance_id)
+            .where(HumanTask.status == "open", HumanTask.element_id == returns.TASK_ID,
+                   MonthlyReturn.unit == unit, MonthlyReturn.month == month))
+    if task_id is None:
+        return
+    values = {"manual": dict(MANUAL), "corrections": {}, **TEXTS}
+    story.engine.complete(task_id, story.actors[f"{unit}.officer"], {"return_values": values})
+
+
+def _begin_this_month(story) -> None:
+    local = story.now.astimezone(returns.BEIJING)
+    with story.sessions() as session:
+        record = returns.new_return(session, "market", f"{local.year:04d}-{local.month:02d}", "market.officer")
         record.progress = "本月已完成3家养老机构的排查，正在跟踪整改。"
         session.commit()
-
-
-def _actors(session) -> dict:
-    from domain.models import User
-    return {user.username: user.to_actor() for user in session.scalars(select(User))}

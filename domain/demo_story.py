@@ -375,6 +375,9 @@ class Story:
         for index, ago, *grading in ASSESSMENTS:
             at = "16:30" if ago else "08:30"  # today: before the day starts (DAY_STARTS)
             found.append((self.moment(ago, at), len(found), lambda i=index, g=grading: self.assess(i, *g)))
+        from domain import demo_returns  # the monthly returns (月报表) of the months played
+        for moment, happen in demo_returns.events(self):
+            found.append((moment, len(found), happen))
         return sorted(found, key=lambda event: event[:2])
 
     def play(self) -> None:
@@ -401,8 +404,6 @@ def build_demo(engine, escalator, hash_password=None) -> dict:
         story = Story(engine, escalator, now)
         clock.install(story.clock)
         story.play()
-        from domain import demo_returns  # the monthly returns of the months played (月报表)
-        demo_returns.play(engine, now)
     finally:
         clock.install(previous)
     ids["leads"] = [lead_id for lead_id, _instance in story.leads.values()]
