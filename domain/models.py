@@ -352,6 +352,7 @@ class MonthlyReturn(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # YB-2026-000012: the case's number
     unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))
     month: Mapped[str] = mapped_column(String(7))  # 2026-05 (the reporting month, Beijing)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | submitted | returned

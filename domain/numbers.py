@@ -15,6 +15,7 @@ from engine.workcal import CHINA_TZ
 LEAD_PREFIX = "XS"
 RECTIFICATION_PREFIX = "ZG"
 SUPERVISION_PREFIX = "DB"
+RETURN_PREFIX = "YB"  # 月报表 (domain.returns)
 
 
 def _upsert(session, key: str) -> int:

@@ -32,6 +32,7 @@ from domain.errors import ValidationFailed
 from domain.figures import AT_RISK_GRADES, BEIJING, Period, Scope
 from domain.labels import MEASURE, MEASURES, pick
 from domain.models import MonthlyReturn, Unit
+from domain.numbers import RETURN_PREFIX, next_number
 from engine import clock
 
 PROCESS_ID = "monthly_return"
@@ -247,7 +248,7 @@ def get_return(session, unit: str, month: str) -> MonthlyReturn | None:
 
 def new_return(session, unit: str, month: str, actor=None) -> MonthlyReturn:
     now = clock.now()
-    record = MonthlyReturn(unit=unit, month=month, status="draft", due_at=due_at(month), figures={}, manual={},
+    record = MonthlyReturn(number=next_number(session, RETURN_PREFIX), unit=unit, month=month, status="draft", due_at=due_at(month), figures={}, manual={},
                            corrections={}, progress="", measures="", difficulties="", next_steps="",
                            created_at=now, updated_at=now)
     session.add(record)
@@ -451,7 +452,7 @@ def open_month(session, month: str, start_process, actor=None) -> list[int]:
         if record is not None and (record.instance_id is not None or record.status == "submitted"):
             continue  # opened already (a draft saved early gets its task now)
         record = record or new_return(session, unit.code, month, actor)
-        started = start_process(PROCESS_ID, start_data(record, due))
+        started = start_process(PROCESS_ID, start_data(record, due), business_key=record.number)
         instance_id = getattr(started, "id", started)
         if instance_id is None and started is not None:
             session.flush()
@@ -459,6 +460,13 @@ def open_month(session, month: str, start_process, actor=None) -> list[int]:
         record.instance_id = instance_id
         opened.append(record.id)
     return opened
+
+
+def step_details(person, month: str) -> dict:
+    """The step record of a submission (the case's 流转意见): the handler, the unit and what was done."""
+    from domain.casefile import record_details
+    from domain.forms import load_form
+    return record_details(load_form(FORM_KEY), {"note": f"报送{month_label(month)}月报表"}, person)
 
 
 def start_data(record: MonthlyReturn, due: datetime) -> dict:

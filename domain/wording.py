@@ -19,7 +19,7 @@ notifications (domain.directory) each recipient's.
 from sqlalchemy import select
 
 from domain.labels import pick, zh_en
-from domain.models import Lead, RectificationItem, Subject, SupervisionCase, Unit, User
+from domain.models import Lead, MonthlyReturn, RectificationItem, Subject, SupervisionCase, Unit, User
 from domain.demo import DEMO_ACTOR
 from engine.identity import SYSTEM
 from engine.ladder import RUNG_ACTIONS
@@ -296,11 +296,18 @@ def case_labels(session, instance_ids, locale: str | None = "zh") -> dict[int, s
             about = item.subject.name if item.subject else ""
         return _join(case.number, about or unit_name(session, case.unit, locale))
 
+    def return_label(record) -> str:  # 月报表: YB-2026-000012 新塘市场监督管理所 2026年2月月报表
+        from domain.returns import month_label
+        english = _english(locale)
+        month = month_label(record.month, "en" if english else "zh") + (" return" if english else "月报表")
+        return _join(record.number, f"{unit_name(session, record.unit, locale)} {month}")
+
     leads, items, cases = by(Lead), by(RectificationItem), by(SupervisionCase)
+    monthly_returns = by(MonthlyReturn)
     for instance_id, key in instances.items():
         for found, describe in ((leads, _lead_label),
                                 (items, lambda item: _join(item.number, item.subject.name if item.subject else "")),
-                                (cases, supervision_label)):
+                                (cases, supervision_label), (monthly_returns, return_label)):
             record = found.get(instance_id) or (found.get(key) if key else None)
             if record is not None:
                 labels[instance_id] = describe(record)

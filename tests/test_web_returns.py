@@ -4,7 +4,6 @@ own return only; the office alone sums, exports and returns returns."""
 import io
 import re
 
-import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select

@@ -57,12 +57,11 @@ A scope of some units keeps the records of those units. A record of several unit
 task with two unit groups) counts once in totals and once for each unit in a by-unit
 breakdown.
 """
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, union, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from domain import figures as sources
@@ -75,11 +74,9 @@ from domain.figures import (  # the sources shared with the monthly returns (dom
     Period,
     Scope,
     _closed,
-    _closed_conditions,
     _disposals,
     _grade,
     _in,
-    _lead_unit,
     _received,
     _recovered,
     _subjects_of,

@@ -103,7 +103,7 @@ def index():
 def _record_or_blank(unit: str, month: str) -> MonthlyReturn:
     record = returns.get_return(db.session, unit, month)
     if record is None:  # not opened yet: the figures so far, nothing stored
-        record = MonthlyReturn(unit=unit, month=month, status="draft", manual={}, corrections={}, figures={},
+        record = MonthlyReturn(number="", unit=unit, month=month, status="draft", manual={}, corrections={}, figures={},
                                progress="", measures="", difficulties="", next_steps="",
                                due_at=returns.due_at(month))
     return record
@@ -158,7 +158,9 @@ def save(unit_code, month):
     task = _open_task(record) if record is not None else None
     if submit and task is not None:
         # The task's completion writes the return (its process's script), in one transaction.
-        if run_command(lambda engine: engine.complete(task.id, current_user.actor, {"return_values": values})) is None:
+        details = returns.step_details(current_user, month)
+        if run_command(lambda engine: engine.complete(task.id, current_user.actor, {"return_values": values},
+                                                      record=details)) is None:
             return redirect(url_for("returns.show", unit_code=unit.code, month=month))
     else:
         if record is None:
@@ -185,7 +187,7 @@ def send_back(unit_code, month):
     except ValidationFailed as err:
         db.session.rollback()
         return _render(unit, record, None, err.messages, 422)
-    record_id = record.id
+    record_id, record_number = record.id, record.number
     db.session.rollback()
     due = current_runtime().engine.calendar().add_workdays(clock.now(), returns.CORRECTION_WORKDAYS)
 
@@ -198,7 +200,7 @@ def send_back(unit_code, month):
         session.get(MonthlyReturn, record_id).instance_id = instance.id
 
     if run_command(lambda engine: engine.start(returns.PROCESS_ID, {}, current_user.actor, prepare=prepare,
-                                               started=started)) is None:
+                                               started=started, business_key=record_number)) is None:
         return redirect(url_for("returns.show", unit_code=unit.code, month=month))
     flash(t("The return was sent back to the unit for correction."), "success")
     return redirect(url_for("returns.show", unit_code=unit.code, month=month))

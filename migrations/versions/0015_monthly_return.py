@@ -19,6 +19,7 @@ def upgrade():
     op.create_table(
         'monthly_return',
         sa.Column('id', BigId, nullable=False),
+        sa.Column('number', sa.String(length=40), nullable=False),
         sa.Column('unit', sa.String(length=40), nullable=False),
         sa.Column('month', sa.String(length=7), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
@@ -41,6 +42,7 @@ def upgrade():
         sa.Column('return_reason', sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(['unit'], ['unit.code'], name=op.f('fk_monthly_return_unit_unit')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_return')),
+        sa.UniqueConstraint('number', name=op.f('uq_monthly_return_number')),
         sa.UniqueConstraint('unit', 'month', name='uq_monthly_return_unit_month'),
     )
     op.create_index('ix_monthly_return_month', 'monthly_return', ['month', 'status'])
