@@ -87,6 +87,18 @@ def test_the_bank_submits_late_february_and_the_task_is_done(client, session_fac
     assert _record(session_factory, "bank", "2026-02").progress == FORM["progress"]
 
 
+def test_this_months_return_is_saved_as_a_draft_but_submitted_only_once_the_month_is_over(client, session_factory):
+    login(client, "health.officer")
+    early = _post(client, "/returns/health/2026-03", {**FORM, "action": "submit"})
+    assert early.status_code == 422 and "月份结束后才能报送" in early.get_data(as_text=True)
+    assert _record(session_factory, "health", "2026-03") is None
+    assert _post(client, "/returns/health/2026-03", {**FORM, "action": "save"}).status_code == 302
+    draft = _record(session_factory, "health", "2026-03")
+    assert draft.status == "draft" and draft.manual["other.meetings"] == 1 and draft.number.startswith("YB-2026-")
+    assert client.get("/returns/health/2026-04").status_code == 200  # a month to come: figures so far (none)
+    assert _post(client, "/returns/health/2026-04", {**FORM, "action": "save"}).status_code == 404
+
+
 def _task_of(session_factory, record, status="open"):
     with session_factory() as session:
         return session.scalar(select(HumanTask.id).where(HumanTask.instance_id == record.instance_id,

@@ -150,6 +150,8 @@ def save(unit_code, month):
         flash(t("This return was submitted and can no longer be changed."), "warning")
         return redirect(url_for("returns.show", unit_code=unit.code, month=month))
     try:
+        if submit and month >= _current_month():  # a month's figures are complete once it has ended
+            raise ValidationFailed({"status": [t("A month's return can be submitted once the month has ended.")]})
         values = returns.validate(db.session, record or _record_or_blank(unit.code, month), request.form, submit,
                                   short_locale())
     except ValidationFailed as err:

@@ -58,6 +58,7 @@ ZH = {
     "none": "无",
     "Total": "合计",
     "Not reported": "未报",
+    "A month's return can be submitted once the month has ended.": "月份结束后才能报送该月月报表。",
 }
 
 
