@@ -89,7 +89,7 @@ def _period(first: date, last: date) -> Period:
     return Period(first, last)
 
 
-def _now(last: date) -> datetime:
+def _now() -> datetime:
     return clock.now()
 
 
@@ -103,7 +103,7 @@ LEAD_FIGURES = [
 
 
 def leads_figures(session, unit_codes, first, last) -> dict[str, int]:
-    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now(last)
+    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now()
     recovered = src.sum_rows(session, src.recovered(scope, period, now))
     return {
         "received": sum(src.count_rows(session, src.received(scope, period, now, "unit")).values()),
@@ -120,7 +120,7 @@ DISPOSAL_FIGURES = [("total", "处置措施合计（次）", "Disposals, all mea
 
 
 def disposal_figures(session, unit_codes, first, last) -> dict[str, int]:
-    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now(last)
+    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now()
     by_measure = src.count_rows(session, src.disposals(scope, period, now, "measure"))
     return {"total": sum(by_measure.values()), **by_measure}
 
@@ -132,7 +132,7 @@ RECTIFICATION_FIGURES = [
 
 
 def rectification_figures(session, unit_codes, first, last) -> dict[str, int]:
-    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now(last)
+    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now()
     return {
         "opened": sum(src.count_rows(session, src.rectification_opened(scope, period, now)).values()),
         "closed": sum(src.count_rows(session, src.rectification_closed(scope, period, now)).values()),
@@ -149,7 +149,7 @@ RISK_FIGURES = [
 
 def risk_figures(session, unit_codes, first, last) -> dict[str, int]:
     """Institutions of the units by their grade at the end of the month (the dashboard's `grade`)."""
-    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now(last)
+    scope, period, now = _scope(unit_codes).resolved(session), _period(first, last), _now()
     grades = src.count_rows(session, src.grade(scope, period, now))
     return {"at_risk": sum(grades.get(g, 0) for g in AT_RISK_GRADES),
             **{g: grades.get(g, 0) for g in AT_RISK_GRADES}}
