@@ -436,6 +436,9 @@ class Story:
                               lambda n=row[2], s=stage, a=ago, u=unit, j=judgment: self.move_strike_case(n, s, a, u, j)))
         for moment, happen in inspection_events(self):  # 机构排查 (domain.demo_inspections)
             found.append((moment, len(found), happen))
+        from domain import demo_returns  # the monthly returns (月报表) of the months played
+        for moment, happen in demo_returns.events(self):
+            found.append((moment, len(found), happen))
         return sorted(found, key=lambda event: event[:2])
 
     def play(self) -> None:

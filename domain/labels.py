@@ -168,6 +168,13 @@ RECTIFICATION_STATUS = {
     "reopened": _l("重新整改", "Reopened"),
 }
 
+# 月报表 (domain.returns): a unit's monthly statistical return.
+RETURN_STATUS = {
+    "draft": _l("待报送", "Not submitted"),
+    "submitted": _l("已报送", "Submitted"),
+    "returned": _l("退回修改", "Returned for correction"),
+}
+
 SUPERVISION_KIND = {
     "lead": _l("线索督办", "Lead"),
     "unit": _l("单位督办", "Unit"),
@@ -413,6 +420,7 @@ VOCABULARIES = {
     "publicity_form": PUBLICITY_FORM,
     "publicity_item": PUBLICITY_ITEM,
     "inspection_finding": INSPECTION_FINDING,
+    "return_status": RETURN_STATUS,
     "record": RECORD,
     "field": FIELD,
 }

@@ -568,6 +568,42 @@ class Inspection(Base):
         return sum(1 for answer in self.answers or [] if answer.get("problem"))
 
 
+class MonthlyReturn(Base):
+    """月报表: a unit's monthly statistical return. Duban prefills its figures from the records;
+    the unit adds manual rows, corrects a figure with a note, writes the text and submits.
+    Figures are stored by "section.row" key; `figures` is the snapshot taken at submission
+    (empty while a draft, whose figures are computed afresh on every view)."""
+
+    __tablename__ = "monthly_return"
+    __table_args__ = (
+        UniqueConstraint("unit", "month", name="uq_monthly_return_unit_month"),
+        Index("ix_monthly_return_month", "month", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # YB-2026-000012: the case's number
+    unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    month: Mapped[str] = mapped_column(String(7))  # 2026-05 (the reporting month, Beijing)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | submitted | returned
+    due_at: Mapped[datetime | None]
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)       # {"leads.received": 3, ...} at submission
+    manual: Mapped[dict] = mapped_column(JSON, default=dict)        # {"other.meetings": 2, ...}
+    corrections: Mapped[dict] = mapped_column(JSON, default=dict)   # {"leads.closed": {"value": 4, "note": "..."}}
+    progress: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    difficulties: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    instance_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(Username)
+    submitted_at: Mapped[datetime | None]
+    submitted_by: Mapped[str | None] = mapped_column(Username)
+    returned_at: Mapped[datetime | None]
+    returned_by: Mapped[str | None] = mapped_column(Username)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+
+
 def domain_tables():
     """The tables owned by this package, parents first (for create_all in tests)."""
     return [table for table in Base.metadata.sorted_tables
@@ -579,6 +615,5 @@ _TABLE_NAMES = frozenset({
     "risk_assessment", "lead", "reporter", "disposal", "rectification_item",
     "supervision_case", "accountability_record", "grid_report", "campaign", "campaign_phase", "working_group",
     "working_group_member", "strike_case", "strike_case_lead", "strike_case_subject", "publicity_activity",
-    "publicity_photo",
-    "supervision_case", "accountability_record", "inspection",
+    "publicity_photo", "inspection", "monthly_return",
 })

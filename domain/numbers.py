@@ -16,6 +16,7 @@ LEAD_PREFIX = "XS"
 RECTIFICATION_PREFIX = "ZG"
 SUPERVISION_PREFIX = "DB"
 INSPECTION_PREFIX = "PC"  # 排查 (domain.inspections)
+RETURN_PREFIX = "YB"  # 月报表 (domain.returns)
 
 
 def _upsert(session, key: str) -> int:

@@ -500,11 +500,30 @@ class DomainServices:
         begin = values.get("start") or clock.now()
         return WorkCalendar.from_session(self.session).add_workdays(begin, values["n"]).isoformat()
 
+    # -- monthly returns (月报表, domain.returns) -----------------------------------
+
+    def open_monthly_returns(self, month=None) -> int:
+        """Open the month's returns (default: last month) and start each unit's task; how many."""
+        from domain import returns
+        month = month or returns.previous_month(clock.now())
+        try:
+            returns.month_period(str(month))
+        except ValueError:
+            raise ValidationFailed(field_error("month", "invalid", self.locale)) from None
+        return len(returns.open_month(self.session, str(month), self.start_process, self.actor))
+
+    def submit_monthly_return(self, return_id, values) -> None:
+        """The unit's submission, checked by the return page, written as its task completes."""
+        from domain import returns
+        from domain.models import MonthlyReturn
+        record = self._get(MonthlyReturn, return_id, "return_id", "not_found")
+        returns.apply(self.session, record, values, self.actor, submit=True)
+
     def as_dict(self) -> dict:
         names = ("update_lead", "lead_info", "record_risk_grade", "record_disposal", "record_feedback_measures",
                  "record_police_receipt", "record_completion_report", "open_rectification",
                  "update_rectification", "start_supervision", "update_supervision", "open_accountability",
-                 "workdays_after")
+                 "workdays_after", "open_monthly_returns", "submit_monthly_return")
         return {name: getattr(self, name) for name in names}
 
 

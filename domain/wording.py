@@ -20,7 +20,8 @@ notifications (domain.directory) each recipient's.
 from sqlalchemy import select
 
 from domain.labels import pick, zh_en
-from domain.models import Inspection, Lead, RectificationItem, Subject, SupervisionCase, Unit, User, WorkingGroup
+from domain.models import (Inspection, Lead, MonthlyReturn, RectificationItem, Subject, SupervisionCase, Unit, User,
+                           WorkingGroup)
 from domain.demo import DEMO_ACTOR
 from domain.grid_reports import GRID_INTAKE, GRID_INTAKE_NAME
 from engine.identity import SYSTEM
@@ -58,6 +59,10 @@ ACTIONS = {
     "rectification.opened": _l("建立整改事项", "Rectification item opened"),
     "rectification.updated": _l("更新整改事项", "Rectification item updated"),
     "supervision.opened": _l("立案督办", "Supervision case opened"),
+    "return.opened": _l("下发月报表", "Monthly return opened"),
+    "return.saved": _l("保存月报表", "Monthly return saved"),
+    "return.submitted": _l("报送月报表", "Monthly return submitted"),
+    "return.returned": _l("退回月报表", "Monthly return returned for correction"),
     "supervision.updated": _l("更新督办事项", "Supervision case updated"),
     "accountability.opened": _l("启动问责", "Accountability opened"),
     "publicity.recorded": _l("记录宣传活动", "Publicity activity recorded"),
@@ -326,11 +331,18 @@ def case_labels(session, instance_ids, locale: str | None = "zh") -> dict[int, s
             about = item.subject.name if item.subject else ""
         return _join(case.number, about or unit_name(session, case.unit, locale))
 
+    def return_label(record) -> str:  # 月报表: YB-2026-000012 新塘市场监督管理所 2026年2月月报表
+        from domain.returns import month_label
+        english = _english(locale)
+        month = month_label(record.month, "en" if english else "zh") + (" return" if english else "月报表")
+        return _join(record.number, f"{unit_name(session, record.unit, locale)} {month}")
+
     leads, items, cases = by(Lead), by(RectificationItem), by(SupervisionCase)
+    monthly_returns = by(MonthlyReturn)
     for instance_id, key in instances.items():
         for found, describe in ((leads, _lead_label),
                                 (items, lambda item: _join(item.number, item.subject.name if item.subject else "")),
-                                (cases, supervision_label)):
+                                (cases, supervision_label), (monthly_returns, return_label)):
             record = found.get(instance_id) or (found.get(key) if key else None)
             if record is not None:
                 labels[instance_id] = describe(record)

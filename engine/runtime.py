@@ -295,8 +295,8 @@ class Engine:
     def _functions(self, ctx: CommandContext) -> dict:
         functions = deadlines.script_functions(self.calendar())
         if self.services is not None:
-            def start_process(process_id, data):
-                return self._start_in(ctx, process_id, data)
+            def start_process(process_id, data, business_key=None):
+                return self._start_in(ctx, process_id, data, business_key)
 
             functions.update(self.services(ctx.session, ctx.actor.username, start_process))
         return functions

@@ -228,6 +228,16 @@ EXPECTED = {
     ("publicity.edit", G): ("/publicity/{publicity}/edit", {**MARKET_PUBLICITY, "police_supervisor": 403}),
     ("publicity.edit", P): ("/publicity/{publicity}/edit", PUBLICITY_CHANGE),
     ("publicity.delete", P): ("/publicity/{publicity}/delete", PUBLICITY_CHANGE),
+    # -- monthly returns (月报表): the unit edits its own; whoever sees the unit reads; the office sums --
+    ("returns.index", G): ("/returns/", SIGNED_IN),
+    ("returns.show", G): ("/returns/market/2026-02", {**SIGNED_IN, "police_officer": 403, "police_supervisor": 403}),
+    ("returns.save", P): ("/returns/market/2026-03", post(("market_officer", "market_supervisor"), 403)),
+    ("returns.send_back", P): ("/returns/market/2026-02/send-back",
+                               post(("office_officer", "office_leader", "admin"), 403)),
+    ("returns.summary", G): ("/returns/summary/2026-02", SPECIAL_OFFICE),
+    ("returns.summary_xlsx", G): ("/returns/summary/2026-02.xlsx", SPECIAL_OFFICE),
+    ("returns.summary_print", G): ("/returns/summary/2026-02/print", SPECIAL_OFFICE),
+    ("returns.summary_docx_file", G): ("/returns/summary/2026-02.docx", SPECIAL_OFFICE),
     # -- administration -----------------------------------------------------------------------------
     ("admin.index", G): ("/admin/", ADMIN_PAGE),
     ("admin.processes", G): ("/admin/processes", ADMIN_PAGE),

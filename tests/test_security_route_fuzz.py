@@ -98,6 +98,7 @@ def real_values(world, rule) -> dict:
              "version": 1, "year": 2026, "campaign_id": ids["campaign"], "phase_id": ids["phase"],
              "group_id": ids["group"], "user_id": ids["member"], "case_id": ids["strike_case"],
              "activity_id": ids["publicity"], "photo_id": ids["publicity_photo"], "inspection_id": ids["inspection"],
+             "unit_code": "market", "month": "2026-02",
              "process_id": "lead_handling", "key": "security_probe", "package": "htmx", "action": "suspend",
              "code": "zh" if rule.endpoint == "auth.switch_language" else "market",
              "filename": "htmx.min.js" if rule.endpoint == "assets.vendor" else "duban.css"}

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CODE = ("engine", "domain", "web", "notifications")
 SUBJECT = "新塘康泰养生会馆"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-CASE_NUMBER = re.compile(r"\b(?:XS|ZG|DB|PC)-\d{4}-\d{6}\b")
+CASE_NUMBER = re.compile(r"\b(?:XS|ZG|DB|PC|YB)-\d{4}-\d{6}\b")
 
 
 # -- the audit actions the code writes -------------------------------------------------------------

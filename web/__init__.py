@@ -45,10 +45,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (main.bp, auth.bp, assets.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, supervise.bp,
                       notify_views.bp, admin.bp, dashboard.bp, publicity.bp, api.bp):
         app.register_blueprint(blueprint)
-    from web import admin_calendar, admin_decisions, campaign, engine_rest, grid, inspections, strike
+    from web import admin_calendar, admin_decisions, campaign, engine_rest, grid, inspections, returns, strike
     app.register_blueprint(grid.bp)  # grid workers' phone pages
     app.register_blueprint(strike.bp)  # 依法打击: criminal cases (web/strike.py)
     app.register_blueprint(inspections.bp)  # 机构排查 (inspections of institutions)
+    app.register_blueprint(returns.bp)  # monthly returns (月报表)
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(campaign.bp)  # the campaign, its phases and working groups
     app.register_blueprint(admin_decisions.bp)  # decision tables (DMN) and their editor

@@ -45,6 +45,8 @@ def inject_navigation():
     who = Who.of(current_user)
     if who.may_record or who.sees_all:
         extra.append({"id": "publicity", "url": url_for("publicity.index"), "label": _("Publicity")})
+    if current_user.roles != {"grid_worker"}:
+        extra.append({"id": "returns", "url": url_for("returns.index"), "label": _("Monthly returns")})
     if current_user.is_supervisor:
         extra.append({"id": "supervise", "url": url_for("supervise.index"), "label": _("Supervision")})
         extra.append({"id": "dashboard", "url": url_for("dashboard.index"), "label": _("Dashboard")})

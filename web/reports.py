@@ -21,6 +21,10 @@ The figures (dates are Beijing dates; a period runs from `first` 00:00 to the da
   period (withdrawn leads are not closed leads).
 - recovered_unit: losses recovered (追赃挽损, yuan): the sum of `recovered_amount` of
   the leads closed in the period, by responsible unit (leads with an amount above 0).
+- dispatched_unit: leads received in the period and dispatched to a unit, by that unit.
+- closed_on_time_unit: leads closed in the period by their feedback deadline (or without one).
+- rectification_opened_unit / rectification_closed_unit: rectification items created / closed
+  (销号) in the period, by responsible unit.
 - on_time: tasks completed in the period that had a due time, keyed `on_time`
   (completed_at <= due_at) or `late`. On-time rate = on_time / (on_time + late).
 - on_time_unit: the same tasks by unit (amount 1 when on time).
@@ -53,108 +57,40 @@ A scope of some units keeps the records of those units. A record of several unit
 task with two unit groups) counts once in totals and once for each unit in a by-unit
 breakdown.
 """
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, union, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 
+from domain import figures as sources
 from domain import publicity, wording
+from domain.figures import (  # the sources shared with the monthly returns (domain.returns)
+    ACCEPTED_STATUSES,
+    BEIJING,
+    NO_UNIT,
+    Period,
+    Scope,
+    _closed,
+    _disposals,
+    _grade,
+    _in,
+    _received,
+    _recovered,
+    _subjects_of,
+    latest_assessments,
+)
 from domain.labels import CHANNELS, GRADES, MEASURES, label
 from domain.models import Disposal, Lead, RectificationItem, RiskAssessment, Subject, Unit, User
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
 from web.params import date_arg
 
-BEIJING = ZoneInfo("Asia/Shanghai")
-ALL_UNITS = None  # as web.access.ALL_UNITS: no unit restriction
-NO_UNIT = "none"  # key of leads not yet dispatched to a unit
-ACCEPTED_STATUSES = ("accepted", "closed")
 RECTIFICATION_BUCKETS = ("open", "accepted", "overdue")
 ON_TIME_KEYS = ("on_time", "late")
 
 
 # -- scope and period -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Scope:
-    """The units whose records count: a set of unit codes, or ALL_UNITS (None)."""
-
-    units: frozenset | None = ALL_UNITS
-    # Filled in by `resolved`: the scope's unit codes, and every unit code, as literal lists
-    # (index seeks on task_candidate need the names, not a join with the unit table).
-    codes: tuple = ()
-    all_codes: tuple = ()
-
-    def resolved(self, session) -> "Scope":
-        if self.all_codes:
-            return self
-        every = tuple(sorted(session.scalars(select(Unit.code))))
-        mine = every if self.units is ALL_UNITS else tuple(sorted(self.units))
-        return replace(self, codes=mine, all_codes=every)
-
-    @classmethod
-    def of(cls, visible, unit: str | None = None) -> "Scope":
-        """The user's visible units (ALL_UNITS or codes), narrowed to `unit` if given."""
-        if unit:
-            return cls(frozenset({unit}) if visible is ALL_UNITS or unit in visible else frozenset())
-        return cls(ALL_UNITS if visible is ALL_UNITS else frozenset(visible))
-
-    @property
-    def everything(self) -> bool:
-        return self.units is ALL_UNITS
-
-    def where(self, column):
-        """SQL: `column` is one of the scope's units (always true for ALL_UNITS)."""
-        if self.units is ALL_UNITS:
-            return true()
-        return column.in_(sorted(self.units)) if self.units else false()
-
-
-@dataclass(frozen=True)
-class Period:
-    """Beijing calendar days `first`..`last`, both included."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), BEIJING).astimezone(timezone.utc)
-
-    @property
-    def end(self) -> datetime:  # exclusive
-        return datetime.combine(self.last + timedelta(days=1), time(0), BEIJING).astimezone(timezone.utc)
-
-    @classmethod
-    def month(cls, year: int, month: int) -> "Period":
-        first = date(year, month, 1)
-        following = date(year + (month == 12), month % 12 + 1, 1)
-        return cls(first, following - timedelta(days=1))
-
-    @classmethod
-    def parse_month(cls, text: str | None) -> "Period | None":
-        """'2026-03' -> the whole month; None when the text is not a month."""
-        try:
-            year, month = (int(part) for part in (text or "").split("-"))
-            return cls.month(year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
-        except ValueError:
-            return None
-
-    @classmethod
-    def campaign_month(cls, now: datetime) -> "Period":
-        """The default: this month in Beijing, from its first day to today."""
-        today = now.astimezone(BEIJING).date()
-        return cls(today.replace(day=1), today)
-
-    @property
-    def month_text(self) -> str:
-        return f"{self.first.year:04d}-{self.first.month:02d}"
-
-    def args(self) -> dict:
-        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
-
 
 def parse_period(args, now: datetime) -> Period:
     """`from`/`to` query arguments (ISO dates); missing ones default to the campaign month."""
@@ -215,34 +151,6 @@ def _tasks_by_unit(scope: Scope, *extra, open_when=None, done_when=None):
 
 # -- the figures' sources ----------------------------------------------------------------
 
-def _in(column, period: Period):
-    return and_(column >= period.start, column < period.end)
-
-
-def _lead_unit():
-    return func.coalesce(Lead.responsible_unit, NO_UNIT)
-
-
-def _received(scope, period, now, by):
-    key = Lead.channel if by == "channel" else _lead_unit()
-    return select(Lead.id.label("id"), key.label("key")).where(
-        _in(Lead.received_at, period), scope.where(Lead.responsible_unit))
-
-
-def _closed_conditions(scope, period):
-    return (Lead.status == "closed", _in(Lead.closed_at, period), scope.where(Lead.responsible_unit))
-
-
-def _closed(scope, period, now, by):
-    key = Lead.channel if by == "channel" else _lead_unit()
-    return select(Lead.id.label("id"), key.label("key")).where(*_closed_conditions(scope, period))
-
-
-def _recovered(scope, period, now):
-    return select(Lead.id.label("id"), _lead_unit().label("key"), Lead.recovered_amount.label("amount")).where(
-        *_closed_conditions(scope, period), Lead.recovered_amount > 0)
-
-
 def _completed_conditions(period):
     return (HumanTask.due_at.is_not(None), _in(HumanTask.completed_at, period))
 
@@ -277,34 +185,6 @@ def _late_unit(scope, period, now):
         *due, HumanTask.completed_at > HumanTask.due_at, HumanTask.completed_at > period.start))
 
 
-def _subjects_of(scope: Scope):
-    """SQL: ids of the institutions that belong to the scope's units."""
-    units = sorted(scope.units or ())
-    return union(select(Lead.subject_id).where(Lead.subject_id.is_not(None), Lead.responsible_unit.in_(units)),
-                 select(Disposal.subject_id).where(Disposal.subject_id.is_not(None), Disposal.unit.in_(units)),
-                 select(RectificationItem.subject_id).where(RectificationItem.subject_id.is_not(None),
-                                                            RectificationItem.responsible_unit.in_(units)))
-
-
-def latest_assessments(before: datetime | None = None):
-    """Subquery: each subject's latest risk assessment (made before `before`)."""
-    ranked = select(RiskAssessment.id, RiskAssessment.subject_id, RiskAssessment.grade, func.row_number().over(
-        partition_by=RiskAssessment.subject_id,
-        order_by=(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())).label("rank"))
-    if before is not None:
-        ranked = ranked.where(RiskAssessment.assessed_at < before)
-    ranked = ranked.subquery("ranked")
-    return select(ranked.c.id, ranked.c.subject_id, ranked.c.grade).where(ranked.c.rank == 1).subquery("latest")
-
-
-def _grade(scope, period, now):
-    latest = latest_assessments(period.end)
-    query = select(latest.c.subject_id.label("id"), latest.c.grade.label("key"))
-    if not scope.everything:
-        query = query.where(latest.c.subject_id.in_(_subjects_of(scope)))
-    return query
-
-
 def _assessments_in(scope, period, *conditions):
     query = select(RiskAssessment.id.label("id"), RiskAssessment.grade.label("key")).where(
         _in(RiskAssessment.assessed_at, period), RiskAssessment.computed_grade.is_not(None), *conditions)
@@ -319,12 +199,6 @@ def _graded_by_rule(scope, period, now):
 
 def _grade_overridden(scope, period, now):
     return _assessments_in(scope, period, RiskAssessment.grade != RiskAssessment.computed_grade)
-
-
-def _disposals(scope, period, now, by):
-    key = Disposal.measure if by == "measure" else Disposal.unit
-    return select(Disposal.id.label("id"), key.label("key")).where(
-        _in(Disposal.disposed_at, period), scope.where(Disposal.unit))
 
 
 def _rectification_bucket(now):
@@ -358,6 +232,12 @@ FIGURES = {figure.name: figure for figure in (
     Figure("closed_channel", Lead, "channel", lambda s, p, n: _closed(s, p, n, "channel"), "Leads closed"),
     Figure("closed_unit", Lead, "unit", lambda s, p, n: _closed(s, p, n, "unit"), "Leads closed"),
     Figure("recovered_unit", Lead, "unit", _recovered, "Losses recovered", amount=True),
+    Figure("dispatched_unit", Lead, "unit", sources.dispatched, "Leads dispatched"),
+    Figure("closed_on_time_unit", Lead, "unit", sources.closed_on_time, "Leads closed on time"),
+    Figure("rectification_opened_unit", RectificationItem, "unit", sources.rectification_opened,
+           "Rectification items opened"),
+    Figure("rectification_closed_unit", RectificationItem, "unit", sources.rectification_closed,
+           "Rectification items closed"),
     Figure("on_time", HumanTask, "on_time", _on_time, "Tasks completed with a due time"),
     Figure("on_time_unit", HumanTask, "unit", _on_time_unit, "Tasks completed with a due time", amount=True),
     Figure("overdue_unit", HumanTask, "unit", _overdue_unit, "Overdue tasks now"),
@@ -487,6 +367,10 @@ class Figures:
     recovered: int = 0      # yuan
     recovered_leads: int = 0
     recovered_by_unit: dict = field(default_factory=dict)
+    dispatched_by_unit: dict = field(default_factory=dict)      # received in the period and dispatched
+    closed_on_time_by_unit: dict = field(default_factory=dict)  # closed by the feedback deadline
+    rectification_opened_by_unit: dict = field(default_factory=dict)
+    rectification_closed_by_unit: dict = field(default_factory=dict)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -510,7 +394,8 @@ class Figures:
         codes = set()
         for table in (self.received_by_unit, self.closed_by_unit, self.on_time_by_unit, self.overdue_by_unit,
                       self.late_by_unit, self.disposals_by_unit, self.rectification_by_unit,
-                      self.recovered_by_unit):
+                      self.recovered_by_unit, self.dispatched_by_unit, self.closed_on_time_by_unit,
+                      self.rectification_opened_by_unit, self.rectification_closed_by_unit):
             codes |= set(table)
         return sorted(codes)
 
@@ -544,6 +429,10 @@ def compute(session, scope: Scope, period: Period, now: datetime) -> Figures:
     f.recovered_by_unit = {unit: amount for unit, (_n, amount) in recovered.items()}
     f.recovered = sum(f.recovered_by_unit.values())
     f.recovered_leads = sum(n for n, _amount in recovered.values())
+    f.dispatched_by_unit = count_by(session, "dispatched_unit", *args)
+    f.closed_on_time_by_unit = count_by(session, "closed_on_time_unit", *args)
+    f.rectification_opened_by_unit = count_by(session, "rectification_opened_unit", *args)
+    f.rectification_closed_by_unit = count_by(session, "rectification_closed_unit", *args)
     return f
 
 

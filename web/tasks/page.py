@@ -218,7 +218,20 @@ def show(task_id):
             copy_row.read_at = clock.now()
         db.session.commit()
         task = visible_task(task_id)
+    page = _own_page(task)
+    if page:
+        return redirect(page)
     return render_task(task)
+
+
+def _own_page(task: HumanTask) -> str | None:
+    """A task done on a page of its own: the unit's monthly return (月报表) is filled in and
+    submitted on the return's page, which completes the task."""
+    if task.form_key != "returns/submit" or task.status != "open":
+        return None
+    from domain.models import MonthlyReturn
+    record = db.session.scalar(select(MonthlyReturn).where(MonthlyReturn.instance_id == task.instance_id))
+    return url_for("returns.show", unit_code=record.unit, month=record.month) if record else None
 
 
 # -- form actions ---------------------------------------------------------------------------
@@ -256,6 +269,9 @@ def complete(task_id):
     if not operations().holds(task, current_user.actor):
         flash(_("You may not do this: %(message)s", message=_("the task is not in your hands")), "error")
         return render_task(task, status=403)
+    page = _own_page(task)
+    if page:
+        return redirect(page), 303
     form, problem = form_of(task)
     if problem:
         flash(_("The form of this task cannot be read: %(problem)s", problem=problem), "error")

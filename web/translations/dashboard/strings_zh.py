@@ -134,6 +134,11 @@ ZH = {
     "Grade by rule": "按规则评定等级",
     "Rule applied": "适用规则",
     "Reason for another grade": "改判理由",
+    # the figures the monthly returns (月报表) share with the dashboard
+    "Leads dispatched": "分流交办线索",
+    "Leads closed on time": "按期办结线索",
+    "Rectification items opened": "新增整改事项",
+    "Rectification items closed": "销号整改事项",
 }
 
 
