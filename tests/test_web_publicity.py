@@ -280,3 +280,27 @@ def test_the_pages_read_in_english_too(app, world):
     show = client.get(f"/publicity/{world['A3']}")
     assert "Messages sent" in show.text and "Recording unit" in show.text
     assert "Publicity" in client.get("/dashboard/", query_string=MARCH).text
+
+
+def test_the_dashboard_shows_publicity_by_campaign_phase(app, world):
+    """宣传发动 by phase: each phase's figures over the days it shares with the chosen period, the same
+    figures as the monthly return's, and together they make the period's."""
+    from domain.models import Campaign, CampaignPhase
+    from web.extensions import db
+    with app.app_context():
+        db.session.add(Campaign(name_zh="打击整治养老诈骗专项行动", level="town", first_day=date(2026, 2, 1),
+                                last_day=date(2026, 12, 31), created_at=pw.NOW, updated_at=pw.NOW, phases=[
+            CampaignPhase(kind="publicity", name="宣传发动", first_day=date(2026, 2, 1), last_day=date(2026, 3, 10)),
+            CampaignPhase(kind="strike", name="打击整治", first_day=date(2026, 3, 11), last_day=date(2026, 11, 30))]))
+        db.session.commit()
+        expected = [publicity.return_figures(db.session, None, first, last) for first, last in (
+            (date(2026, 2, 1), date(2026, 3, 10)), (date(2026, 3, 11), date(2026, 3, 31)))]
+        whole = publicity.return_figures(db.session, None, date(2026, 2, 1), date(2026, 3, 31))
+    page = client_of(app, "office.leader").get("/dashboard/", query_string={"from": "2026-02-01", "to": "2026-03-31"})
+    table = page.text.split('id="table-publicity-phase"')[1].split("</table>")[0]
+    assert "按行动阶段" in page.text and "宣传发动" in table and "打击整治" in table
+    rows = [re.findall(r'data-figure="publicity-\w+">(?:<a href="[^"]*">)?(\d+)<', row)
+            for row in table.split("<tr data-phase=")[1:]]
+    assert rows == [[str(v) for v in figures.values()] for figures in expected]
+    assert {key: expected[0][key] + expected[1][key] for key in whole} == whole
+    assert expected[0]["activities"] and expected[1]["activities"]  # both phases had activities

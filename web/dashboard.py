@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from domain import publicity
+from domain import campaign, publicity
 from domain.inspections import figures as inspection_figures
 from domain.labels import CHANNELS, GRADES, MEASURES, PUBLICITY_FORMS, SECTORS
 from domain.models import Unit
@@ -192,7 +192,8 @@ def index():
     return render_template(
         "dashboard/index.html", f=figures, period=period, unit=unit, choices=choices, names=names,
         strike=_strike_figures(unit, period), pub=pub, pub_rows=_publicity_rows(pub, names),
-        pub_figures=publicity.RETURN_FIGURES, pub_t=publicity_t, inspections=inspected,
+        pub_figures=publicity.RETURN_FIGURES, pub_t=publicity_t, pub_phases=_publicity_by_phase(scope, period, unit),
+        inspections=inspected,
         inspection_units=_unit_order(inspected.units()), sectors=SECTORS,
         unit_codes=unit_codes, link=link, charts=_chart_data(figures, link, names, unit_codes),
         channels=CHANNELS, measures=MEASURES, grades=GRADES, buckets=reports.RECTIFICATION_BUCKETS,
@@ -225,6 +226,22 @@ def _publicity_rows(pub: reports.PublicityFigures, names: dict[str, str]) -> dic
         "form": [(code, reports.label("publicity_form", code, locale), pub.by_form[code])
                  for code in PUBLICITY_FORMS if code in pub.by_form],
     }
+
+
+def _publicity_by_phase(scope: reports.Scope, period: reports.Period, unit: str | None) -> list[dict]:
+    """Publicity of each campaign phase within the period (宣传发动, 打击整治 …): the same figures
+    (domain.publicity.return_figures) over the days the phase and the period share."""
+    rows = []
+    for phase in campaign.phases(db.session):
+        first, last = max(phase.first_day, period.first), min(phase.last_day, period.last)
+        if first > last:
+            continue
+        shared = reports.Period(first, last)
+        rows.append({"phase": phase, "label": reports.label("phase_kind", phase.kind, short_locale()),
+                     "first": first, "last": last,
+                     "figures": publicity.return_figures(db.session, scope.units, first, last),
+                     "link": url_for("publicity.index", **shared.args(), **({"unit": unit} if unit else {}))})
+    return rows
 
 
 def publicity_t(text: str, **variables) -> str:

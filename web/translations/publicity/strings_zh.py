@@ -59,6 +59,7 @@ ZH = {
     "By unit": "按单位",
     "By community": "按社区/村",
     "By form": "按宣传形式",
+    "By campaign phase": "按行动阶段",
     "Total": "合计",
     "Activities held in the date range, as their units recorded them; the numbers open the list of them.":
         "统计期间内各单位记录的宣传活动；点击数字查看活动清单。",
