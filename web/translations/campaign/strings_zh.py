@@ -1,7 +1,7 @@
 """Chinese strings of the campaign area (web/campaign.py, web/phase_filter.py, templates/admin/campaign.html;
 msgctxt "campaign", see web.campaign.t), and the plain msgid of the navigation link.
 
-    .venv/bin/python web/translations/campaign/strings_zh.py   # rewrites zh/LC_MESSAGES/messages.po
+    .venv/bin/python web/translations/make_catalog.py campaign web/translations/campaign/strings_zh.py
 """
 CONTEXT = "campaign"
 
@@ -47,25 +47,3 @@ ZH = {
     "The member is removed.": "成员已移出。",
     "There is no such campaign phase; choose one from the list.": "没有这个行动阶段，请从列表中选择。",
 }
-
-
-def write_catalog() -> str:
-    from pathlib import Path
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
-    for english, chinese in PLAIN.items():
-        catalog.add(english, chinese)
-    for english, chinese in ZH.items():
-        catalog.add(english, chinese, context=CONTEXT)
-    target = Path(__file__).parent / "zh" / "LC_MESSAGES" / "messages.po"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-    return str(target)
-
-
-if __name__ == "__main__":
-    print(write_catalog())

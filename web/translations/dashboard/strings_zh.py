@@ -1,6 +1,6 @@
 """Chinese strings of the dashboard area (msgctxt "dashboard", see web.dashboard.t).
 
-    .venv/bin/python web/translations/dashboard/strings_zh.py   # rewrites zh/LC_MESSAGES/messages.po
+    .venv/bin/python web/translations/make_catalog.py dashboard web/translations/dashboard/strings_zh.py
 
 Every msgid carries the context `dashboard`, so the same English word may read differently
 here than in other areas without the merged catalogs overriding each other.
@@ -140,23 +140,3 @@ ZH = {
     "Rectification items opened": "新增整改事项",
     "Rectification items closed": "销号整改事项",
 }
-
-
-def write_catalog() -> str:
-    from pathlib import Path
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
-    for english, chinese in ZH.items():
-        catalog.add(english, chinese, context=CONTEXT)
-    target = Path(__file__).parent / "zh" / "LC_MESSAGES" / "messages.po"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-    return str(target)
-
-
-if __name__ == "__main__":
-    print(write_catalog())

@@ -1,6 +1,6 @@
 """Chinese strings of the inspections area (机构排查; msgctxt "inspections").
 
-    .venv/bin/python web/translations/inspections/strings_zh.py   # rewrites zh/LC_MESSAGES/messages.po
+    .venv/bin/python web/translations/make_catalog.py inspections web/translations/inspections/strings_zh.py
 
 Every msgid carries the context `inspections` (pgettext("inspections", ...)), so the same English
 words may read differently here than in other areas without the merged catalogs overriding each other.
@@ -60,23 +60,3 @@ ZH = {
     "Inspections dated in the range by the inspecting unit; an institution inspected several times counts once "
     "(once per unit in the by-unit table).": "按排查日期统计；同一机构多次排查只计一次（按单位统计时每个排查单位各计一次）。",
 }
-
-
-def write_catalog() -> str:
-    from pathlib import Path
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
-    for english, chinese in ZH.items():
-        catalog.add(english, chinese, context=CONTEXT)
-    target = Path(__file__).parent / "zh" / "LC_MESSAGES" / "messages.po"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-    return str(target)
-
-
-if __name__ == "__main__":
-    print(write_catalog())

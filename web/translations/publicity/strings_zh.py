@@ -1,7 +1,7 @@
 """Chinese strings of the publicity area (web/publicity; msgctxt "publicity", see web.publicity.t),
 and the few plain msgids it adds (the navigation, the photo upload check in web/uploads.py).
 
-    .venv/bin/python web/translations/publicity/strings_zh.py   # rewrites zh/LC_MESSAGES/messages.po
+    .venv/bin/python web/translations/make_catalog.py publicity web/translations/publicity/strings_zh.py
 """
 CONTEXT = "publicity"
 
@@ -71,25 +71,3 @@ PLAIN = {
     "Door-to-door visits": "入户走访",
     "%(name)s: only photos can be added here (JPG, PNG).": "%(name)s：此处只能上传照片（JPG、PNG）。",
 }
-
-
-def write_catalog() -> str:
-    from pathlib import Path
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
-    for english, chinese in PLAIN.items():
-        catalog.add(english, chinese)
-    for english, chinese in ZH.items():
-        catalog.add(english, chinese, context=CONTEXT)
-    target = Path(__file__).parent / "zh" / "LC_MESSAGES" / "messages.po"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-    return str(target)
-
-
-if __name__ == "__main__":
-    print(write_catalog())

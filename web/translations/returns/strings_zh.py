@@ -1,6 +1,6 @@
 """Chinese strings of the monthly returns area (msgctxt "returns", see web.returns.t).
 
-    .venv/bin/python web/translations/returns/strings_zh.py   # rewrites zh/LC_MESSAGES/messages.po
+    .venv/bin/python web/translations/make_catalog.py returns web/translations/returns/strings_zh.py
 """
 CONTEXT = "returns"
 
@@ -60,23 +60,3 @@ ZH = {
     "Not reported": "未报",
     "A month's return can be submitted once the month has ended.": "月份结束后才能报送该月月报表。",
 }
-
-
-def write_catalog() -> str:
-    from pathlib import Path
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
-    for english, chinese in ZH.items():
-        catalog.add(english, chinese, context=CONTEXT)
-    target = Path(__file__).parent / "zh" / "LC_MESSAGES" / "messages.po"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-    return str(target)
-
-
-if __name__ == "__main__":
-    print(write_catalog())

@@ -1,7 +1,7 @@
 """Chinese strings of the strike area (msgctxt "strike", see web.strike.t): the criminal cases'
 pages, their section on the lead and institution pages and the dashboard's strike figures.
 
-    .venv/bin/python web/translations/strike/strings_zh.py   # rewrites zh/LC_MESSAGES/messages.po
+    .venv/bin/python web/translations/make_catalog.py strike web/translations/strike/strings_zh.py
 """
 CONTEXT = "strike"
 
@@ -61,23 +61,3 @@ ZH = {
     "Cases filed in the range with their gangs, suspects and money; cases sent for prosecution and judged in the range.":
         "统计期内立案的案件及其打掉团伙、抓获嫌疑人和涉案资金；统计期内移送审查起诉和审结的案件。",
 }
-
-
-def write_catalog() -> str:
-    from pathlib import Path
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(locale="zh", project="duban", charset="utf-8", fuzzy=False)
-    for english, chinese in ZH.items():
-        catalog.add(english, chinese, context=CONTEXT)
-    target = Path(__file__).parent / "zh" / "LC_MESSAGES" / "messages.po"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        write_po(handle, catalog, width=0)
-    return str(target)
-
-
-if __name__ == "__main__":
-    print(write_catalog())
