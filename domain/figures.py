@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select, true, union
+from sqlalchemy import and_, false, func, literal, or_, select, true, union, union_all
 
 from domain.models import Disposal, Lead, RectificationItem, RiskAssessment, Unit
 
@@ -99,6 +99,21 @@ class Period:
 
     def args(self) -> dict:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def count_with_total(session, source) -> tuple[dict[str, int], int]:
+    """({key: number of records}, records counted once) of a source SELECT (id, key), in one
+    statement: the source is a CTE used twice, which SQLite and PostgreSQL compute once."""
+    src = source.cte("src")
+    by_key = select(src.c.key, func.count(func.distinct(src.c.id)).label("n")).group_by(src.c.key)
+    overall = select(literal(None).label("key"), func.count(func.distinct(src.c.id)).label("n"))
+    counts, everything = {}, 0
+    for key, n in session.execute(union_all(by_key, overall)):
+        if key is None:
+            everything = int(n)
+        else:
+            counts[key] = int(n)
+    return counts, everything
 
 
 # -- the figures' sources ----------------------------------------------------------------

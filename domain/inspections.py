@@ -13,13 +13,14 @@ the monthly return (`return_figures`) count from the same SELECTs.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, false, func, literal, select, true, union_all
+from sqlalchemy import and_, false, select, true
 
 from domain import schemas
 from domain.audit import actor_name, audit
 from domain.checklists import checklist
 from domain.errors import DubanError, NotFound, ValidationFailed
 from domain.fieldspec import field_label
+from domain.figures import count_with_total
 from domain.labels import FIELD, pick
 from domain.leads import _resolve_subject, start_risk_disposal
 from domain.messages import message
@@ -242,16 +243,7 @@ def source(figure: str, by: str, unit_codes, first: date, last: date):
 
 def count_by(session, figure: str, by: str, unit_codes, first: date, last: date) -> tuple[dict[str, int], int]:
     """({key: records}, records counted once) in one statement, as web.reports.count_by_with_total."""
-    src = source(figure, by, unit_codes, first, last).cte("src")
-    by_key = select(src.c.key, func.count(func.distinct(src.c.id)).label("n")).group_by(src.c.key)
-    overall = select(literal(None).label("key"), func.count(func.distinct(src.c.id)).label("n"))
-    counts, everything = {}, 0
-    for key, n in session.execute(union_all(by_key, overall)):
-        if key is None:
-            everything = int(n)
-        else:
-            counts[key] = int(n)
-    return counts, everything
+    return count_with_total(session, source(figure, by, unit_codes, first, last))
 
 
 @dataclass

@@ -285,18 +285,8 @@ def count_sum_by(session, name: str, scope: Scope, period: Period, now: datetime
 
 
 def count_by_with_total(session, name: str, scope: Scope, period: Period, now: datetime) -> tuple[dict, int]:
-    """({key: number of records}, records counted once) in one statement: the source is a
-    CTE used twice, which SQLite and PostgreSQL compute once."""
-    src = FIGURES[name].source(scope.resolved(session), period, now).cte("src")
-    by_key = select(src.c.key, func.count(func.distinct(src.c.id)).label("n")).group_by(src.c.key)
-    overall = select(literal(None).label("key"), func.count(func.distinct(src.c.id)).label("n"))
-    counts, everything = {}, 0
-    for key, n in session.execute(union_all(by_key, overall)):
-        if key is None:
-            everything = int(n)
-        else:
-            counts[key] = int(n)
-    return counts, everything
+    """({key: number of records}, records counted once) of a figure, in one statement."""
+    return sources.count_with_total(session, FIGURES[name].source(scope.resolved(session), period, now))
 
 
 def total(session, name: str, scope: Scope, period: Period, now: datetime, key: str | None = None) -> int:

@@ -167,3 +167,21 @@ def sandboxed(response, content_type: str):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def thumbnail_response(path: Path, content_type: str, what: str):
+    """The stored image's thumbnail (made once, then cached), sandboxed: 404 for a file that is no
+    image, 422 for one Pillow cannot read safely (logged with `what`, e.g. "attachment 12")."""
+    from flask import abort, send_file
+
+    from web.thumbnails import THUMBNAIL_TYPES, NotAnImage, cached_thumbnail, thumbnail_format
+    if content_type not in THUMBNAIL_TYPES:
+        abort(404)
+    try:
+        thumbnail = cached_thumbnail(path, upload_dir() / "thumbnails", content_type)
+    except NotAnImage as err:
+        current_app.logger.info("no thumbnail for %s: %s", what, err)
+        abort(422)
+    _format, served_as = thumbnail_format(content_type)
+    response = send_file(thumbnail, mimetype=served_as, max_age=0, etag=False, conditional=False)
+    return sandboxed(response, served_as)

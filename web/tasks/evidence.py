@@ -4,7 +4,6 @@ from pathlib import Path
 
 from flask import (
     abort,
-    current_app,
     request,
     send_file,
 )
@@ -20,7 +19,7 @@ from engine.store.models import (
 from web.extensions import db
 from web.tasks import bp
 from web.tasks.access import can_see_instance, operations
-from web.thumbnails import THUMBNAIL_TYPES, NotAnImage, cached_thumbnail, thumbnail_format
+from web.thumbnails import THUMBNAIL_TYPES
 # The checks of an uploaded file live in web.uploads (shared with publicity photos); the names
 # stay importable from here for the task page.
 from web.uploads import (  # noqa: F401
@@ -35,6 +34,7 @@ from web.uploads import (  # noqa: F401
     save_checked_file,
     size_text,
     sniff,
+    thumbnail_response,
     upload_dir,
 )
 
@@ -152,13 +152,4 @@ def attachment_inline(attachment_id):
 @login_required
 def attachment_thumbnail(attachment_id):
     row, path = _visible_file(attachment_id)
-    if row.content_type not in THUMBNAIL_TYPES:
-        abort(404)
-    try:
-        thumbnail = cached_thumbnail(path, upload_dir() / "thumbnails", row.content_type)
-    except NotAnImage as err:
-        current_app.logger.info("no thumbnail for attachment %s: %s", row.id, err)
-        abort(422)
-    _, content_type = thumbnail_format(row.content_type)
-    response = send_file(thumbnail, mimetype=content_type, max_age=0, etag=False, conditional=False)
-    return _sandboxed(response, content_type)
+    return thumbnail_response(path, row.content_type, f"attachment {row.id}")
