@@ -215,3 +215,26 @@ def test_a_grid_worker_reports_a_lead_from_a_phone_and_the_office_dispatches_it(
     visit(page, "/grid/", "grid-reports-after")
     row = page.locator(f"#grid-reports tbody tr:has-text('{number}')")
     assert row.evaluate("el => getComputedStyle(el).display") == "block"
+
+
+def test_the_campaign_records_fit_a_phone(phone, session_factory):
+    """Issue 18's pages on a phone: the office leader's campaign, publicity, inspections, criminal
+    cases and the summed monthly return; the police officer's cases and the unit's own return."""
+    from domain.models import Inspection, PublicityActivity, StrikeCase
+    with session_factory() as s:
+        strike_id = s.scalar(select(StrikeCase.id).order_by(StrikeCase.id))
+        activity_id = s.scalar(select(PublicityActivity.id).order_by(PublicityActivity.id))
+        inspection_id = s.scalar(select(Inspection.id).order_by(Inspection.id))
+    page = phone
+    sign_in(page, "office.leader")
+    for path, shot in (("/admin/campaign/", "campaign"), ("/publicity/", "publicity"),
+                       (f"/publicity/{activity_id}", "publicity-activity"), ("/inspections", "inspections"),
+                       (f"/inspections/{inspection_id}", "inspection"), ("/strike-cases", "strike-cases"),
+                       (f"/strike-cases/{strike_id}", "strike-case"), ("/returns/", "returns-office"),
+                       ("/returns/summary/2026-02", "returns-summary")):
+        visit(page, path, shot)
+    sign_out(page)
+    sign_in(page, "police.officer")
+    for path, shot in (("/strike-cases/new", "strike-case-new"), ("/returns/police/2026-02", "return-police"),
+                       ("/returns/police/2026-03", "return-police-open")):
+        visit(page, path, shot)
