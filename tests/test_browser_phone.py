@@ -12,7 +12,8 @@ from tests.browser_support import (assert_fits, browser, complete, fill_form, li
 
 
 def visit(page, path, shot):
-    page.goto(path)
+    response = page.goto(path)
+    assert response is not None and response.status < 400, f"{path}: {response and response.status}"
     page.wait_for_load_state("load")
     assert_fits(page)
     screenshot(page, f"phone-{page.phone_size}-{shot}")
@@ -110,7 +111,7 @@ def test_officer_walk_through_on_a_phone(phone, session_factory):
     complete(page, forms.accept())
     assert_fits(page)
     for path, shot in (("/inbox/", "inbox-officer"), ("/inbox/done", "done"), ("/inbox/cc", "cc"),
-                       ("/leads/", "leads"), ("/notifications/", "notifications"), (f"/leads/{lead_id}", "case-officer")):
+                       ("/leads", "leads"), ("/notifications/", "notifications"), (f"/leads/{lead_id}", "case-officer")):
         visit(page, path, shot)
     assert page.locator("#lead-table tbody tr").count() == 0 or \
         page.locator("#lead-table tbody tr").first.evaluate("el => getComputedStyle(el).display") == "block"
@@ -120,7 +121,7 @@ def test_supervisor_on_a_phone(phone, session_factory):
     page = phone
     sign_in(page, "market.supervisor")
     for path, shot in (("/supervise/", "supervise"), ("/supervise/escalations", "escalations"),
-                       ("/supervise/board", "board"), ("/dashboard/", "dashboard"), ("/leads/", "leads-supervisor")):
+                       ("/supervise/board", "board"), ("/dashboard/", "dashboard"), ("/leads", "leads-supervisor")):
         visit(page, path, shot)
     with session_factory() as s:
         lead_id = s.scalar(select(Lead.id).where(Lead.responsible_unit == "market").order_by(Lead.id))
