@@ -347,7 +347,9 @@ def _board_row(page, unit):
 
 @pytest.fixture
 def court(client, clock, session_factory):
-    """Tasks of the court (青阳法庭, no demo work) with known due and completion times.
+    """Tasks of the court (青阳法庭) with known due and completion times, beside the court's only demo
+    work: its monthly returns (月报表), January's submitted in February and February's at the start of
+    March, both on time (`R_jan`, `R_feb`).
 
     Created Monday 2 March 09:00; the page is read Thursday 12 March 10:00.
       A due Thu 5 Mar 09:00, completed Wed 4 Mar            on time
@@ -398,6 +400,11 @@ def court(client, clock, session_factory):
         clock.set(moment)
         engine.complete(ids[name], officer, {})
     clock.set(beijing(3, 12, 10))
+    with session_factory() as s:
+        returns = [t for t in s.scalars(select(HumanTask).where(HumanTask.element_id == "submit_return")
+                                        .order_by(HumanTask.completed_at)) if "court" in t.candidate_group_list]
+    assert [(t.status, t.completed_at <= t.due_at) for t in returns] == [("completed", True)] * 2
+    ids["R_jan"], ids["R_feb"] = (t.id for t in returns)
     return ids
 
 
@@ -409,8 +416,8 @@ def test_board_figures_match_the_fixture(client, court):
     assert row["open"] == "5"                    # D E F G J
     assert row["overdue"] == "2"                 # D E
     assert row["oldest"] == "2个工作日"            # D: due Tue 10 Mar, now Thu 12 Mar
-    # on time: A C L of A B C L M (H has no due time; K is before the range)
-    assert row["ontime"] == "60.0%" and row["ontime_counts"] == "3/5"
+    # on time: A C L R_feb of A B C L M R_feb (H has no due time; K and R_jan are before the range)
+    assert row["ontime"] == "66.7%" and row["ontime_counts"] == "4/6"
     assert row["late"] == "2"                    # B M
     assert (row["cards"], row["score"]) == ("0", "100")
 
@@ -419,7 +426,7 @@ def test_board_figures_match_the_fixture(client, court):
 
     assert sorted(listed(row["open_link"])) == sorted(court[n] for n in "DEFGJ")
     assert listed(row["overdue_link"]) == [court["D"], court["E"]]          # the oldest first
-    assert sorted(listed(row["ontime_link"])) == sorted(court[n] for n in "ABCLM")
+    assert sorted(listed(row["ontime_link"])) == sorted([court[n] for n in "ABCLM"] + [court["R_feb"]])
     assert sorted(listed(row["late_link"])) == sorted([court["B"], court["M"]])
     police = _board_row(page, "police")  # M is late for the police too (beside the demo's own work)
     assert court["M"] in listed(police["late_link"]) and court["M"] in listed(police["ontime_link"])
@@ -440,7 +447,7 @@ def test_on_time_rate_follows_the_date_range(client, court):
 
     assert rate("2026-03-05", "2026-03-05") == ("100.0%", "1/1")   # C, completed at its due time
     assert rate("2026-03-06", "2026-03-06") == ("0.0%", "0/2")     # B M
-    assert rate("2026-02-01", "2026-03-12") == ("50.0%", "3/6")    # K (late) counts too
+    assert rate("2026-02-01", "2026-03-12") == ("62.5%", "5/8")    # K (late) and both returns count too
     assert rate("2026-03-07", "2026-03-12") == ("—", "0/0")
     assert rate("2026-03-12", "2026-03-04") == ("60.0%", "3/5")    # reversed dates are swapped
 

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from domain.grid_reports import is_grid_worker
 from domain.models import User
 from web.access import CurrentUser, local_target
 from web.extensions import db, limiter, login_manager
@@ -69,7 +70,9 @@ def login():
             session["signed_in_at"] = datetime.now(timezone.utc).isoformat()
             session["session_epoch"] = user.session_epoch
             # Only local paths: never redirect to another site after sign-in.
-            return redirect(local_target(request.args.get("next"), url_for("main.home")))
+            # Grid workers hold no tasks: their home is their reports (web.grid).
+            home = url_for("grid.index") if is_grid_worker(user) else url_for("inbox.index")
+            return redirect(local_target(request.args.get("next"), home))
         form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 400)
 
